@@ -1,0 +1,596 @@
+"""The ``twinstudio`` command line (Typer + Rich).
+
+Every command takes ``--workspace DIR`` (default ``./twinstudio-data`` or
+``TWINSTUDIO_WORKSPACE``); read commands take ``--json``. Bad input (unreadable or invalid
+JSON, unknown codes, unknown ids) prints one line on stderr, exits 2 and changes nothing.
+A rights refusal exits 3 and lists every reason. A failed integrity check exits 4.
+"""
+
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from twinstudio.domain.errors import (
+    ConfigurationError,
+    IntegrityError,
+    InvalidInput,
+    RightsRefused,
+    TwinStudioError,
+)
+
+app = typer.Typer(help="twinstudio: digital twins that the talent owns.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+talent_app = typer.Typer(help="Talents (models) and their twins.", no_args_is_help=True)
+brand_app = typer.Typer(help="Brands that license twins.", no_args_is_help=True)
+agency_app = typer.Typer(help="Agencies that represent talents.", no_args_is_help=True)
+consent_app = typer.Typer(help="Digital replica consents signed by talents.",
+                          no_args_is_help=True)
+biometrics_app = typer.Typer(help="Biometric releases (BIPA / GDPR Art. 9).",
+                             no_args_is_help=True)
+licence_app = typer.Typer(help="Licences of twins to brands.", no_args_is_help=True)
+policy_app = typer.Typer(help="Decide proposed uses.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
+rights_app = typer.Typer(help="Expiry of consents and licences.", no_args_is_help=True)
+for sub, name in ((talent_app, "talent"), (brand_app, "brand"), (agency_app, "agency"),
+                  (consent_app, "consent"), (biometrics_app, "biometrics"),
+                  (licence_app, "licence"), (policy_app, "policy"), (audit_app, "audit"),
+                  (rights_app, "rights")):
+    app.add_typer(sub, name=name)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+Workspace = Annotated[Path, typer.Option(
+    "--workspace", "-w", envvar="TWINSTUDIO_WORKSPACE",
+    help="Workspace folder (SQLite database, keys).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DEFAULT_WS = Path("twinstudio-data")
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+
+def _exit_code(error: TwinStudioError) -> int:
+    if isinstance(error, RightsRefused):
+        return 3
+    if isinstance(error, IntegrityError):
+        return 4
+    return 2
+
+
+def handled(func: F) -> F:
+    """Turn twinstudio errors into one clear line on stderr and a documented exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RightsRefused as error:
+            if kwargs.get("as_json"):
+                _print_json({"error": error.code, "message": error.message,
+                             "reasons": [r.model_dump() for r in error.reasons]})
+            err.print(f"[red]refused:[/red] {error.message}", highlight=False)
+            for reason in error.reasons:
+                err.print(f"  - {reason.code}: {reason.message}", highlight=False, markup=False)
+            raise typer.Exit(3) from None
+        except TwinStudioError as error:
+            err.print(f"error: {error.message}", highlight=False, markup=False)
+            raise typer.Exit(_exit_code(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _validation_line(source: str, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "document"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    more = f" (+{error.error_count() - 3} more)" if error.error_count() > 3 else ""
+    return f"{source}: " + "; ".join(parts) + more
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Read a JSON file into ``model``; every problem becomes a one-line InvalidInput."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{path}: cannot read: {error}") from None
+    if len(raw) > 1_000_000:
+        raise InvalidInput(f"{path}: larger than 1 MB; not a terms document")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: "
+                           f"{error.msg}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a JSON object, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(_validation_line(str(path), error)) from None
+
+
+def context(workspace: Path):  # type: ignore[no-untyped-def]
+    """Services of an existing workspace (refuses a folder that ``init`` did not create)."""
+    from twinstudio.bootstrap import bootstrap
+    from twinstudio.config import Settings
+    from twinstudio.workspace import require_workspace
+
+    require_workspace(workspace)
+    try:
+        settings = Settings(workspace=workspace)
+    except ValidationError as error:
+        raise ConfigurationError(_validation_line("configuration", error)) from None
+    return bootstrap(settings)
+
+
+# ---------------------------------------------------------------------------- init
+
+
+@app.command()
+@handled
+def init(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Create a workspace (folder, database schema, keys folder)."""
+    from twinstudio.workspace import create_workspace
+
+    created = create_workspace(workspace)
+    ctx = context(workspace)
+    del ctx
+    from twinstudio.config import Settings
+
+    url = Settings(workspace=workspace).effective_database_url
+    if as_json:
+        _print_json({"workspace": str(workspace.resolve()), "created": created,
+                     "database": url.split("@")[-1]})
+        return
+    verb = "Created" if created else "Workspace exists:"
+    out.print(f"{verb} {workspace.resolve()} (database {url.split('@')[-1]})")
+
+
+# ---------------------------------------------------------------------------- parties
+
+
+@talent_app.command("add")
+@handled
+def talent_add(name: Annotated[str, typer.Option(help="The talent's name.")],
+               language: Annotated[str, typer.Option(help="BCP 47 tag, e.g. fr")] = "en",
+               agency: Annotated[str | None, typer.Option(help="Agency id")] = None,
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Register a talent; their twin is created in state 'enrolling'."""
+    from twinstudio.services.parties import add_talent
+
+    try:
+        talent, twin = add_talent(context(workspace), name=name, language=language,
+                                  agency_id=agency)
+    except ValidationError as error:
+        raise InvalidInput(_validation_line("talent", error)) from None
+    if as_json:
+        _print_json({**talent.model_dump(mode="json"), "twin_id": twin.id,
+                     "twin_state": twin.state.value})
+        return
+    out.print(f"talent {talent.id} ({talent.name}); twin {twin.id} [{twin.state.value}]")
+
+
+@talent_app.command("list")
+@handled
+def talent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List talents with their twin and its state."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        rows = [(t, uow.twins.get_by_talent(t.id)) for t in uow.talents.list()]
+    if as_json:
+        _print_json([{**t.model_dump(mode="json"), "twin_id": w.id, "twin_state": w.state.value}
+                     for t, w in rows])
+        return
+    table = Table("talent", "name", "language", "agency", "twin", "state")
+    for t, w in rows:
+        table.add_row(t.id, t.name, t.language, t.agency_id or "-", w.id, w.state.value)
+    out.print(table)
+
+
+def _org_commands(sub: typer.Typer, kind_name: str) -> None:
+    @sub.command("add")
+    @handled
+    def org_add(name: Annotated[str, typer.Option(help=f"The {kind_name}'s name.")],
+                country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2")] = None,
+                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+        from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
+        from twinstudio.domain.parties import OrganisationKind
+        from twinstudio.services.parties import add_organisation
+
+        if country is not None and country not in ISO_3166_ALPHA2:
+            raise InvalidInput(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
+        try:
+            org = add_organisation(context(workspace), kind=OrganisationKind(kind_name),
+                                   name=name, country=country)
+        except ValidationError as error:
+            raise InvalidInput(_validation_line(kind_name, error)) from None
+        if as_json:
+            _print_json(org.model_dump(mode="json"))
+            return
+        out.print(f"{kind_name} {org.id} ({org.name})")
+
+    org_add.__doc__ = f"Register a {kind_name} (with its signing key)."
+
+    @sub.command("list")
+    @handled
+    def org_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+        from twinstudio.domain.parties import OrganisationKind
+
+        ctx = context(workspace)
+        with ctx.uow() as uow:
+            orgs = uow.organisations.list(OrganisationKind(kind_name))
+        if as_json:
+            _print_json([o.model_dump(mode="json") for o in orgs])
+            return
+        table = Table(kind_name, "name", "country")
+        for o in orgs:
+            table.add_row(o.id, o.name, o.country or "-")
+        out.print(table)
+
+    org_list.__doc__ = f"List {kind_name}s."
+
+
+_org_commands(brand_app, "brand")
+_org_commands(agency_app, "agency")
+
+
+# ---------------------------------------------------------------------------- consent
+
+
+@consent_app.command("grant")
+@handled
+def consent_grant(
+    talent: Annotated[str, typer.Option(help="Talent id (the talent signs themself).")],
+    document: Annotated[Path, typer.Option(help="Consent JSON: purpose, scope, rate_of_pay, "
+                                                "starts, ends, language.")],
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """The talent signs a digital replica consent (NY Fashion Workers Act)."""
+    from twinstudio.domain.consent import ConsentDocument
+    from twinstudio.services.rights import grant_consent
+
+    doc = load_model(document, ConsentDocument)
+    consent = grant_consent(context(workspace), talent_id=talent, document=doc)
+    if as_json:
+        _print_json(consent.model_dump(mode="json"))
+        return
+    out.print(f"consent {consent.id} signed by {talent}, {doc.starts} to {doc.ends}")
+
+
+@consent_app.command("revoke")
+@handled
+def consent_revoke(consent_id: Annotated[str, typer.Argument(help="Consent id")],
+                   reason: Annotated[str, typer.Option(help="Why (kept in the audit chain)")]
+                   = "revoked by the talent",
+                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Revoke a consent: its licences are suspended, queued work withdrawn."""
+    from twinstudio.services.rights import revoke_consent
+
+    result = revoke_consent(context(workspace), consent_id, reason=reason)
+    if as_json:
+        _print_json({"consent_id": consent_id, "state": "revoked",
+                     "suspended_licences": result.suspended_licences,
+                     "withdrawn": result.hook_results})
+        return
+    out.print(f"consent {consent_id} revoked; suspended licences: "
+              f"{', '.join(result.suspended_licences) or 'none'}")
+
+
+@consent_app.command("show")
+@handled
+def consent_show(consent_id: Annotated[str, typer.Argument(help="Consent id")],
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show a consent and whether its signature verifies."""
+    from twinstudio.services.rights import verify_consent
+
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        consent = uow.consents.get(consent_id)
+    report = verify_consent(ctx, consent_id)
+    data = {**consent.model_dump(mode="json"), "verification": report.as_dict()}
+    if as_json:
+        _print_json(data)
+        return
+    d = consent.document
+    table = Table(show_header=False)
+    for key, value in (
+        ("consent", consent.id), ("talent", consent.talent_id), ("twin", consent.twin_id),
+        ("state", consent.state.value), ("purpose", d.purpose),
+        ("period", f"{d.starts} to {d.ends}"), ("language", d.language),
+        ("channels", ", ".join(d.scope.channels)),
+        ("territories", ", ".join(d.scope.territories)),
+        ("categories", ", ".join(d.scope.product_categories)),
+        ("identity alterations", ", ".join(d.scope.alterations) or "none"),
+        ("rate of pay", f"{d.rate_of_pay.amount} {d.rate_of_pay.currency} minor units "
+                        f"{d.rate_of_pay.basis}"),
+        ("signature", "valid" if report.valid else "INVALID"),
+    ):
+        table.add_row(key, value)
+    out.print(table)
+
+
+@consent_app.command("list")
+@handled
+def consent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List consents."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        consents = uow.consents.list()
+    if as_json:
+        _print_json([c.model_dump(mode="json") for c in consents])
+        return
+    table = Table("consent", "talent", "state", "starts", "ends")
+    for c in consents:
+        table.add_row(c.id, c.talent_id, c.state.value, str(c.document.starts),
+                      str(c.document.ends))
+    out.print(table)
+
+
+# ---------------------------------------------------------------------------- biometrics
+
+
+@biometrics_app.command("release")
+@handled
+def biometrics_release(
+    talent: Annotated[str, typer.Option(help="Talent id (the talent signs themself).")],
+    document: Annotated[Path, typer.Option(help="Release JSON: purpose, retention_days, "
+                                                "written_release, explicit_consent, language")],
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """The talent signs a biometric release (needed before enrolment)."""
+    from twinstudio.domain.consent import BiometricReleaseDocument
+    from twinstudio.services.rights import grant_biometric_release
+
+    doc = load_model(document, BiometricReleaseDocument)
+    release = grant_biometric_release(context(workspace), talent_id=talent, document=doc)
+    if as_json:
+        _print_json(release.model_dump(mode="json"))
+        return
+    out.print(f"biometric release {release.id} signed by {talent} "
+              f"(retention {doc.retention_days} days)")
+
+
+@biometrics_app.command("revoke")
+@handled
+def biometrics_revoke(release_id: Annotated[str, typer.Argument(help="Release id")],
+                      workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Revoke a biometric release."""
+    from twinstudio.services.rights import revoke_biometric_release
+
+    release = revoke_biometric_release(context(workspace), release_id)
+    if as_json:
+        _print_json(release.model_dump(mode="json"))
+        return
+    out.print(f"biometric release {release_id} revoked")
+
+
+# ---------------------------------------------------------------------------- licence
+
+
+@licence_app.command("grant")
+@handled
+def licence_grant(
+    twin: Annotated[str, typer.Option(help="Twin id")],
+    brand: Annotated[str, typer.Option(help="Brand id")],
+    terms: Annotated[Path, typer.Option(help="Licence terms JSON")],
+    consent: Annotated[str | None, typer.Option(help="Consent id (default: the active consent "
+                                                     "that covers the terms)")] = None,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """Grant a licence of a twin to a brand, signed by both (refused with every reason)."""
+    from twinstudio.domain.licence import LicenceTerms
+    from twinstudio.services.rights import grant_licence
+
+    parsed = load_model(terms, LicenceTerms)
+    licence = grant_licence(context(workspace), twin_id=twin, brand_id=brand, terms=parsed,
+                            consent_id=consent)
+    if as_json:
+        _print_json(licence.model_dump(mode="json"))
+        return
+    out.print(f"licence {licence.id}: twin {twin} to brand {brand}, "
+              f"{parsed.starts} to {parsed.ends}")
+
+
+@licence_app.command("revoke")
+@handled
+def licence_revoke(licence_id: Annotated[str, typer.Argument(help="Licence id")],
+                   reason: Annotated[str, typer.Option(help="Why")] = "revoked",
+                   by: Annotated[str, typer.Option(help="Who revokes (talent or brand id)")]
+                   = "operator",
+                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Revoke a licence; the twin's queued work under it is withdrawn."""
+    from twinstudio.services.rights import revoke_licence
+
+    result = revoke_licence(context(workspace), licence_id, reason=reason, actor=by)
+    if as_json:
+        _print_json({"licence_id": licence_id, "state": "revoked",
+                     "withdrawn": result.hook_results})
+        return
+    out.print(f"licence {licence_id} revoked")
+
+
+@licence_app.command("show")
+@handled
+def licence_show(licence_id: Annotated[str, typer.Argument(help="Licence id")],
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show a licence, its terms and whether its signatures verify."""
+    from twinstudio.services.rights import verify_licence
+
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        licence = uow.licences.get(licence_id)
+    report = verify_licence(ctx, licence_id)
+    if as_json:
+        _print_json({**licence.model_dump(mode="json"), "verification": report.as_dict()})
+        return
+    t = licence.terms
+    table = Table(show_header=False)
+    for key, value in (
+        ("licence", licence.id), ("twin", licence.twin_id), ("brand", licence.brand_id),
+        ("consent", licence.consent_id),
+        ("state", licence.state.value + (f" ({licence.state_reason})"
+                                         if licence.state_reason else "")),
+        ("period", f"{t.starts} to {t.ends}"), ("channels", ", ".join(t.channels)),
+        ("territories", ", ".join(t.territories)),
+        ("categories", ", ".join(t.product_categories)),
+        ("exclusive", ", ".join(t.exclusive_categories) or "none"),
+        ("alterations", ", ".join(t.permitted_alterations) or "none"),
+        ("prohibited", ", ".join(t.prohibited_content) or "none"),
+        ("assets", f"{licence.assets_used} of {t.max_assets}"),
+        ("intended uses", t.intended_uses), ("representation", t.representation),
+        ("signatures", "valid" if report.valid else f"INVALID {report.as_dict()}"),
+    ):
+        table.add_row(key, value)
+    out.print(table)
+
+
+@licence_app.command("list")
+@handled
+def licence_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+                 twin: Annotated[str | None, typer.Option(help="Only this twin")] = None,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List licences."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        licences = uow.licences.list(brand_id=brand, twin_id=twin)
+    if as_json:
+        _print_json([lic.model_dump(mode="json") for lic in licences])
+        return
+    table = Table("licence", "twin", "brand", "state", "period", "channels", "territories")
+    for lic in licences:
+        table.add_row(lic.id, lic.twin_id, lic.brand_id, lic.state.value,
+                      f"{lic.terms.starts}..{lic.terms.ends}", ",".join(lic.terms.channels),
+                      ",".join(lic.terms.territories))
+    out.print(table)
+
+
+@licence_app.command("verify")
+@handled
+def licence_verify(licence_id: Annotated[str, typer.Argument(help="Licence id")],
+                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Check the licence still matches what both parties signed (exit 4 if not)."""
+    from twinstudio.services.rights import verify_licence
+
+    report = verify_licence(context(workspace), licence_id)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        out.print(f"licence {licence_id}: " + ("signatures valid" if report.valid
+                                               else f"INVALID {report.as_dict()}"))
+    if not report.valid:
+        raise typer.Exit(4)
+
+
+# ---------------------------------------------------------------------------- policy
+
+
+@policy_app.command("check")
+@handled
+def policy_check(licence: Annotated[str, typer.Option(help="Licence id")],
+                 use: Annotated[Path, typer.Option(help="Proposed use JSON")],
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Decide a proposed use: allowed, or every reason it is not."""
+    from twinstudio.domain.policy import ProposedUse
+    from twinstudio.services.rights import check_use
+
+    decision = check_use(context(workspace), licence, load_model(use, ProposedUse))
+    if as_json:
+        _print_json(decision.model_dump(mode="json"))
+        return
+    if decision.allowed:
+        out.print("[green]allowed[/green]")
+    else:
+        out.print("[red]refused[/red]")
+        for reason in decision.reasons:
+            out.print(f"  - {reason.code}: {reason.message}", markup=False, highlight=False)
+
+
+# ---------------------------------------------------------------------------- audit & rights
+
+
+@audit_app.command("verify")
+@handled
+def audit_verify(expect_head: Annotated[str | None, typer.Option(
+                     help="A head 'SEQ:HASH' published earlier (detects truncation)")] = None,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Verify the audit chain; name the first bad sequence number (exit 4 if broken)."""
+    from twinstudio.services.audit import verify_audit
+
+    report = verify_audit(context(workspace), expect_head)
+    if as_json:
+        _print_json(report.model_dump(mode="json"))
+    elif report.ok:
+        out.print(f"audit chain ok: {report.events} events, head "
+                  f"{report.head_seq}:{report.head_hash}")
+    else:
+        out.print(f"[red]audit chain broken at sequence {report.first_bad_seq}[/red]: "
+                  f"{report.problem}")
+    if not report.ok:
+        raise typer.Exit(4)
+
+
+@audit_app.command("show")
+@handled
+def audit_show(limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show the most recent audit events."""
+    from twinstudio.services.audit import recent_events
+
+    events = recent_events(context(workspace), limit)
+    if as_json:
+        _print_json([e.model_dump(mode="json") for e in events])
+        return
+    table = Table("seq", "at", "actor", "type", "payload")
+    for e in events:
+        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.type,
+                      json.dumps(e.payload, ensure_ascii=False)[:90])
+    out.print(table)
+
+
+@rights_app.command("sweep")
+@handled
+def rights_sweep(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Expire consents and licences whose end date has passed (run daily)."""
+    from twinstudio.services.rights import expire_rights
+
+    expired = expire_rights(context(workspace))
+    if as_json:
+        _print_json(expired)
+        return
+    out.print(f"expired {len(expired['consents'])} consent(s), "
+              f"{len(expired['licences'])} licence(s)")
+
+
+@app.command()
+@handled
+def demo(workspace: Workspace = Path("demo-workspace"),
+         reset: Annotated[bool, typer.Option(help="Delete the workspace first")] = False,
+         as_json: JsonFlag = False) -> None:
+    """Build a demo workspace (30 talents, 3 brands) and decide a set of uses."""
+    from twinstudio.demo import run_demo
+
+    run_demo(workspace, reset=reset, console=out, as_json=as_json)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""The demo: a workspace with 30 talents, 2 agencies, 3 brands, consents and licences,
+then a set of proposed uses decided by the policy, each explained.
+
+Dates are relative to today so the demo tells the same story whenever it runs. Twins are
+activated without a capture here; the enrolment issue replaces that with real enrolment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from twinstudio.bootstrap import bootstrap
+from twinstudio.config import Settings
+from twinstudio.domain.consent import ConsentDocument
+from twinstudio.domain.errors import RightsRefused
+from twinstudio.domain.licence import Licence, LicenceTerms
+from twinstudio.domain.parties import OrganisationKind
+from twinstudio.domain.policy import ProposedUse
+from twinstudio.domain.twin import TwinState
+from twinstudio.services.audit import verify_audit
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.rights import (
+    check_use,
+    grant_consent,
+    grant_licence,
+    revoke_consent,
+    revoke_licence,
+)
+from twinstudio.workspace import create_workspace, remove_workspace
+
+# Synthetic people: no real person's name or likeness is used anywhere in the demo.
+NAMES = [
+    ("Astrid Lund", "sv"), ("Camille Moreau", "fr"), ("Lucía Ortega", "es"),
+    ("Giulia Bianchi", "it"), ("Amara Okafor", "en"), ("Hana Sato", "ja"),
+    ("Noor Haddad", "ar"), ("Freya Nilsson", "sv"), ("Inès Laurent", "fr"),
+    ("Zara Patel", "en"), ("Marta Kowalska", "pl"), ("Leila Benali", "fr"),
+    ("Sofia Rossi", "it"), ("Ebba Holm", "sv"), ("Chloé Martin", "fr"),
+    ("Ama Mensah", "en"), ("Yuna Kim", "ko"), ("Elena Petrova", "en"),
+    ("Isabela Costa", "pt-BR"), ("Maya Cohen", "en"), ("Ingrid Berg", "sv"),
+    ("Lea Schmidt", "de"), ("Nia Williams", "en"), ("Aylin Demir", "tr"),
+    ("Clara Fernández", "es"), ("Olivia Brown", "en"), ("Sara Lindqvist", "sv"),
+    ("Mei Chen", "zh"), ("Adèle Girard", "fr"), ("Kaia Jensen", "da"),
+]
+BRANDS = [("Nordvik Outerwear", "SE"), ("Maison Lumière", "FR"), ("Costa Azul Swim", "ES")]
+AGENCIES = [("Polar Models", "SE"), ("Rive Gauche Management", "FR")]
+
+
+@dataclass
+class DemoUse:
+    label: str
+    licence: str
+    use: dict[str, Any]
+
+
+def _consent_doc(
+    language: str, today: date, *, identity: list[str] | None = None
+) -> ConsentDocument:
+    return ConsentDocument.model_validate({
+        "purpose": "Creation of a digital replica for fashion campaign imagery of licensed "
+                   "brands, reviewed and approved by me before publication",
+        "scope": {"channels": ["ecommerce", "social", "ooh", "print", "email", "video"],
+                  "territories": ["*"],
+                  "product_categories": ["tops", "bottoms", "dresses", "outerwear", "knitwear",
+                                         "denim", "swimwear", "accessories"],
+                  "alterations": identity or [],
+                  "prohibited_content": ["nudity", "political", "weapons", "tobacco"]},
+        "rate_of_pay": {"currency": "EUR", "amount": 2000, "basis": "per_asset"},
+        "starts": (today - timedelta(days=60)).isoformat(),
+        "ends": (today + timedelta(days=730)).isoformat(),
+        "language": language,
+    })
+
+
+def _terms(today: date, **overrides: Any) -> LicenceTerms:
+    base: dict[str, Any] = {
+        "channels": ["ecommerce", "social"], "territories": ["SE", "FR"],
+        "starts": (today - timedelta(days=30)).isoformat(),
+        "ends": (today + timedelta(days=335)).isoformat(),
+        "product_categories": ["tops", "outerwear"],
+        "permitted_alterations": ["hair_color", "makeup", "background", "lighting", "pose",
+                                  "crop"],
+        "prohibited_content": ["nudity", "lingerie", "swimwear", "alcohol", "tobacco",
+                               "political", "religious", "weapons"],
+        "exclusive_categories": [], "approval_required": True, "max_assets": 500,
+        "intended_uses": "E-commerce product pages and social posts for the AW26 outerwear "
+                         "line",
+        "representation": "counsel",
+        "fees": {"currency": "EUR", "per_asset": 2500,
+                 "per_publication": {"social": 5000}},
+    }
+    base.update(overrides)
+    return LicenceTerms.model_validate(base)
+
+
+def build_demo(ctx: ServiceContext) -> dict[str, Any]:
+    """Populate a workspace; return what the uses below need and the grant refusals."""
+    today = ctx.today()
+    agencies = [add_organisation(ctx, kind=OrganisationKind.AGENCY, name=n, country=c)
+                for n, c in AGENCIES]
+    brands = [add_organisation(ctx, kind=OrganisationKind.BRAND, name=n, country=c)
+              for n, c in BRANDS]
+    people = []
+    for index, (name, language) in enumerate(NAMES):
+        talent, twin = add_talent(ctx, name=name, language=language,
+                                  agency_id=agencies[index % 2].id)
+        identity = ["skin_tone"] if index == 5 else None
+        consent = grant_consent(ctx, talent_id=talent.id,
+                                document=_consent_doc(language, today, identity=identity))
+        set_twin_state(ctx, twin.id, TwinState.ACTIVE, actor="operator",
+                       reason="demo twin activated without capture")
+        people.append((talent, twin, consent))
+
+    nordvik, lumiere, costa = brands
+    licences: dict[str, Licence] = {}
+    # Nordvik: exclusive outerwear for talents 0-9 in the Nordics and France.
+    for i in range(10):
+        licences[f"nordvik-{i}"] = grant_licence(
+            ctx, twin_id=people[i][1].id, brand_id=nordvik.id,
+            terms=_terms(today, territories=["SE", "NO", "DK", "FI", "FR"],
+                         exclusive_categories=["outerwear"], max_assets=3 if i == 2 else 500))
+    # Maison Lumière: dresses and tops in France and Belgium, talents 8-19, all channels.
+    for i in range(8, 20):
+        licences[f"lumiere-{i}"] = grant_licence(
+            ctx, twin_id=people[i][1].id, brand_id=lumiere.id,
+            terms=_terms(today, channels=["ecommerce", "social", "ooh", "print"],
+                         territories=["FR", "BE"], product_categories=["dresses", "tops"],
+                         intended_uses="Product pages, Instagram posts and Paris metro "
+                                       "posters for the SS27 dress collection",
+                         fees={"currency": "EUR", "per_asset": 3000,
+                               "per_publication": {"social": 5000, "ooh": 40000}}))
+    # Costa Azul: swimwear in Spain and Portugal, talents 20-29, no representation.
+    for i in range(20, 30):
+        licences[f"costa-{i}"] = grant_licence(
+            ctx, twin_id=people[i][1].id, brand_id=costa.id,
+            terms=_terms(today, territories=["ES", "PT"], product_categories=["swimwear"],
+                         prohibited_content=["nudity", "alcohol"], representation="none",
+                         intended_uses="Swimwear product pages on costaazul.example and its "
+                                       "Instagram account for summer 2027",
+                         fees={"currency": "EUR", "per_asset": 2200}))
+
+    refused = []
+    attempts = [
+        ("Maison Lumière asks for outerwear with Astrid (Nordvik holds it exclusively)",
+         people[0][1].id, lumiere.id,
+         _terms(today, product_categories=["outerwear"], territories=["FR"])),
+        ("Costa Azul, without representation, asks for 'any use' of Zara",
+         people[9][1].id, costa.id,
+         _terms(today, territories=["ES"], product_categories=["swimwear"],
+                representation="none", intended_uses="Any use in all media")),
+        ("Nordvik asks to alter Zara's body shape", people[9][1].id, nordvik.id,
+         _terms(today, product_categories=["tops"],
+                permitted_alterations=["body_shape", "lighting"])),
+    ]
+    for label, twin_id, brand_id, terms in attempts:
+        try:
+            grant_licence(ctx, twin_id=twin_id, brand_id=brand_id, terms=terms)
+            refused.append({"attempt": label, "granted": True, "reasons": []})
+        except RightsRefused as error:
+            refused.append({"attempt": label, "granted": False,
+                            "reasons": [r.model_dump() for r in error.reasons]})
+
+    # Ebba (13) revokes her consent; Nordvik ends its licence with Freya (7).
+    revoke_consent(ctx, people[13][2].id, reason="talent withdrew from digital work")
+    revoke_licence(ctx, licences["nordvik-7"].id, reason="campaign cancelled",
+                   actor=nordvik.id)
+    # Talent 2's licence has used its whole quota of 3 assets.
+    with ctx.uow() as uow:
+        lic = uow.licences.get(licences["nordvik-2"].id, for_update=True)
+        uow.licences.update(lic.model_copy(update={"assets_used": 3}))
+        uow.audit.append(actor="demo", type="LicenceAssetsCounted", at=ctx.now(),
+                         payload={"licence_id": lic.id, "assets_used": 3})
+        uow.commit()
+    return {"people": people, "brands": brands, "licences": licences, "refused": refused}
+
+
+def demo_uses(world: dict[str, Any], today: date) -> list[DemoUse]:
+    lic = world["licences"]
+    day = (today + timedelta(days=3)).isoformat()
+    late = (today + timedelta(days=400)).isoformat()
+
+    def use(**kw: Any) -> dict[str, Any]:
+        return {"channel": "social", "territory": "FR", "date": day,
+                "product_category": "outerwear", "alterations": [], "content_tags": [], **kw}
+
+    return [
+        DemoUse("Nordvik: Astrid in a parka, Instagram France, new hair colour",
+                lic["nordvik-0"].id, use(alterations=["hair_color"])),
+        DemoUse("Nordvik: Astrid, e-commerce Sweden, background swap",
+                lic["nordvik-0"].id, use(channel="ecommerce", territory="SE",
+                                         alterations=["background"])),
+        DemoUse("Nordvik: Astrid on a US billboard",
+                lic["nordvik-0"].id, use(channel="ooh", territory="US")),
+        DemoUse("Nordvik: Camille, slimmed waist (body shape)",
+                lic["nordvik-1"].id, use(alterations=["body_shape"])),
+        DemoUse("Nordvik: Camille with a beer in hand",
+                lic["nordvik-1"].id, use(content_tags=["alcohol"])),
+        DemoUse("Nordvik: Lucía, 4th asset on a 3-asset licence",
+                lic["nordvik-2"].id, use()),
+        DemoUse("Nordvik: Freya after the licence was revoked",
+                lic["nordvik-7"].id, use()),
+        DemoUse("Nordvik: Giulia, a post dated after the licence ends",
+                lic["nordvik-3"].id, use(date=late)),
+        DemoUse("Maison Lumière: Inès in a dress, Paris metro poster",
+                lic["lumiere-8"].id, use(channel="ooh", product_category="dresses")),
+        DemoUse("Maison Lumière: Ebba after she revoked her consent",
+                lic["lumiere-13"].id, use(product_category="dresses")),
+        DemoUse("Maison Lumière: Chloé, TV spot in Germany, knitwear",
+                lic["lumiere-14"].id, use(channel="video", territory="DE",
+                                          product_category="knitwear")),
+        DemoUse("Costa Azul: Lea, swimwear page in Spain",
+                lic["costa-21"].id, use(channel="ecommerce", territory="ES",
+                                        product_category="swimwear")),
+        DemoUse("Costa Azul: Lea, swimwear with nudity, Portugal",
+                lic["costa-21"].id, use(channel="social", territory="PT",
+                                        product_category="swimwear", content_tags=["nudity"])),
+    ]
+
+
+def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -> None:
+    if reset:
+        remove_workspace(workspace)
+    create_workspace(workspace)
+    ctx = bootstrap(Settings(workspace=workspace))
+    with ctx.uow() as uow:
+        if uow.talents.list():
+            from twinstudio.domain.errors import Conflict
+
+            raise Conflict(f"{workspace} already holds data; run the demo with --reset")
+    world = build_demo(ctx)
+    results = []
+    for item in demo_uses(world, ctx.today()):
+        decision = check_use(ctx, item.licence, ProposedUse.model_validate(item.use))
+        results.append({"use": item.label, "licence": item.licence, "request": item.use,
+                        **decision.model_dump(mode="json")})
+    chain = verify_audit(ctx)
+    summary = {"workspace": str(workspace.resolve()), "talents": len(world["people"]),
+               "brands": len(world["brands"]), "licences": len(world["licences"]),
+               "grant_attempts": world["refused"], "uses": results,
+               "audit": chain.model_dump(mode="json")}
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(f"[bold]twinstudio demo[/bold] in {summary['workspace']}: "
+                  f"{summary['talents']} talents, {summary['brands']} brands, "
+                  f"{summary['licences']} licences granted")
+    grants = Table("licence request", "result", title="Licence requests refused at grant")
+    for attempt in world["refused"]:
+        grants.add_row(attempt["attempt"], "granted" if attempt["granted"] else "\n".join(
+            f"{r['code']}: {r['message']}" for r in attempt["reasons"]))
+    console.print(grants)
+    table = Table("proposed use", "decision", title="Proposed uses, decided by evaluate()")
+    for r in results:
+        verdict = "[green]allowed[/green]" if r["allowed"] else "[red]refused[/red]\n" + \
+            "\n".join(f"{x['code']}: {x['message']}" for x in r["reasons"])
+        table.add_row(r["use"], verdict)
+    console.print(table)
+    allowed = sum(r["allowed"] for r in results)
+    console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
+                  + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))

@@ -1,0 +1,48 @@
+"""Small shared domain helpers: ids, UTC time, canonical JSON, hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from twinstudio.domain.errors import InvalidInput
+
+
+def new_id(prefix: str) -> str:
+    """A readable, collision-free id such as ``tal_3f9c...`` (prefix names the kind)."""
+    return f"{prefix}_{uuid.uuid4().hex[:24]}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_utc(moment: datetime) -> datetime:
+    """Refuse naive datetimes: every time in twinstudio is timezone-aware UTC."""
+    if moment.tzinfo is None:
+        raise InvalidInput("naive datetime given; twinstudio needs timezone-aware UTC times")
+    return moment.astimezone(UTC)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return ensure_utc(value).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8) used for every hash and signature."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+    )
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

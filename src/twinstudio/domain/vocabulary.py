@@ -1,0 +1,71 @@
+"""Closed vocabularies of the rights language. An unknown code is an error, never ignored.
+
+Extending a vocabulary is a deliberate change here (and a migration of nothing: codes are text).
+"""
+
+from __future__ import annotations
+
+from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
+
+WILDCARD = "*"
+
+CHANNELS: frozenset[str] = frozenset({"ecommerce", "social", "ooh", "print", "email", "video"})
+
+PRODUCT_CATEGORIES: frozenset[str] = frozenset(
+    {
+        "tops", "bottoms", "dresses", "outerwear", "knitwear", "denim", "suits", "activewear",
+        "swimwear", "lingerie", "nightwear", "footwear", "accessories", "bags", "jewellery",
+        "eyewear", "beauty", "fragrance",
+    }
+)
+
+# Alterations a licence may permit without touching who the person is.
+STYLING_ALTERATIONS: frozenset[str] = frozenset(
+    {"hair_color", "hair_style", "makeup", "background", "lighting", "pose", "crop", "expression"}
+)
+# Alterations of identity: refused unless a licence (and its consent) names them explicitly.
+IDENTITY_ALTERATIONS: frozenset[str] = frozenset(
+    {"body_shape", "age", "skin_tone", "facial_features"}
+)
+ALTERATIONS: frozenset[str] = STYLING_ALTERATIONS | IDENTITY_ALTERATIONS
+
+CONTENT_TAGS: frozenset[str] = frozenset(
+    {
+        "nudity", "lingerie", "swimwear", "alcohol", "tobacco", "political", "religious",
+        "weapons", "gambling", "drugs", "adult",
+    }
+)
+
+REPRESENTATION: frozenset[str] = frozenset({"counsel", "union", "none"})
+
+TERRITORIES: frozenset[str] = ISO_3166_ALPHA2
+
+
+def check_codes(
+    field: str, values: list[str], allowed: frozenset[str], *, wildcard: bool = False
+) -> list[str]:
+    """Validate a list of codes; ``["*"]`` alone means all when ``wildcard``. Returns the list."""
+    if wildcard and WILDCARD in values:
+        if values != [WILDCARD]:
+            raise ValueError(f"{field}: '*' must stand alone, got {values}")
+        return values
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        hint = "" if len(allowed) > 40 else f"; known: {', '.join(sorted(allowed))}"
+        raise ValueError(f"{field}: unknown code(s) {', '.join(map(repr, unknown))}{hint}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{field}: duplicate codes in {values}")
+    return values
+
+
+def covers(granted: list[str], value: str) -> bool:
+    """True when a granted list (possibly ``["*"]``) includes ``value``."""
+    return granted == [WILDCARD] or value in granted
+
+
+def covers_all(granted: list[str], requested: list[str]) -> bool:
+    if granted == [WILDCARD]:
+        return True
+    if requested == [WILDCARD]:
+        return False
+    return set(requested) <= set(granted)

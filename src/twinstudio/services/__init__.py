@@ -1,0 +1,1 @@
+"""Use cases (one verb each). They orchestrate domain rules over the ports in ``ports``."""

@@ -1,0 +1,24 @@
+"""What every service gets: a unit-of-work factory, the keyring, hooks and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from twinstudio.domain.common import utcnow
+from twinstudio.services.ports import Keyring, RightsWithdrawnHook, UnitOfWork
+
+
+@dataclass
+class ServiceContext:
+    uow: Callable[[], UnitOfWork]
+    keyring: Keyring
+    rights_withdrawn_hooks: list[RightsWithdrawnHook] = field(default_factory=list)
+    clock: Callable[[], datetime] = utcnow
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.clock().date()

@@ -1,0 +1,1 @@
+"""Persistence adapters: SQLAlchemy tables, repositories, unit of work, migrations."""

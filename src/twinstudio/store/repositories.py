@@ -1,0 +1,278 @@
+"""Repositories: domain objects in, domain objects out. No business rules here."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from twinstudio.domain.audit import AuditEvent
+from twinstudio.domain.common import canonical_json, utcnow
+from twinstudio.domain.consent import (
+    BiometricRelease,
+    BiometricReleaseDocument,
+    ConsentDocument,
+    ConsentState,
+    DigitalReplicaConsent,
+    Signature,
+)
+from twinstudio.domain.errors import NotFound
+from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
+from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.twin import Twin
+from twinstudio.store import tables as t
+
+
+class _Repo:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def _one(self, statement: Any, what: str, ident: str) -> Any:
+        row = self._c.execute(statement).mappings().first()
+        if row is None:
+            raise NotFound(f"{what} {ident!r} not found")
+        return row
+
+
+class SqlTalentRepository(_Repo):
+    def add(self, talent: Talent, public_key: str) -> None:
+        self._c.execute(insert(t.talents).values(**talent.model_dump(), public_key=public_key))
+
+    def get(self, talent_id: str) -> Talent:
+        row = self._one(select(t.talents).where(t.talents.c.id == talent_id), "talent", talent_id)
+        return Talent(**{k: v for k, v in row.items() if k != "public_key"})
+
+    def public_key(self, talent_id: str) -> str:
+        return self._one(select(t.talents.c.public_key).where(t.talents.c.id == talent_id),
+                         "talent", talent_id)["public_key"]
+
+    def list(self) -> list[Talent]:
+        rows = self._c.execute(select(t.talents).order_by(t.talents.c.created_at,
+                                                          t.talents.c.id)).mappings()
+        return [Talent(**{k: v for k, v in r.items() if k != "public_key"}) for r in rows]
+
+    def touch(self, talent_id: str, at: datetime) -> None:
+        self._c.execute(update(t.talents).where(t.talents.c.id == talent_id)
+                        .values(last_interaction_at=at))
+
+
+class SqlOrganisationRepository(_Repo):
+    def add(self, organisation: Organisation, public_key: str) -> None:
+        values = organisation.model_dump()
+        values["kind"] = organisation.kind.value
+        self._c.execute(insert(t.organisations).values(**values, public_key=public_key))
+
+    @staticmethod
+    def _build(row: Any) -> Organisation:
+        return Organisation(**{k: v for k, v in row.items() if k != "public_key"})
+
+    def get(self, organisation_id: str, kind: OrganisationKind | None = None) -> Organisation:
+        query = select(t.organisations).where(t.organisations.c.id == organisation_id)
+        if kind is not None:
+            query = query.where(t.organisations.c.kind == kind.value)
+        return self._build(self._one(query, kind.value if kind else "organisation",
+                                     organisation_id))
+
+    def public_key(self, organisation_id: str) -> str:
+        query = select(t.organisations.c.public_key).where(
+            t.organisations.c.id == organisation_id)
+        return self._one(query, "organisation", organisation_id)["public_key"]
+
+    def list(self, kind: OrganisationKind | None = None) -> list[Organisation]:
+        query = select(t.organisations).order_by(t.organisations.c.created_at,
+                                                 t.organisations.c.id)
+        if kind is not None:
+            query = query.where(t.organisations.c.kind == kind.value)
+        return [self._build(r) for r in self._c.execute(query).mappings()]
+
+
+class SqlTwinRepository(_Repo):
+    def add(self, twin: Twin) -> None:
+        self._c.execute(insert(t.twins).values(**twin.model_dump() | {"state": twin.state.value}))
+
+    def get(self, twin_id: str, *, for_update: bool = False) -> Twin:
+        query = select(t.twins).where(t.twins.c.id == twin_id)
+        if for_update:
+            query = query.with_for_update()
+        return Twin(**self._one(query, "twin", twin_id))
+
+    def get_by_talent(self, talent_id: str) -> Twin:
+        query = select(t.twins).where(t.twins.c.talent_id == talent_id)
+        return Twin(**self._one(query, "twin of talent", talent_id))
+
+    def update(self, twin: Twin) -> None:
+        self._c.execute(update(t.twins).where(t.twins.c.id == twin.id)
+                        .values(state=twin.state.value, updated_at=twin.updated_at))
+
+    def list(self) -> list[Twin]:
+        rows = self._c.execute(select(t.twins).order_by(t.twins.c.created_at, t.twins.c.id))
+        return [Twin(**r) for r in rows.mappings()]
+
+
+def _consent_row(c: DigitalReplicaConsent) -> dict[str, Any]:
+    return {
+        "id": c.id, "talent_id": c.talent_id, "twin_id": c.twin_id, "state": c.state.value,
+        "starts": c.document.starts, "ends": c.document.ends,
+        "document": canonical_json(c.document.model_dump(mode="json")),
+        "document_hash": c.document_hash,
+        "signature": canonical_json(c.signature.model_dump(mode="json")),
+        "signed_at": c.signed_at, "revoked_at": c.revoked_at,
+        "revocation_reason": c.revocation_reason,
+    }
+
+
+def _consent(row: Any) -> DigitalReplicaConsent:
+    return DigitalReplicaConsent(
+        id=row["id"], talent_id=row["talent_id"], twin_id=row["twin_id"],
+        state=ConsentState(row["state"]),
+        document=ConsentDocument.model_validate_json(row["document"]),
+        document_hash=row["document_hash"],
+        signature=Signature.model_validate_json(row["signature"]),
+        signed_at=row["signed_at"], revoked_at=row["revoked_at"],
+        revocation_reason=row["revocation_reason"],
+    )
+
+
+class SqlConsentRepository(_Repo):
+    def add(self, consent: DigitalReplicaConsent) -> None:
+        self._c.execute(insert(t.consents).values(**_consent_row(consent)))
+
+    def get(self, consent_id: str) -> DigitalReplicaConsent:
+        return _consent(self._one(select(t.consents).where(t.consents.c.id == consent_id),
+                                  "consent", consent_id))
+
+    def update(self, consent: DigitalReplicaConsent) -> None:
+        row = _consent_row(consent)
+        self._c.execute(update(t.consents).where(t.consents.c.id == consent.id).values(
+            state=row["state"], revoked_at=row["revoked_at"],
+            revocation_reason=row["revocation_reason"]))
+
+    def list_for_twin(self, twin_id: str) -> list[DigitalReplicaConsent]:
+        query = (select(t.consents).where(t.consents.c.twin_id == twin_id)
+                 .order_by(t.consents.c.signed_at, t.consents.c.id))
+        return [_consent(r) for r in self._c.execute(query).mappings()]
+
+    def list(self) -> list[DigitalReplicaConsent]:
+        query = select(t.consents).order_by(t.consents.c.signed_at, t.consents.c.id)
+        return [_consent(r) for r in self._c.execute(query).mappings()]
+
+
+def _release(row: Any) -> BiometricRelease:
+    return BiometricRelease(
+        id=row["id"], talent_id=row["talent_id"], state=ConsentState(row["state"]),
+        document=BiometricReleaseDocument.model_validate_json(row["document"]),
+        document_hash=row["document_hash"],
+        signature=Signature.model_validate_json(row["signature"]),
+        signed_at=row["signed_at"], revoked_at=row["revoked_at"],
+    )
+
+
+class SqlBiometricReleaseRepository(_Repo):
+    def add(self, release: BiometricRelease) -> None:
+        self._c.execute(insert(t.biometric_releases).values(
+            id=release.id, talent_id=release.talent_id, state=release.state.value,
+            document=canonical_json(release.document.model_dump(mode="json")),
+            document_hash=release.document_hash,
+            signature=canonical_json(release.signature.model_dump(mode="json")),
+            signed_at=release.signed_at, revoked_at=release.revoked_at))
+
+    def get(self, release_id: str) -> BiometricRelease:
+        query = select(t.biometric_releases).where(t.biometric_releases.c.id == release_id)
+        return _release(self._one(query, "biometric release", release_id))
+
+    def update(self, release: BiometricRelease) -> None:
+        self._c.execute(update(t.biometric_releases)
+                        .where(t.biometric_releases.c.id == release.id)
+                        .values(state=release.state.value, revoked_at=release.revoked_at))
+
+    def list_for_talent(self, talent_id: str) -> list[BiometricRelease]:
+        query = (select(t.biometric_releases)
+                 .where(t.biometric_releases.c.talent_id == talent_id)
+                 .order_by(t.biometric_releases.c.signed_at))
+        return [_release(r) for r in self._c.execute(query).mappings()]
+
+
+def _licence(row: Any) -> Licence:
+    return Licence(
+        id=row["id"], twin_id=row["twin_id"], talent_id=row["talent_id"],
+        brand_id=row["brand_id"], consent_id=row["consent_id"],
+        terms=LicenceTerms.model_validate_json(row["terms"]),
+        document_hash=row["document_hash"],
+        signatures=[Signature.model_validate(s) for s in json.loads(row["signatures"])],
+        state=LicenceState(row["state"]), state_reason=row["state_reason"],
+        granted_at=row["granted_at"], updated_at=row["updated_at"],
+        assets_used=row["assets_used"],
+    )
+
+
+class SqlLicenceRepository(_Repo):
+    def add(self, licence: Licence) -> None:
+        self._c.execute(insert(t.licences).values(
+            id=licence.id, twin_id=licence.twin_id, talent_id=licence.talent_id,
+            brand_id=licence.brand_id, consent_id=licence.consent_id,
+            state=licence.state.value, state_reason=licence.state_reason,
+            starts=licence.terms.starts, ends=licence.terms.ends,
+            terms=canonical_json(licence.terms.model_dump(mode="json")),
+            document_hash=licence.document_hash,
+            signatures=canonical_json([s.model_dump(mode="json") for s in licence.signatures]),
+            granted_at=licence.granted_at, updated_at=licence.updated_at,
+            assets_used=licence.assets_used))
+
+    def get(self, licence_id: str, *, for_update: bool = False) -> Licence:
+        query = select(t.licences).where(t.licences.c.id == licence_id)
+        if for_update:
+            query = query.with_for_update()
+        return _licence(self._one(query, "licence", licence_id))
+
+    def update(self, licence: Licence) -> None:
+        self._c.execute(update(t.licences).where(t.licences.c.id == licence.id).values(
+            state=licence.state.value, state_reason=licence.state_reason,
+            updated_at=licence.updated_at, assets_used=licence.assets_used))
+
+    def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
+             consent_id: str | None = None) -> list[Licence]:
+        query = select(t.licences).order_by(t.licences.c.granted_at, t.licences.c.id)
+        if twin_id is not None:
+            query = query.where(t.licences.c.twin_id == twin_id)
+        if brand_id is not None:
+            query = query.where(t.licences.c.brand_id == brand_id)
+        if consent_id is not None:
+            query = query.where(t.licences.c.consent_id == consent_id)
+        return [_licence(r) for r in self._c.execute(query).mappings()]
+
+
+_AUDIT_LOCK = 0x7477696E  # "twin": PostgreSQL advisory lock key for appends to the chain
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(seq=row["seq"], at=row["at"], actor=row["actor"], type=row["type"],
+                      payload=json.loads(row["payload"]), prev_hash=row["prev_hash"],
+                      hash=row["hash"])
+
+
+class SqlAuditLog(_Repo):
+    def append(self, *, actor: str, type: str, payload: dict[str, Any],
+               at: datetime | None = None) -> AuditEvent:
+        if self._c.dialect.name == "postgresql":
+            # Serialise appenders until this transaction ends (SQLite: BEGIN IMMEDIATE).
+            self._c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+        last = self._c.execute(
+            select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(1)
+        ).mappings().first()
+        event = AuditEvent.next_after(_event(last) if last else None, at=at or utcnow(),
+                                      actor=actor, type=type, payload=payload)
+        self._c.execute(insert(t.audit_events).values(
+            seq=event.seq, at=event.at, actor=event.actor, type=event.type,
+            payload=canonical_json(event.payload), prev_hash=event.prev_hash, hash=event.hash))
+        return event
+
+    def all(self) -> list[AuditEvent]:
+        rows = self._c.execute(select(t.audit_events).order_by(t.audit_events.c.seq))
+        return [_event(r) for r in rows.mappings()]
+
+    def tail(self, limit: int) -> list[AuditEvent]:
+        rows = self._c.execute(
+            select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(limit))
+        return list(reversed([_event(r) for r in rows.mappings()]))

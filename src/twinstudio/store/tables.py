@@ -1,0 +1,146 @@
+"""SQLAlchemy tables. Documents (consent, terms, signatures) are stored as canonical JSON
+text so that they hash identically on SQLite and PostgreSQL; the fields queries filter on
+are also real columns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in, timezone-aware UTC out, on every backend (SQLite has no tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused by the store; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[override]
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+ID = String(40)
+
+organisations = Table(
+    "organisations", metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("country", String(2)),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+talents = Table(
+    "talents", metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("language", String(35), nullable=False),
+    Column("agency_id", ID, ForeignKey("organisations.id")),
+    Column("public_key", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_interaction_at", UtcDateTime, nullable=False),
+)
+
+twins = Table(
+    "twins", metadata,
+    Column("id", ID, primary_key=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+consents = Table(
+    "consents", metadata,
+    Column("id", ID, primary_key=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, index=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("document_hash", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("revocation_reason", Text),
+)
+
+biometric_releases = Table(
+    "biometric_releases", metadata,
+    Column("id", ID, primary_key=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("document_hash", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+licences = Table(
+    "licences", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, index=True),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("consent_id", ID, ForeignKey("consents.id"), nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("state_reason", Text),
+    Column("starts", Date, nullable=False),
+    Column("ends", Date, nullable=False),
+    Column("terms", Text, nullable=False),
+    Column("document_hash", String(64), nullable=False),
+    Column("signatures", Text, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("assets_used", Integer, nullable=False, default=0),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("type", String(80), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("hash"),
+)
+Index("ix_audit_events_type", audit_events.c.type)

@@ -1,0 +1,57 @@
+"""Unit of work over one database transaction: rolls back unless ``commit()`` was called."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from twinstudio.store.repositories import (
+    SqlAuditLog,
+    SqlBiometricReleaseRepository,
+    SqlConsentRepository,
+    SqlLicenceRepository,
+    SqlOrganisationRepository,
+    SqlTalentRepository,
+    SqlTwinRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        self._connection = self._engine.connect()
+        self._connection.begin()
+        self._committed = False
+        c = self._connection
+        self.talents = SqlTalentRepository(c)
+        self.organisations = SqlOrganisationRepository(c)
+        self.twins = SqlTwinRepository(c)
+        self.consents = SqlConsentRepository(c)
+        self.releases = SqlBiometricReleaseRepository(c)
+        self.licences = SqlLicenceRepository(c)
+        self.audit = SqlAuditLog(c)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._connection is not None
+        try:
+            if not self._committed:
+                self._connection.rollback()
+        finally:
+            self._connection.close()
+            self._connection = None
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit() outside 'with uow:'"
+        self._connection.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        assert self._connection is not None
+        self._connection.rollback()
+        self._connection.begin()
