@@ -10,8 +10,10 @@ from twinstudio.services.context import ServiceContext
 def add_talent(ctx: ServiceContext, *, name: str, language: str = "en",
                agency_id: str | None = None, actor: str = "operator") -> tuple[Talent, Twin]:
     """Register a talent and their (still enrolling) twin, with the talent's signing key."""
-    talent = Talent(name=name, language=language, agency_id=agency_id)
-    twin = Twin(talent_id=talent.id)
+    now = ctx.now()
+    talent = Talent(name=name, language=language, agency_id=agency_id, created_at=now,
+                    last_interaction_at=now)
+    twin = Twin(talent_id=talent.id, created_at=now, updated_at=now)
     public_key = ctx.keyring.create_key(talent.id)
     try:
         with ctx.uow() as uow:
@@ -19,7 +21,7 @@ def add_talent(ctx: ServiceContext, *, name: str, language: str = "en",
                 uow.organisations.get(agency_id, OrganisationKind.AGENCY)
             uow.talents.add(talent, public_key)
             uow.twins.add(twin)
-            uow.audit.append(actor=actor, type="TalentAdded", at=ctx.now(), payload={
+            uow.audit.append(actor=actor, type="TalentAdded", at=now, payload={
                 "talent_id": talent.id, "twin_id": twin.id, "agency_id": agency_id,
                 "language": talent.language})
             uow.commit()
@@ -31,7 +33,8 @@ def add_talent(ctx: ServiceContext, *, name: str, language: str = "en",
 
 def add_organisation(ctx: ServiceContext, *, kind: OrganisationKind, name: str,
                      country: str | None = None, actor: str = "operator") -> Organisation:
-    organisation = Organisation.new(kind, name, country)
+    organisation = Organisation.new(kind, name, country).model_copy(
+        update={"created_at": ctx.now()})
     public_key = ctx.keyring.create_key(organisation.id)
     try:
         with ctx.uow() as uow:
