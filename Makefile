@@ -3,12 +3,12 @@
 # when pyproject.toml changes. torch (a local CPU wheel) is installed before anything that
 # depends on it, once an extra that needs it is enabled (render/diffusion, later issues).
 
+comma  := ,
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 EXTRAS ?= dev
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
-comma  := ,
 NEEDS_TORCH := $(filter render diffusion,$(subst $(comma), ,$(EXTRAS)))
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
