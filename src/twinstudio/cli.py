@@ -97,6 +97,8 @@ def _validation_line(source: str, error: ValidationError) -> str:
     for item in error.errors()[:3]:
         where = ".".join(str(p) for p in item["loc"]) or "document"
         message = item["msg"].removeprefix("Value error, ")
+        if item["loc"]:  # the domain's messages often start with the field name already
+            message = message.removeprefix(f"{item['loc'][-1]}: ")
         parts.append(f"{where}: {message}")
     more = f" (+{error.error_count() - 3} more)" if error.error_count() > 3 else ""
     return f"{source}: " + "; ".join(parts) + more
@@ -117,6 +119,8 @@ def load_model(path: Path, model: type[M]) -> M:
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: "
                            f"{error.msg}") from None
+    except (RecursionError, ValueError):
+        raise InvalidInput(f"{path}: JSON nested too deeply or not decodable") from None
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected a JSON object, got {type(data).__name__}")
     try:

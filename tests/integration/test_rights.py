@@ -228,3 +228,24 @@ def test_biometric_release_grant_and_revoke(ctx, clock, world):
     with ctx.uow() as uow:
         assert active_biometric_release(uow, world["talent"].id) is None
     assert verify_audit(ctx).ok
+
+
+def test_tampered_consent_decides_nothing(ctx, engine, world):
+    consent = world["consent"]
+    narrower = consent.document.model_copy(update={"purpose": "Anything at all, forever"})
+    with engine.begin() as c:
+        c.execute(text("UPDATE consents SET document = :d WHERE id = :i"),
+                  {"d": narrower.model_dump_json(), "i": consent.id})
+    assert not verify_consent(ctx, consent.id).valid
+    decision = check_use(ctx, world["licence"].id, ProposedUse.model_validate(USE))
+    assert decision.codes() == [ReasonCode.CONSENT_INTEGRITY_FAILED]
+
+
+def test_unreadable_stored_terms_are_an_integrity_error(ctx, engine, world):
+    from twinstudio.domain.errors import IntegrityError
+
+    with engine.begin() as c:
+        c.execute(text("UPDATE licences SET terms = 'not json' WHERE id = :i"),
+                  {"i": world["licence"].id})
+    with pytest.raises(IntegrityError, match="corrupt"):
+        check_use(ctx, world["licence"].id, ProposedUse.model_validate(USE))

@@ -24,7 +24,7 @@ from twinstudio.store.tables import metadata
 
 def test_migrations_reach_head_idempotently_and_match_the_tables(ctx, engine):
     migrate(engine)  # a second run changes nothing
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() is not None
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
     assert diff == []

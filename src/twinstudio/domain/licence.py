@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,9 +27,17 @@ from twinstudio.domain.vocabulary import (
     check_codes,
 )
 
+MAX_PAYMENT_TERMS_DAYS = 45  # NY Fashion Workers Act: paid within 45 days
+
 
 class Fees(BaseModel):
-    """What the brand pays, in integer minor units of ``currency``."""
+    """What the brand pays, in integer minor units of ``currency``.
+
+    ``flat_fee`` is due when the licence is signed; ``per_asset`` per approved asset;
+    ``per_publication`` per publication on a channel; ``minimum_guarantee`` is the least the
+    talent earns (gross) per calendar month of the licence, topped up when the month closes.
+    ``agency_commission_percent`` and ``platform_fee_percent`` split the gross (rounded down).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +45,17 @@ class Fees(BaseModel):
     per_asset: int = Field(default=0, ge=0, strict=True)
     per_publication: dict[str, int] = Field(default_factory=dict)
     flat_fee: int = Field(default=0, ge=0, strict=True)
+    minimum_guarantee: int = Field(default=0, ge=0, strict=True)
+    agency_commission_percent: Decimal = Field(default=Decimal(0), ge=0, le=100,
+                                               decimal_places=2)
+    platform_fee_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
+    payment_terms_days: int = Field(default=30, ge=1, le=MAX_PAYMENT_TERMS_DAYS, strict=True)
+
+    @model_validator(mode="after")
+    def _split_fits(self) -> Fees:
+        if self.agency_commission_percent + self.platform_fee_percent > 100:
+            raise ValueError("agency commission and platform fee exceed 100 % together")
+        return self
 
     @field_validator("currency")
     @classmethod

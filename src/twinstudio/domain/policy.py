@@ -59,6 +59,7 @@ class ReasonCode:
     FEE_BELOW_CONSENTED_RATE = "fee_below_consented_rate"
     FEE_CURRENCY_MISMATCH = "fee_currency_mismatch"
     LICENCE_INTEGRITY_FAILED = "licence_integrity_failed"
+    CONSENT_INTEGRITY_FAILED = "consent_integrity_failed"
 
 
 class Reason(BaseModel):

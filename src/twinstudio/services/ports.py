@@ -9,6 +9,7 @@ from typing import Any, Protocol, Self
 
 from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
+from twinstudio.domain.ledger import Transaction
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin
@@ -67,6 +68,19 @@ class AuditLog(Protocol):
     def tail(self, limit: int) -> list[AuditEvent]: ...
 
 
+class Ledger(Protocol):
+    def post(self, txn: Transaction, *, posted_at: datetime) -> bool: ...  # False: posted before
+    def get(self, transaction_id: str) -> Transaction: ...
+    def transactions(self, *, talent_id: str | None = None, brand_id: str | None = None,
+                     licence_id: str | None = None, period: str | None = None,
+                     until_period: str | None = None) -> list[Transaction]: ...
+    def entry_sums(self) -> tuple[int, int, int]: ...
+    def close_period(self, licence_id: str, period: str, top_up: int,
+                     at: datetime) -> bool: ...
+    def is_closed(self, licence_id: str, period: str) -> bool: ...
+    def closed_periods(self) -> list[tuple[str, str, int]]: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: nothing is kept unless ``commit()`` is called before leaving."""
 
@@ -77,6 +91,7 @@ class UnitOfWork(Protocol):
     releases: BiometricReleaseRepository
     licences: LicenceRepository
     audit: AuditLog
+    ledger: Ledger
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -296,15 +296,27 @@ def check_use(ctx: ServiceContext, licence_id: str, use: ProposedUse) -> Decisio
         checked, missing = _check_signatures(
             ctx, uow, "licence", licence.document_hash, licence.signatures,
             {licence.talent_id: "talent", licence.brand_id: "brand"})
+        consent_checked, consent_missing = _check_signatures(
+            ctx, uow, "consent", consent.document_hash, [consent.signature],
+            {consent.talent_id: "talent"})
     decision = evaluate(use, licence=licence, consent=consent, twin=twin, today=ctx.today())
-    intact = (licence.recompute_hash() == licence.document_hash and not missing
-              and all(c["valid"] for c in checked))
-    if not intact:
-        # Terms that no longer match what both parties signed decide nothing.
-        decision = Decision.of([*decision.reasons, Reason(
+    reasons = list(decision.reasons)
+    licence_intact = (licence.recompute_hash() == licence.document_hash and not missing
+                      and all(c["valid"] for c in checked))
+    consent_intact = (consent.document.document_hash(talent_id=consent.talent_id,
+                                                     consent_id=consent.id)
+                      == consent.document_hash and not consent_missing
+                      and all(c["valid"] for c in consent_checked))
+    # Documents that no longer match what the parties signed decide nothing.
+    if not licence_intact:
+        reasons.append(Reason(
             code=ReasonCode.LICENCE_INTEGRITY_FAILED,
-            message=f"licence {licence_id} does not match what the talent and brand signed")])
-    return decision
+            message=f"licence {licence_id} does not match what the talent and brand signed"))
+    if not consent_intact:
+        reasons.append(Reason(
+            code=ReasonCode.CONSENT_INTEGRITY_FAILED,
+            message=f"consent {consent.id} does not match what the talent signed"))
+    return Decision.of(reasons) if reasons != decision.reasons else decision
 
 
 # ---------------------------------------------------------------- signatures

@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, case, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.common import canonical_json, utcnow
@@ -18,7 +20,8 @@ from twinstudio.domain.consent import (
     DigitalReplicaConsent,
     Signature,
 )
-from twinstudio.domain.errors import NotFound
+from twinstudio.domain.errors import IntegrityError, NotFound
+from twinstudio.domain.ledger import Entry, Transaction, period_of
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin
@@ -123,7 +126,20 @@ def _consent_row(c: DigitalReplicaConsent) -> dict[str, Any]:
     }
 
 
+def _corrupt(what: str, ident: str, error: Exception) -> IntegrityError:
+    first = str(error).splitlines()[0][:200]
+    return IntegrityError(f"stored {what} {ident} is corrupt and cannot be read ({first}); "
+                          "it no longer matches what was signed")
+
+
 def _consent(row: Any) -> DigitalReplicaConsent:
+    try:
+        return _consent_unchecked(row)
+    except (ValueError, TypeError) as error:  # pydantic's ValidationError is a ValueError
+        raise _corrupt("consent", row["id"], error) from None
+
+
+def _consent_unchecked(row: Any) -> DigitalReplicaConsent:
     return DigitalReplicaConsent(
         id=row["id"], talent_id=row["talent_id"], twin_id=row["twin_id"],
         state=ConsentState(row["state"]),
@@ -195,6 +211,13 @@ class SqlBiometricReleaseRepository(_Repo):
 
 
 def _licence(row: Any) -> Licence:
+    try:
+        return _licence_unchecked(row)
+    except (ValueError, TypeError) as error:
+        raise _corrupt("licence", row["id"], error) from None
+
+
+def _licence_unchecked(row: Any) -> Licence:
     return Licence(
         id=row["id"], twin_id=row["twin_id"], talent_id=row["talent_id"],
         brand_id=row["brand_id"], consent_id=row["consent_id"],
@@ -247,9 +270,16 @@ _AUDIT_LOCK = 0x7477696E  # "twin": PostgreSQL advisory lock key for appends to 
 
 
 def _event(row: Any) -> AuditEvent:
+    try:
+        payload = json.loads(row["payload"])
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        # A payload that no longer parses was edited: keep the raw text so that the hash
+        # check names this event instead of the reader crashing.
+        payload = {"unreadable_payload": str(row["payload"])[:1000]}
     return AuditEvent(seq=row["seq"], at=row["at"], actor=row["actor"], type=row["type"],
-                      payload=json.loads(row["payload"]), prev_hash=row["prev_hash"],
-                      hash=row["hash"])
+                      payload=payload, prev_hash=row["prev_hash"], hash=row["hash"])
 
 
 class SqlAuditLog(_Repo):
@@ -276,3 +306,97 @@ class SqlAuditLog(_Repo):
         rows = self._c.execute(
             select(t.audit_events).order_by(t.audit_events.c.seq.desc()).limit(limit))
         return list(reversed([_event(r) for r in rows.mappings()]))
+
+
+def _transaction(row: Any, entries: list[Any]) -> Transaction:
+    return Transaction(
+        id=row["id"], event_key=row["event_key"], event=json.loads(row["event"]),
+        licence_id=row["licence_id"], talent_id=row["talent_id"], brand_id=row["brand_id"],
+        currency=row["currency"], gross=row["gross"], occurred_at=row["occurred_at"],
+        due_on=row["due_on"], reverses=row["reverses"], memo=row["memo"],
+        entries=[Entry(account=e["account"], amount=e["amount"]) for e in entries],
+    )
+
+
+class SqlLedger(_Repo):
+    """Transactions and entries. ``post`` is exactly-once per event key, on both backends,
+    also under concurrent posters (INSERT .. ON CONFLICT DO NOTHING on the unique key)."""
+
+    def post(self, txn: Transaction, *, posted_at: datetime) -> bool:
+        dialect_insert = pg_insert if self._c.dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(t.ledger_transactions).values(
+            id=txn.id, event_key=txn.event_key, event=canonical_json(txn.event),
+            licence_id=txn.licence_id, talent_id=txn.talent_id, brand_id=txn.brand_id,
+            currency=txn.currency, gross=txn.gross, occurred_at=txn.occurred_at,
+            period=period_of(txn.occurred_at.date()), due_on=txn.due_on,
+            reverses=txn.reverses, memo=txn.memo, posted_at=posted_at,
+        ).on_conflict_do_nothing()
+        if self._c.execute(statement).rowcount != 1:
+            return False
+        self._c.execute(insert(t.ledger_entries), [
+            {"transaction_id": txn.id, "account": e.account, "amount": e.amount}
+            for e in txn.entries])
+        return True
+
+    def _load(self, query: Any) -> list[Transaction]:
+        rows = list(self._c.execute(query.order_by(t.ledger_transactions.c.occurred_at,
+                                                   t.ledger_transactions.c.id)).mappings())
+        if not rows:
+            return []
+        ids = [r["id"] for r in rows]
+        entries: dict[str, list[Any]] = {i: [] for i in ids}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            for e in self._c.execute(select(t.ledger_entries)
+                                     .where(t.ledger_entries.c.transaction_id.in_(part))
+                                     .order_by(t.ledger_entries.c.id)).mappings():
+                entries[e["transaction_id"]].append(e)
+        return [_transaction(r, entries[r["id"]]) for r in rows]
+
+    def get(self, transaction_id: str) -> Transaction:
+        found = self._load(select(t.ledger_transactions)
+                           .where(t.ledger_transactions.c.id == transaction_id))
+        if not found:
+            raise NotFound(f"ledger transaction {transaction_id!r} not found")
+        return found[0]
+
+    def transactions(self, *, talent_id: str | None = None, brand_id: str | None = None,
+                     licence_id: str | None = None, period: str | None = None,
+                     until_period: str | None = None) -> list[Transaction]:
+        c = t.ledger_transactions.c
+        query = select(t.ledger_transactions)
+        for column, value in ((c.talent_id, talent_id), (c.brand_id, brand_id),
+                              (c.licence_id, licence_id), (c.period, period)):
+            if value is not None:
+                query = query.where(column == value)
+        if until_period is not None:
+            query = query.where(c.period <= until_period)
+        return self._load(query)
+
+    def entry_sums(self) -> tuple[int, int, int]:
+        """(number of entries, sum of debits, sum of credits) over the whole ledger."""
+        e = t.ledger_entries.c
+        row = self._c.execute(select(
+            func.count(), func.coalesce(func.sum(case((e.amount > 0, e.amount), else_=0)), 0),
+            func.coalesce(func.sum(case((e.amount < 0, -e.amount), else_=0)), 0),
+        )).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def close_period(self, licence_id: str, period: str, top_up: int, at: datetime) -> bool:
+        dialect_insert = pg_insert if self._c.dialect.name == "postgresql" else sqlite_insert
+        statement = dialect_insert(t.ledger_period_closes).values(
+            licence_id=licence_id, period=period, top_up=top_up, closed_at=at,
+        ).on_conflict_do_nothing()
+        return self._c.execute(statement).rowcount == 1
+
+    def is_closed(self, licence_id: str, period: str) -> bool:
+        c = t.ledger_period_closes.c
+        row = self._c.execute(select(c.period).where(c.licence_id == licence_id,
+                                                     c.period == period)).first()
+        return row is not None
+
+    def closed_periods(self) -> list[tuple[str, str, int]]:
+        c = t.ledger_period_closes.c
+        rows = self._c.execute(select(c.licence_id, c.period, c.top_up)
+                               .order_by(c.period, c.licence_id))
+        return [(r[0], r[1], r[2]) for r in rows]

@@ -144,3 +144,41 @@ audit_events = Table(
     UniqueConstraint("hash"),
 )
 Index("ix_audit_events_type", audit_events.c.type)
+
+# ------------------------------------------------------------------ ledger (migration 0002)
+
+ledger_transactions = Table(
+    "ledger_transactions", metadata,
+    Column("id", ID, primary_key=True),
+    Column("event_key", String(200), nullable=False, unique=True),
+    Column("event", Text, nullable=False),
+    Column("licence_id", ID, ForeignKey("licences.id"), nullable=False, index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, index=True),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("gross", BigInteger, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("period", String(7), nullable=False, index=True),
+    Column("due_on", Date, nullable=False),
+    Column("reverses", ID, ForeignKey("ledger_transactions.id"), unique=True),
+    Column("memo", Text, nullable=False),
+    Column("posted_at", UtcDateTime, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("transaction_id", ID, ForeignKey("ledger_transactions.id"), nullable=False,
+           index=True),
+    Column("account", String(80), nullable=False, index=True),
+    Column("amount", BigInteger, nullable=False),
+)
+
+ledger_period_closes = Table(
+    "ledger_period_closes", metadata,
+    Column("licence_id", ID, ForeignKey("licences.id"), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("top_up", BigInteger, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=False),
+)

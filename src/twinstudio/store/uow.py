@@ -10,6 +10,7 @@ from twinstudio.store.repositories import (
     SqlAuditLog,
     SqlBiometricReleaseRepository,
     SqlConsentRepository,
+    SqlLedger,
     SqlLicenceRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.releases = SqlBiometricReleaseRepository(c)
         self.licences = SqlLicenceRepository(c)
         self.audit = SqlAuditLog(c)
+        self.ledger = SqlLedger(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

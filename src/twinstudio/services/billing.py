@@ -1,0 +1,314 @@
+"""Use cases of payment: post billable events exactly once, close months (minimum
+guarantee), reverse, check the ledger, and build statements for talents and brands."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from twinstudio.domain.errors import Conflict, InvalidInput
+from twinstudio.domain.ledger import (
+    BillableEvent,
+    EventType,
+    LedgerProblem,
+    Transaction,
+    agency_account,
+    balances,
+    brand_account,
+    check_transactions,
+    guarantee_top_up,
+    parse_period,
+    period_of,
+    reversal_of,
+    talent_account,
+    transaction_for,
+)
+from twinstudio.domain.licence import Licence
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import UnitOfWork
+
+
+@dataclass
+class PostingResult:
+    event_key: str
+    posted: bool
+    transaction: Transaction | None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event_key": self.event_key, "posted": self.posted, "reason": self.reason,
+                "transaction": self.transaction.model_dump(mode="json")
+                if self.transaction else None}
+
+
+def post_in(uow: UnitOfWork, event: BillableEvent, *, now: datetime, actor: str,
+            gross: int | None = None, licence: Licence | None = None) -> PostingResult:
+    """Post ``event`` inside an open unit of work (so that e.g. signing a licence and its
+    flat fee commit together). Posting an event already posted posts nothing."""
+    licence = licence or uow.licences.get(event.licence_id)
+    period = event.period or period_of(event.occurred_at.date())
+    if event.type is not EventType.PERIOD_CLOSED and uow.ledger.is_closed(licence.id, period):
+        raise Conflict(f"period {period} of licence {licence.id} is closed; post a correction "
+                       "in an open period instead")
+    agency_id = uow.talents.get(licence.talent_id).agency_id
+    txn = transaction_for(event, licence, agency_id=agency_id, gross=gross)
+    if txn is None:
+        return PostingResult(event.key, False, None, "nothing due under the licence's fees")
+    if not uow.ledger.post(txn, posted_at=now):
+        return PostingResult(event.key, False, uow.ledger.get(txn.id), "already posted")
+    uow.audit.append(actor=actor, type="LedgerPosted", at=now, payload={
+        "transaction_id": txn.id, "event_key": txn.event_key, "licence_id": licence.id,
+        "gross": txn.gross, "currency": txn.currency})
+    return PostingResult(event.key, True, txn)
+
+
+def post_event(ctx: ServiceContext, event: BillableEvent, *,
+               actor: str = "system") -> PostingResult:
+    """Post one billable event (approval, publication, ...) exactly once."""
+    with ctx.uow() as uow:
+        result = post_in(uow, event, now=ctx.now(), actor=actor)
+        uow.commit()
+    return result
+
+
+def reverse_transaction(ctx: ServiceContext, transaction_id: str, *, reason: str,
+                        actor: str) -> PostingResult:
+    """Correct a posting with a reversal (entries are never edited)."""
+    if not reason.strip():
+        raise InvalidInput("a reversal needs a reason")
+    now = ctx.now()
+    with ctx.uow() as uow:
+        original = uow.ledger.get(transaction_id)
+        if original.reverses is not None:
+            raise Conflict(f"{transaction_id} is itself a reversal")
+        txn = reversal_of(original, at=now, reason=reason)
+        posted = uow.ledger.post(txn, posted_at=now)
+        if posted:
+            uow.audit.append(actor=actor, type="LedgerReversed", at=now, payload={
+                "transaction_id": txn.id, "reverses": original.id, "reason": reason})
+        uow.commit()
+    return PostingResult(txn.event_key, posted, txn, "" if posted else "already reversed")
+
+
+def _licence_gross_in(uow: UnitOfWork, licence_id: str, period: str) -> int:
+    return sum(t.gross for t in uow.ledger.transactions(licence_id=licence_id, period=period)
+               if t.event.get("type") != EventType.PERIOD_CLOSED.value)
+
+
+def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> list[dict]:
+    """Close a finished month for every licence in force during it: top up each to its
+    minimum guarantee. Idempotent: a closed licence-month is never closed again."""
+    first, last = parse_period(period)
+    if last >= ctx.today():
+        raise Conflict(f"period {period} is not over yet (it ends {last})")
+    now = ctx.now()
+    closed = []
+    with ctx.uow() as uow:
+        for licence in uow.licences.list():
+            if licence.terms.ends < first or licence.terms.starts > last:
+                continue
+            if uow.ledger.is_closed(licence.id, period):
+                continue
+            top_up = guarantee_top_up(licence.terms.fees,
+                                      _licence_gross_in(uow, licence.id, period))
+            result = None
+            if top_up:
+                event = BillableEvent(type=EventType.PERIOD_CLOSED, licence_id=licence.id,
+                                      occurred_at=datetime.combine(last, datetime.min.time(),
+                                                                   tzinfo=now.tzinfo),
+                                      period=period)
+                result = post_in(uow, event, now=now, actor=actor, gross=top_up,
+                                 licence=licence)
+            uow.ledger.close_period(licence.id, period, top_up, now)
+            uow.audit.append(actor=actor, type="LedgerPeriodClosed", at=now, payload={
+                "licence_id": licence.id, "period": period, "top_up": top_up})
+            closed.append({"licence_id": licence.id, "period": period, "top_up": top_up,
+                           "transaction_id": result.transaction.id
+                           if result and result.transaction else None})
+        uow.commit()
+    return closed
+
+
+@dataclass
+class LedgerCheck:
+    transactions: int
+    entries: int
+    debits: int
+    credits: int
+    problems: list[LedgerProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.debits == self.credits
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "transactions": self.transactions, "entries": self.entries,
+                "debits": self.debits, "credits": self.credits,
+                "problems": [p.model_dump() for p in self.problems]}
+
+
+def check_ledger(ctx: ServiceContext) -> LedgerCheck:
+    """Prove the ledger: every transaction balances, each event key posted once, each
+    reversal refers to a real transaction once, total debits equal total credits."""
+    with ctx.uow() as uow:
+        txns = uow.ledger.transactions()
+        count, debits, credits = uow.ledger.entry_sums()
+    problems = check_transactions(txns)
+    if count != sum(len(t.entries) for t in txns):
+        problems.append(LedgerProblem(transaction_id=None,
+                                      problem="entries exist without their transaction"))
+    return LedgerCheck(len(txns), count, debits, credits, problems)
+
+
+def account_balances(ctx: ServiceContext) -> dict[str, int]:
+    with ctx.uow() as uow:
+        return balances(uow.ledger.transactions())
+
+
+# ------------------------------------------------------------------ statements
+
+
+@dataclass
+class StatementLine:
+    transaction_id: str
+    date: date
+    due_on: date
+    counterparty_id: str
+    counterparty: str
+    licence_id: str
+    kind: str
+    channel: str | None
+    asset_id: str | None
+    gross: int
+    commission: int
+    platform_fee: int
+    net: int
+
+
+@dataclass
+class Statement:
+    party_kind: str  # "talent" or "brand"
+    party_id: str
+    party_name: str
+    period: str
+    currency: str
+    lines: list[StatementLine]
+    history: list[tuple[str, int]]  # (period, net) for up to 12 months ending at period
+    licence_terms: dict[str, dict[str, Any]]
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(line, attr) for line in self.lines)
+
+    def by(self, attr: str, amount: str = "net") -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for line in self.lines:
+            out[str(getattr(line, attr) or "-")] += getattr(line, amount)
+        return dict(sorted(out.items()))
+
+    @property
+    def due_dates(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for line in self.lines:
+            out[line.due_on.isoformat()] += line.net if self.party_kind == "talent" \
+                else line.gross
+        return dict(sorted(out.items()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "party_kind": self.party_kind, "party_id": self.party_id,
+            "party_name": self.party_name, "period": self.period, "currency": self.currency,
+            "totals": {"gross": self.total("gross"), "commission": self.total("commission"),
+                       "platform_fee": self.total("platform_fee"), "net": self.total("net")},
+            "by_counterparty": self.by("counterparty",
+                                       "net" if self.party_kind == "talent" else "gross"),
+            "by_channel": self.by("channel"), "by_asset": self.by("asset_id"),
+            "due": self.due_dates, "history": self.history,
+            "lines": [{**line.__dict__, "date": line.date.isoformat(),
+                       "due_on": line.due_on.isoformat()} for line in self.lines],
+            "licence_terms": self.licence_terms,
+        }
+
+
+def _months_back(period: str, count: int) -> list[str]:
+    year, month = map(int, period.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(out))
+
+
+def _line(txn: Transaction, counterparty_id: str, counterparty: str, agency_id: str | None
+          ) -> StatementLine:
+    commission = -txn.amount_for(agency_account(agency_id)) if agency_id else 0
+    return StatementLine(
+        transaction_id=txn.id, date=txn.occurred_at.date(), due_on=txn.due_on,
+        counterparty_id=counterparty_id, counterparty=counterparty, licence_id=txn.licence_id,
+        kind=txn.memo, channel=txn.event.get("channel"), asset_id=txn.event.get("asset_id"),
+        gross=txn.gross, commission=commission,
+        platform_fee=-txn.amount_for("platform:fees"),
+        net=-txn.amount_for(talent_account(txn.talent_id)),
+    )
+
+
+def talent_statement(ctx: ServiceContext, talent_id: str, period: str) -> Statement:
+    """What a talent earned in a month: by brand, channel and asset, commission, net, due."""
+    parse_period(period)
+    with ctx.uow() as uow:
+        talent = uow.talents.get(talent_id)
+        txns = uow.ledger.transactions(talent_id=talent_id, until_period=period)
+        names = {o.id: o.name for o in uow.organisations.list()}
+        licences = {lic.id: lic for lic in uow.licences.list(twin_id=uow.twins.get_by_talent(
+            talent_id).id)}
+    return _statement("talent", talent_id, talent.name, period, txns, names, licences,
+                      lambda t: (t.brand_id, names.get(t.brand_id, t.brand_id)),
+                      talent.agency_id,
+                      lambda t: -t.amount_for(talent_account(t.talent_id)))
+
+
+def brand_statement(ctx: ServiceContext, brand_id: str, period: str) -> Statement:
+    """What a brand owes in a month, per talent."""
+    parse_period(period)
+    with ctx.uow() as uow:
+        brand = uow.organisations.get(brand_id)
+        txns = uow.ledger.transactions(brand_id=brand_id, until_period=period)
+        talents = {t.id: t for t in uow.talents.list()}
+        licences = {lic.id: lic for lic in uow.licences.list(brand_id=brand_id)}
+    names = {tid: t.name for tid, t in talents.items()}
+    statement = _statement("brand", brand_id, brand.name, period, txns, names, licences,
+                           lambda t: (t.talent_id, names.get(t.talent_id, t.talent_id)),
+                           None, lambda t: t.amount_for(brand_account(t.brand_id)))
+    for line, txn in zip(statement.lines,
+                         [t for t in txns if period_of(t.occurred_at.date()) == period],
+                         strict=True):
+        agency = talents[txn.talent_id].agency_id
+        line.commission = -txn.amount_for(agency_account(agency)) if agency else 0
+    return statement
+
+
+def _statement(kind: str, party_id: str, party_name: str, period: str,
+               txns: list[Transaction], names: dict[str, str], licences: dict[str, Licence],
+               counterparty, agency_id: str | None, history_amount) -> Statement:  # type: ignore[no-untyped-def]
+    in_period = [t for t in txns if period_of(t.occurred_at.date()) == period]
+    currencies = {t.currency for t in in_period} or {
+        lic.terms.fees.currency for lic in licences.values()} or {"EUR"}
+    if len(currencies) > 1:
+        raise Conflict(f"{party_id} earned in several currencies in {period}: "
+                       f"{sorted(currencies)}; statements are per currency")
+    lines = [_line(t, *counterparty(t), agency_id) for t in in_period]
+    history = []
+    for month in _months_back(period, 12):
+        history.append((month, sum(history_amount(t) for t in txns
+                                   if period_of(t.occurred_at.date()) == month)))
+    used = {t.licence_id for t in in_period}
+    terms = {lid: {"brand": names.get(lic.brand_id, lic.brand_id),
+                   "fees": lic.terms.fees.model_dump(mode="json"),
+                   "channels": lic.terms.channels, "starts": lic.terms.starts.isoformat(),
+                   "ends": lic.terms.ends.isoformat()}
+             for lid, lic in licences.items() if lid in used}
+    return Statement(kind, party_id, party_name, period, currencies.pop(), lines, history,
+                     terms)
