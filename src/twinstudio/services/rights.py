@@ -16,6 +16,7 @@ from twinstudio.domain.consent import (
     signing_message,
 )
 from twinstudio.domain.errors import Conflict, IntegrityError, InvalidInput, RightsRefused
+from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import (
@@ -27,6 +28,7 @@ from twinstudio.domain.policy import (
     evaluate,
 )
 from twinstudio.domain.twin import TwinState
+from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
 
@@ -229,6 +231,9 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
             "licence_id": licence_id, "twin_id": twin_id, "brand_id": brand_id,
             "consent_id": consent.id, "document_hash": digest, "starts": terms.starts,
             "ends": terms.ends, "exclusive_categories": terms.exclusive_categories})
+        # The flat fee falls due on signature, in the same transaction as the licence.
+        post_in(uow, BillableEvent(type=EventType.LICENCE_SIGNED, licence_id=licence_id,
+                                   occurred_at=now), now=now, actor="system", licence=licence)
         uow.commit()
     return licence
 

@@ -309,7 +309,9 @@ class SqlAuditLog(_Repo):
 
 
 def _transaction(row: Any, entries: list[Any]) -> Transaction:
-    return Transaction(
+    # model_construct: a stored transaction that no longer balances must still be read, so
+    # that ``ledger check`` can name it (posting validates; reading reports).
+    return Transaction.model_construct(
         id=row["id"], event_key=row["event_key"], event=json.loads(row["event"]),
         licence_id=row["licence_id"], talent_id=row["talent_id"], brand_id=row["brand_id"],
         currency=row["currency"], gross=row["gross"], occurred_at=row["occurred_at"],
@@ -330,8 +332,10 @@ class SqlLedger(_Repo):
             currency=txn.currency, gross=txn.gross, occurred_at=txn.occurred_at,
             period=period_of(txn.occurred_at.date()), due_on=txn.due_on,
             reverses=txn.reverses, memo=txn.memo, posted_at=posted_at,
-        ).on_conflict_do_nothing()
-        if self._c.execute(statement).rowcount != 1:
+        ).on_conflict_do_nothing().returning(t.ledger_transactions.c.id)
+        # RETURNING tells reliably whether this call inserted (rowcount does not, on
+        # every driver); no row back means the event was posted before.
+        if self._c.execute(statement).first() is None:
             return False
         self._c.execute(insert(t.ledger_entries), [
             {"transaction_id": txn.id, "account": e.account, "amount": e.amount}
@@ -386,8 +390,8 @@ class SqlLedger(_Repo):
         dialect_insert = pg_insert if self._c.dialect.name == "postgresql" else sqlite_insert
         statement = dialect_insert(t.ledger_period_closes).values(
             licence_id=licence_id, period=period, top_up=top_up, closed_at=at,
-        ).on_conflict_do_nothing()
-        return self._c.execute(statement).rowcount == 1
+        ).on_conflict_do_nothing().returning(t.ledger_period_closes.c.period)
+        return self._c.execute(statement).first() is not None
 
     def is_closed(self, licence_id: str, period: str) -> bool:
         c = t.ledger_period_closes.c
