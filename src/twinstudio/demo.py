@@ -1,5 +1,6 @@
 """The demo: a workspace with 30 talents, 2 agencies, 3 brands, consents and licences,
-then a set of proposed uses decided by the policy, each explained.
+then a set of proposed uses decided by the policy, each explained, then billable events
+posted to the ledger, last month closed and one talent's statement written (CSV + PDF).
 
 Dates are relative to today so the demo tells the same story whenever it runs. Twins are
 activated without a capture here; the enrolment issue replaces that with real enrolment.
@@ -21,11 +22,15 @@ from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.domain.consent import ConsentDocument
 from twinstudio.domain.errors import RightsRefused
+from twinstudio.domain.ledger import BillableEvent, EventType, period_of
 from twinstudio.domain.licence import Licence, LicenceTerms
+from twinstudio.domain.money import Money
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import ProposedUse
 from twinstudio.domain.twin import TwinState
+from twinstudio.ledger import write_csv, write_pdf
 from twinstudio.services.audit import verify_audit
+from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.rights import (
@@ -94,8 +99,9 @@ def _terms(today: date, **overrides: Any) -> LicenceTerms:
         "intended_uses": "E-commerce product pages and social posts for the AW26 outerwear "
                          "line",
         "representation": "counsel",
-        "fees": {"currency": "EUR", "per_asset": 2500,
-                 "per_publication": {"social": 5000}},
+        "fees": {"currency": "EUR", "per_asset": 2500, "per_publication": {"social": 5000},
+                 "flat_fee": 150000, "minimum_guarantee": 200000,
+                 "agency_commission_percent": "20", "payment_terms_days": 30},
     }
     base.update(overrides)
     return LicenceTerms.model_validate(base)
@@ -136,7 +142,9 @@ def build_demo(ctx: ServiceContext) -> dict[str, Any]:
                          intended_uses="Product pages, Instagram posts and Paris metro "
                                        "posters for the SS27 dress collection",
                          fees={"currency": "EUR", "per_asset": 3000,
-                               "per_publication": {"social": 5000, "ooh": 40000}}))
+                               "per_publication": {"social": 5000, "ooh": 40000},
+                               "agency_commission_percent": "15",
+                               "payment_terms_days": 45}))
     # Costa Azul: swimwear in Spain and Portugal, talents 20-29, no representation.
     for i in range(20, 30):
         licences[f"costa-{i}"] = grant_licence(
@@ -145,7 +153,8 @@ def build_demo(ctx: ServiceContext) -> dict[str, Any]:
                          prohibited_content=["nudity", "alcohol"], representation="none",
                          intended_uses="Swimwear product pages on costaazul.example and its "
                                        "Instagram account for summer 2027",
-                         fees={"currency": "EUR", "per_asset": 2200}))
+                         fees={"currency": "EUR", "per_asset": 2200,
+                               "agency_commission_percent": "20"}))
 
     refused = []
     attempts = [
@@ -225,6 +234,45 @@ def demo_uses(world: dict[str, Any], today: date) -> list[DemoUse]:
     ]
 
 
+def bill_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path) -> dict[str, Any]:
+    """Billable events standing in for approved and published assets (the generation issue
+    posts these from the real asset lifecycle), last month closed, a statement written."""
+    now = ctx.now()
+    posted = 0
+    for key, licence in world["licences"].items():
+        if key in ("nordvik-7", "lumiere-13"):  # revoked / suspended: no new work
+            continue
+        index = int(key.split("-")[1])
+        for n in range(1 + index % 3):
+            asset = f"ast_demo_{key}_{n}"
+            at = now - timedelta(days=1 + n)
+            for event in (
+                BillableEvent(type=EventType.ASSET_APPROVED, licence_id=licence.id,
+                              asset_id=asset, occurred_at=at),
+                BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=licence.id,
+                              asset_id=asset, channel="social", occurred_at=at),
+            ):
+                posted += post_event(ctx, event, actor="demo").posted
+    first_of_month = ctx.today().replace(day=1)
+    last_month = period_of(first_of_month - timedelta(days=1))
+    closed = close_period(ctx, last_month, actor="demo")
+    talent = world["people"][0][0]
+    period = period_of(ctx.today())
+    statement = talent_statement(ctx, talent.id, period)
+    folder = workspace / "statements"
+    pdf, csv_file = folder / f"{talent.id}-{period}.pdf", folder / f"{talent.id}-{period}.csv"
+    write_pdf(statement, pdf)
+    write_csv(statement, csv_file)
+    check = check_ledger(ctx)
+    return {"events_posted": posted, "closed_period": last_month,
+            "top_ups": sum(1 for c in closed if c["top_up"]),
+            "statement": {"talent": talent.name, "period": period,
+                          "net": statement.total("net"), "gross": statement.total("gross"),
+                          "commission": statement.total("commission"),
+                          "pdf": str(pdf), "csv": str(csv_file)},
+            "ledger": check.as_dict()}
+
+
 def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -> None:
     if reset:
         remove_workspace(workspace)
@@ -241,10 +289,11 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
         decision = check_use(ctx, item.licence, ProposedUse.model_validate(item.use))
         results.append({"use": item.label, "licence": item.licence, "request": item.use,
                         **decision.model_dump(mode="json")})
+    billing = bill_demo(ctx, world, workspace)
     chain = verify_audit(ctx)
     summary = {"workspace": str(workspace.resolve()), "talents": len(world["people"]),
                "brands": len(world["brands"]), "licences": len(world["licences"]),
-               "grant_attempts": world["refused"], "uses": results,
+               "grant_attempts": world["refused"], "uses": results, "billing": billing,
                "audit": chain.model_dump(mode="json")}
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
@@ -263,6 +312,14 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
             "\n".join(f"{x['code']}: {x['message']}" for x in r["reasons"])
         table.add_row(r["use"], verdict)
     console.print(table)
+    st = billing["statement"]
+    ledger_ok = "ok" if billing["ledger"]["ok"] else "BROKEN"
+    console.print(
+        f"Ledger {ledger_ok}: {billing['events_posted']} billable events posted, "
+        f"{billing['closed_period']} closed with {billing['top_ups']} guarantee top-up(s). "
+        f"{st['talent']} earned {Money(amount=st['net'], currency='EUR').format()} net in "
+        f"{st['period']} (commission {Money(amount=st['commission'], currency='EUR').format()})"
+        f"; statement: {st['pdf']}")
     allowed = sum(r["allowed"] for r in results)
     console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
                   + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))

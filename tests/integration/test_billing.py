@@ -267,3 +267,19 @@ def test_statement_csv_and_pdf_are_complete_and_readable(ctx, tmp_path):
 def ctx_name(ctx) -> str:
     with ctx.uow() as uow:
         return uow.ledger._c.dialect.name  # type: ignore[attr-defined]
+
+
+def test_a_partly_covered_month_guarantees_its_share_of_the_days(ctx, clock):
+    world = _world(ctx)
+    brand = add_organisation(ctx, kind=OrganisationKind.BRAND, name="Late Starter")
+    with ctx.uow() as uow:
+        twin = uow.twins.get_by_talent(world["talents"][1].id)
+    late = grant_licence(ctx, twin_id=twin.id, brand_id=brand.id,
+                         terms=terms(starts="2026-05-17", ends="2026-12-31",
+                                     exclusive_categories=[], fees=FEES))
+    closed = {c["licence_id"]: c["top_up"] for c in close_period(ctx, "2026-05")}
+    assert closed[world["licences"][0].id] == 300000  # all of May, nothing earned in May
+    assert closed[late.id] == 300000 * 15 // 31  # 17 to 31 May: 15 of 31 days
+    clock.advance(days=250)  # 2027-02
+    assert close_period(ctx, "2027-01") == []  # no licence was in force
+    assert check_ledger(ctx).ok

@@ -35,7 +35,8 @@ class Fees(BaseModel):
 
     ``flat_fee`` is due when the licence is signed; ``per_asset`` per approved asset;
     ``per_publication`` per publication on a channel; ``minimum_guarantee`` is the least the
-    talent earns (gross) per calendar month of the licence, topped up when the month closes.
+    talent earns (gross) per calendar month of the licence, topped up when the month closes
+    (a month the licence covers in part guarantees its share of the days, rounded down).
     ``agency_commission_percent`` and ``platform_fee_percent`` split the gross (rounded down).
     """
 

@@ -170,8 +170,9 @@ def write_pdf(statement: Statement, path: Path,
     story += [Paragraph(f"By {who}", h2), table(by_party, [90 * mm, 40 * mm], 1),
               Paragraph("By channel", h2), table(by_channel, [90 * mm, 40 * mm], 1)]
 
-    rows: list[list[object]] = [["", "date", who, "item", "asset", f"gross {cur}",
-                                 "commission", "net", "due"]]
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=8.5)
+    rows: list[list[object]] = [["", "date", who, "item", "asset", "gross", "comm.", "net",
+                                 "due"]]
     for line in statement.lines:
         thumb: object = ""
         if line.asset_id and thumbnail is not None:
@@ -179,11 +180,12 @@ def write_pdf(statement: Statement, path: Path,
             if found is not None and found.exists():
                 thumb = Image(str(found), width=12 * mm, height=15 * mm, kind="proportional")
         item = line.kind + (f" ({line.channel})" if line.channel else "")
-        rows.append([thumb, line.date.isoformat(), Paragraph(line.counterparty, body), item,
-                     (line.asset_id or "-")[:16], number(line.gross), number(line.commission),
-                     number(line.net), line.due_on.isoformat()])
-    story += [Paragraph("Every item", h2),
-              table(rows, [13 * mm, 17 * mm, 28 * mm, 31 * mm, 24 * mm, 19 * mm, 17 * mm,
+        rows.append([thumb, line.date.isoformat(), Paragraph(line.counterparty, small),
+                     Paragraph(item, small), Paragraph(line.asset_id or "-", small),
+                     number(line.gross), number(line.commission), number(line.net),
+                     line.due_on.isoformat()])
+    story += [Paragraph(f"Every item (amounts in {cur})", h2),
+              table(rows, [13 * mm, 17 * mm, 27 * mm, 29 * mm, 32 * mm, 16 * mm, 14 * mm,
                            16 * mm, 17 * mm], 5)]
     if statement.licence_terms:
         story.append(Paragraph("Licence terms applied", h2))

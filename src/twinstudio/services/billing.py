@@ -111,8 +111,12 @@ def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> 
                 continue
             if uow.ledger.is_closed(licence.id, period):
                 continue
-            top_up = guarantee_top_up(licence.terms.fees,
-                                      _licence_gross_in(uow, licence.id, period))
+            # A month the licence covers only in part guarantees its share of the days.
+            in_force = (min(last, licence.terms.ends) - max(first, licence.terms.starts)).days + 1
+            guarantee = licence.terms.fees.minimum_guarantee * in_force // last.day
+            top_up = guarantee_top_up(licence.terms.fees.model_copy(
+                update={"minimum_guarantee": guarantee}),
+                _licence_gross_in(uow, licence.id, period))
             result = None
             if top_up:
                 event = BillableEvent(type=EventType.PERIOD_CLOSED, licence_id=licence.id,
