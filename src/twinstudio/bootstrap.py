@@ -11,8 +11,10 @@ from sqlalchemy import Engine
 from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import RightsWithdrawnHook
+from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
+from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
+from twinstudio.store.blobs import BlobStore
 from twinstudio.store.database import create_db_engine, migrate
 from twinstudio.store.uow import SqlUnitOfWork
 
@@ -39,7 +41,28 @@ def bootstrap(
     ctx = ServiceContext(
         uow=partial(SqlUnitOfWork, engine),
         keyring=FileKeyring(settings.keys_dir),
-        rights_withdrawn_hooks=list(hooks or []),
+        rights_withdrawn_hooks=[withdraw_assets_hook, *(hooks or [])],
         clock=clock,
+        blobs=BlobStore(settings.blobs_dir),
+        provenance=_provenance(settings),
     )
     return ctx
+
+
+def _provenance(settings: Settings) -> ProvenanceTools | None:
+    """The provenance toolkit, or None while the workspace has no signing credentials
+    (services then say to run 'twinstudio init'). Heavy libraries load on first use."""
+    from twinstudio.domain.errors import ConfigurationError
+    from twinstudio.provenance.keys import load_credentials
+    from twinstudio.provenance.toolkit import ProvenanceToolkit
+
+    try:
+        signing = load_credentials(settings.c2pa_dir, chain=settings.c2pa_cert_chain,
+                                   key=settings.c2pa_key,
+                                   trust_anchors=settings.c2pa_trust_anchors,
+                                   production=settings.mode == "production")
+    except ConfigurationError:
+        if settings.mode == "production":
+            raise
+        return None
+    return ProvenanceToolkit(signing)

@@ -40,12 +40,14 @@ licence_app = typer.Typer(help="Licences of twins to brands.", no_args_is_help=T
 policy_app = typer.Typer(help="Decide proposed uses.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=True)
 rights_app = typer.Typer(help="Expiry of consents and licences.", no_args_is_help=True)
+asset_app = typer.Typer(help="Assets: images of twins, marked with provenance.",
+                        no_args_is_help=True)
 ledger_app = typer.Typer(help="The payment ledger: billable events, periods, checks.",
                          no_args_is_help=True)
 for sub, name in ((talent_app, "talent"), (brand_app, "brand"), (agency_app, "agency"),
                   (consent_app, "consent"), (biometrics_app, "biometrics"),
                   (licence_app, "licence"), (policy_app, "policy"), (audit_app, "audit"),
-                  (rights_app, "rights"), (ledger_app, "ledger")):
+                  (rights_app, "rights"), (ledger_app, "ledger"), (asset_app, "asset")):
     app.add_typer(sub, name=name)
 
 out = Console(soft_wrap=True)
@@ -151,15 +153,17 @@ def context(workspace: Path):  # type: ignore[no-untyped-def]
 @app.command()
 @handled
 def init(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
-    """Create a workspace (folder, database schema, keys folder)."""
+    """Create a workspace: folder, database schema, signing keys, C2PA development CA."""
+    from twinstudio.config import Settings
+    from twinstudio.provenance.keys import ensure_development_credentials
     from twinstudio.workspace import create_workspace
 
     created = create_workspace(workspace)
-    ctx = context(workspace)
-    del ctx
-    from twinstudio.config import Settings
-
-    url = Settings(workspace=workspace).effective_database_url
+    settings = Settings(workspace=workspace)
+    if settings.c2pa_cert_chain is None:
+        ensure_development_credentials(settings.c2pa_dir)
+    context(workspace)
+    url = settings.effective_database_url
     if as_json:
         _print_json({"workspace": str(workspace.resolve()), "created": created,
                      "database": url.split("@")[-1]})
@@ -735,6 +739,110 @@ def statement(
     for written in (csv_path, pdf_path):
         if written:
             out.print(f"wrote {written}")
+
+
+# ---------------------------------------------------------------------------- assets
+
+
+def _read_image_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read ({error})") from None
+
+
+@asset_app.command("mark")
+@handled
+def asset_mark(
+    licence: Annotated[str, typer.Option(help="Licence id the image is made under")],
+    image: Annotated[Path, typer.Option(help="The image (JPEG, PNG or WebP)")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the marked image")],
+    source: Annotated[str, typer.Option(help="studio | diffusion | composite (sets the IPTC "
+                                             "digital source type)")],
+    alteration: Annotated[list[str] | None, typer.Option(
+        help="An alteration applied (repeatable)")] = None,
+    retouched: Annotated[bool, typer.Option(help="Body shape was retouched")] = False,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """Register an image as an asset and mark it: watermark, fingerprints, C2PA manifest."""
+    from twinstudio.services.provenance import mark_asset
+
+    data = _read_image_file(image)
+    result = mark_asset(context(workspace), licence_id=licence, image=data, source=source,
+                        alterations=alteration or [], retouched=retouched, actor="operator")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    tmp.write_bytes(result.image)
+    tmp.replace(out_path)
+    summary = {"asset_id": result.asset.id, "code": f"{result.code:08x}",
+               "twin_id": result.asset.twin_id, "licence_id": result.asset.licence_id,
+               "mime": result.mime, "blob_sha256": result.blob_sha256, "out": str(out_path),
+               "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()}}
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(f"asset {result.asset.id} marked (code {summary['code']}); wrote {out_path}")
+
+
+@asset_app.command("list")
+@handled
+def asset_list(licence: Annotated[str | None, typer.Option(help="Only this licence")] = None,
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List assets."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        assets = uow.assets.list(licence_id=licence)
+    if as_json:
+        _print_json([a.model_dump(mode="json") for a in assets])
+        return
+    table = Table("asset", "twin", "licence", "state", "source", "created")
+    for a in assets:
+        table.add_row(a.id, a.twin_id, a.licence_id, a.state.value, a.source,
+                      a.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@asset_app.command("withdraw")
+@handled
+def asset_withdraw(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                   reason: Annotated[str, typer.Option(help="Why")] = "withdrawn",
+                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Withdraw an asset: from now on it verifies as 'withdrawn'."""
+    from twinstudio.domain.asset import AssetState
+    from twinstudio.services.provenance import set_asset_state
+
+    asset = set_asset_state(context(workspace), asset_id, AssetState.WITHDRAWN, reason=reason,
+                            actor="operator")
+    if as_json:
+        _print_json(asset.model_dump(mode="json"))
+        return
+    out.print(f"asset {asset_id} withdrawn")
+
+
+@app.command()
+@handled
+def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
+           workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Is this image one of ours, whose twin, which licence, is it still valid?"""
+    from twinstudio.services.provenance import verify_image
+
+    result = verify_image(context(workspace), _read_image_file(file))
+    if as_json:
+        _print_json(result)
+        return
+    colour = {"licensed": "green", "unknown": "yellow"}.get(result["verdict"], "red")
+    out.print(f"[{colour}]{result['verdict']}[/{colour}]: {result['explanation']}")
+    for key in ("asset_id", "twin_id", "licence_id"):
+        if result[key]:
+            out.print(f"  {key}: {result[key]}")
+    signals = result["signals"]
+    out.print(f"  c2pa: present={signals['c2pa']['present']} valid={signals['c2pa']['valid']} "
+              f"trusted={signals['c2pa']['trusted']}", markup=False)
+    out.print(f"  watermark: {signals['watermark']['confidence']}"
+              f" ({signals['watermark']['variant'] or 'not found'})", markup=False)
+    out.print(f"  fingerprint: {signals['fingerprint']['method'] or 'no match'}", markup=False)
 
 
 @app.command()

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     mode: Literal["development", "production"] = "development"
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    # C2PA signing: a production chain (leaf first) and key; trust anchors for readers.
+    # Unset: the workspace's development CA from 'twinstudio init' (refused in production).
+    c2pa_cert_chain: Path | None = None
+    c2pa_key: Path | None = None
+    c2pa_trust_anchors: Path | None = None
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:
@@ -46,3 +51,11 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.workspace / "keys"
+
+    @property
+    def c2pa_dir(self) -> Path:
+        return self.workspace / "c2pa"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.workspace / "blobs"

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from twinstudio.domain.common import utcnow
-from twinstudio.services.ports import Keyring, RightsWithdrawnHook, UnitOfWork
+from twinstudio.services.ports import (
+    Blobs,
+    Keyring,
+    ProvenanceTools,
+    RightsWithdrawnHook,
+    UnitOfWork,
+)
 
 
 @dataclass
@@ -16,6 +22,8 @@ class ServiceContext:
     keyring: Keyring
     rights_withdrawn_hooks: list[RightsWithdrawnHook] = field(default_factory=list)
     clock: Callable[[], datetime] = utcnow
+    blobs: Blobs | None = None
+    provenance: ProvenanceTools | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self
 
+from twinstudio.domain.asset import Asset
 from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.ledger import Transaction
@@ -81,6 +83,40 @@ class Ledger(Protocol):
     def closed_periods(self) -> list[tuple[str, str, int]]: ...
 
 
+@dataclass
+class AssetMark:
+    """What the provenance registry keeps of a marked asset (no pixels, no person data)."""
+
+    asset_id: str
+    code: int
+    blob_sha256: str
+    mime: str
+    width: int
+    height: int
+    pdq: str           # hex
+    pdq_mirror: str    # hex
+    pdq_quality: int
+    local_features: bytes
+    created_at: datetime
+
+
+class AssetRepository(Protocol):
+    def add(self, asset: Asset) -> None: ...
+    def get(self, asset_id: str) -> Asset: ...
+    def update(self, asset: Asset) -> None: ...
+    def list(self, *, licence_id: str | None = None,
+             twin_id: str | None = None) -> list[Asset]: ...
+
+
+class MarkRepository(Protocol):
+    def add(self, mark: AssetMark) -> None: ...
+    def by_code(self, code: int) -> AssetMark | None: ...
+    def get(self, asset_id: str) -> AssetMark: ...
+    def count(self) -> int: ...
+    def all(self) -> list[AssetMark]: ...
+    def sizes(self) -> list[tuple[int, int]]: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: nothing is kept unless ``commit()`` is called before leaving."""
 
@@ -92,6 +128,8 @@ class UnitOfWork(Protocol):
     licences: LicenceRepository
     audit: AuditLog
     ledger: Ledger
+    assets: AssetRepository
+    marks: MarkRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -114,3 +152,48 @@ class RightsWithdrawnHook(Protocol):
 
     def __call__(self, uow: UnitOfWork, *, twin_id: str, licence_ids: Sequence[str],
                  reason: str) -> dict[str, Any]: ...
+
+
+class Blobs(Protocol):
+    """Content-addressed file storage."""
+
+    def put(self, data: bytes) -> str: ...
+    def get(self, sha256: str) -> bytes: ...
+
+
+@dataclass
+class DecodedImage:
+    rgb: Any          # numpy uint8 (h, w, 3)
+    mime: str         # sniffed from the bytes
+    width: int
+    height: int
+
+
+@dataclass
+class Fingerprints:
+    pdq: str
+    pdq_mirror: str
+    pdq_quality: int
+    local_features: bytes
+
+
+@dataclass
+class FingerprintHit:
+    asset_id: str
+    method: str        # "pdq" or "local_features"
+    score: float       # PDQ bits apart, or RANSAC inliers
+    detail: dict[str, Any]
+
+
+class ProvenanceTools(Protocol):
+    """Image-level provenance operations (watermark, fingerprints, C2PA, codecs)."""
+
+    def decode(self, data: bytes) -> DecodedImage: ...
+    def encode(self, rgb: Any, mime: str) -> bytes: ...
+    def embed_mark(self, rgb: Any, code: int) -> Any: ...
+    def read_mark(self, rgb: Any, sizes: Iterable[tuple[int, int]]) -> dict[str, Any]: ...
+    def fingerprints(self, rgb: Any) -> Fingerprints: ...
+    def find(self, rgb: Any, marks: list[AssetMark]) -> FingerprintHit | None: ...
+    def sign(self, image: bytes, mime: str, manifest: dict[str, Any],
+             parent: tuple[bytes, str, str] | None = None) -> bytes: ...
+    def read_credentials(self, image: bytes, mime: str) -> dict[str, Any]: ...

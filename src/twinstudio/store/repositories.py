@@ -10,6 +10,7 @@ from sqlalchemy import Connection, case, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from twinstudio.domain.asset import Asset, AssetState
 from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.common import canonical_json, utcnow
 from twinstudio.domain.consent import (
@@ -25,6 +26,7 @@ from twinstudio.domain.ledger import Entry, Transaction, period_of
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin
+from twinstudio.services.ports import AssetMark
 from twinstudio.store import tables as t
 
 
@@ -404,3 +406,66 @@ class SqlLedger(_Repo):
         rows = self._c.execute(select(c.licence_id, c.period, c.top_up)
                                .order_by(c.period, c.licence_id))
         return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _asset(row: Any) -> Asset:
+    return Asset(id=row["id"], twin_id=row["twin_id"], licence_id=row["licence_id"],
+                 brand_id=row["brand_id"], state=AssetState(row["state"]), source=row["source"],
+                 alterations=json.loads(row["alterations"]), retouched=bool(row["retouched"]),
+                 parent_id=row["parent_id"], state_reason=row["state_reason"],
+                 created_at=row["created_at"], updated_at=row["updated_at"])
+
+
+class SqlAssetRepository(_Repo):
+    def add(self, asset: Asset) -> None:
+        self._c.execute(insert(t.assets).values(
+            id=asset.id, twin_id=asset.twin_id, licence_id=asset.licence_id,
+            brand_id=asset.brand_id, state=asset.state.value, source=asset.source,
+            alterations=canonical_json(asset.alterations), retouched=int(asset.retouched),
+            parent_id=asset.parent_id, state_reason=asset.state_reason,
+            created_at=asset.created_at, updated_at=asset.updated_at))
+
+    def get(self, asset_id: str) -> Asset:
+        return _asset(self._one(select(t.assets).where(t.assets.c.id == asset_id), "asset",
+                                asset_id))
+
+    def update(self, asset: Asset) -> None:
+        self._c.execute(update(t.assets).where(t.assets.c.id == asset.id).values(
+            state=asset.state.value, state_reason=asset.state_reason,
+            updated_at=asset.updated_at))
+
+    def list(self, *, licence_id: str | None = None, twin_id: str | None = None) -> list[Asset]:
+        query = select(t.assets).order_by(t.assets.c.created_at, t.assets.c.id)
+        if licence_id is not None:
+            query = query.where(t.assets.c.licence_id == licence_id)
+        if twin_id is not None:
+            query = query.where(t.assets.c.twin_id == twin_id)
+        return [_asset(r) for r in self._c.execute(query).mappings()]
+
+
+class SqlMarkRepository(_Repo):
+    """Watermark codes and fingerprints of marked assets (the provenance registry)."""
+
+    def add(self, mark: AssetMark) -> None:
+        self._c.execute(insert(t.asset_marks).values(**mark.__dict__))
+
+    def by_code(self, code: int) -> AssetMark | None:
+        row = self._c.execute(select(t.asset_marks).where(t.asset_marks.c.code == code)
+                              ).mappings().first()
+        return AssetMark(**row) if row else None
+
+    def get(self, asset_id: str) -> AssetMark:
+        return AssetMark(**self._one(select(t.asset_marks).where(
+            t.asset_marks.c.asset_id == asset_id), "asset mark", asset_id))
+
+    def count(self) -> int:
+        return int(self._c.execute(select(func.count()).select_from(t.asset_marks)).scalar())
+
+    def all(self) -> list[AssetMark]:
+        rows = self._c.execute(select(t.asset_marks).order_by(t.asset_marks.c.created_at,
+                                                              t.asset_marks.c.asset_id))
+        return [AssetMark(**r) for r in rows.mappings()]
+
+    def sizes(self) -> list[tuple[int, int]]:
+        rows = self._c.execute(select(t.asset_marks.c.width, t.asset_marks.c.height).distinct())
+        return [(int(r[0]), int(r[1])) for r in rows]

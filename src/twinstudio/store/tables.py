@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -181,4 +182,37 @@ ledger_period_closes = Table(
     Column("period", String(7), primary_key=True),
     Column("top_up", BigInteger, nullable=False),
     Column("closed_at", UtcDateTime, nullable=False),
+)
+
+# ------------------------------------------------------------------ assets (migration 0003)
+
+assets = Table(
+    "assets", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("licence_id", ID, ForeignKey("licences.id"), nullable=False, index=True),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("state", String(20), nullable=False, index=True),
+    Column("source", String(20), nullable=False),
+    Column("alterations", Text, nullable=False),
+    Column("retouched", Integer, nullable=False),
+    Column("parent_id", ID, ForeignKey("assets.id")),
+    Column("state_reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+asset_marks = Table(
+    "asset_marks", metadata,
+    Column("asset_id", ID, ForeignKey("assets.id"), primary_key=True),
+    Column("code", BigInteger, nullable=False, unique=True),
+    Column("blob_sha256", String(64), nullable=False),
+    Column("mime", String(20), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("pdq", String(64), nullable=False),
+    Column("pdq_mirror", String(64), nullable=False),
+    Column("pdq_quality", Integer, nullable=False),
+    Column("local_features", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
 )

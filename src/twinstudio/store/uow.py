@@ -7,11 +7,13 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from twinstudio.store.repositories import (
+    SqlAssetRepository,
     SqlAuditLog,
     SqlBiometricReleaseRepository,
     SqlConsentRepository,
     SqlLedger,
     SqlLicenceRepository,
+    SqlMarkRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
     SqlTwinRepository,
@@ -37,6 +39,8 @@ class SqlUnitOfWork:
         self.licences = SqlLicenceRepository(c)
         self.audit = SqlAuditLog(c)
         self.ledger = SqlLedger(c)
+        self.assets = SqlAssetRepository(c)
+        self.marks = SqlMarkRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

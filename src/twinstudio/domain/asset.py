@@ -1,0 +1,80 @@
+"""Assets: images of a twin made under a licence, and their life cycle.
+
+    generated ──> qa_failed
+        └──────> pending_approval ──> approved ──> published ──> withdrawn | expired
+                        └──────────> rejected          └──────> withdrawn
+    any state before publication ──> withdrawn (revocation)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from twinstudio.domain.common import new_id, utcnow
+from twinstudio.domain.errors import InvalidTransition
+
+
+class AssetState(StrEnum):
+    GENERATED = "generated"
+    QA_FAILED = "qa_failed"
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+_NEXT: dict[AssetState, frozenset[AssetState]] = {
+    AssetState.GENERATED: frozenset({AssetState.QA_FAILED, AssetState.PENDING_APPROVAL,
+                                     AssetState.WITHDRAWN}),
+    AssetState.QA_FAILED: frozenset({AssetState.WITHDRAWN}),
+    AssetState.PENDING_APPROVAL: frozenset({AssetState.APPROVED, AssetState.REJECTED,
+                                            AssetState.WITHDRAWN}),
+    AssetState.APPROVED: frozenset({AssetState.PUBLISHED, AssetState.WITHDRAWN}),
+    AssetState.REJECTED: frozenset(),
+    AssetState.PUBLISHED: frozenset({AssetState.WITHDRAWN, AssetState.EXPIRED}),
+    AssetState.WITHDRAWN: frozenset(),
+    AssetState.EXPIRED: frozenset(),
+}
+
+# IPTC digital source types (https://cv.iptc.org/newscodes/digitalsourcetype/), chosen per
+# backend by what is true of its pixels:
+#   studio    renders of a parametric 3D body model: made by an algorithm, no trained
+#             generative model -> algorithmicMedia
+#   diffusion pixels sampled from a trained generative model -> trainedAlgorithmicMedia
+#   composite a trained model's output combined with other material (e.g. a diffusion
+#             background behind a studio render) -> compositeWithTrainedAlgorithmicMedia
+SOURCE_TYPES: dict[str, str] = {
+    "studio": "algorithmicMedia",
+    "diffusion": "trainedAlgorithmicMedia",
+    "composite": "compositeWithTrainedAlgorithmicMedia",
+}
+
+
+class Asset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=lambda: new_id("ast"))
+    twin_id: str
+    licence_id: str
+    brand_id: str
+    state: AssetState = AssetState.GENERATED
+    source: str  # a key of SOURCE_TYPES
+    alterations: list[str] = Field(default_factory=list)
+    retouched: bool = False
+    parent_id: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    state_reason: str | None = None
+
+    def transition(self, target: AssetState, *, reason: str | None = None,
+                   now: datetime | None = None) -> Asset:
+        if target not in _NEXT[self.state]:
+            raise InvalidTransition(f"asset {self.id} cannot go from {self.state.value} "
+                                    f"to {target.value}")
+        return self.model_copy(update={"state": target, "state_reason": reason,
+                                       "updated_at": now or utcnow()})

@@ -1,0 +1,88 @@
+"""What an image of a twin must say about itself, and what a verification concludes.
+
+``manifest_for`` builds the C2PA manifest (pure data): the creation action with the IPTC
+digital source type, the twinstudio assertion (asset, twin, licence, consent reference,
+alterations, retouched flag, expiry; never a name or a face), the CAWG training-and-mining
+assertion forbidding AI training, and a disclosure statement (EU AI Act Art. 50).
+
+``decide_verdict`` turns what verification found into one verdict.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
+from twinstudio.domain.licence import Licence, LicenceState
+
+IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+ASSERTION_LABEL = "com.twinstudio.asset"
+DISCLOSURE = ("AI-generated image of a digital twin, made with the depicted person's consent "
+              "under licence; not a photograph of an event.")
+RETOUCHED_FR = "Photographie retouchée"
+
+
+def manifest_for(asset: Asset, licence: Licence, *, generator: str, version: str,
+                 asset_code: int, edited: bool = False) -> dict[str, Any]:
+    """The C2PA manifest definition for ``asset``."""
+    actions: list[dict[str, Any]] = [{
+        "action": "c2pa.created",
+        "digitalSourceType": IPTC + SOURCE_TYPES[asset.source],
+        "softwareAgent": {"name": generator, "version": version},
+    }]
+    if edited:
+        actions = [{"action": "c2pa.opened", "parameters": {"ingredientIds": ["parent"]}},
+                   {"action": "c2pa.edited", "digitalSourceType": IPTC + SOURCE_TYPES[
+                       asset.source], "softwareAgent": {"name": generator, "version": version}}]
+    return {
+        "claim_generator_info": [{"name": generator, "version": version}],
+        "title": f"{asset.id}",
+        "assertions": [
+            {"label": "c2pa.actions.v2", "data": {"actions": actions}},
+            {"label": ASSERTION_LABEL, "data": {
+                "asset_id": asset.id, "asset_code": f"{asset_code:08x}",
+                "twin_id": asset.twin_id, "licence_id": licence.id,
+                "consent_ref": licence.consent_id,
+                "permitted_alterations": licence.terms.permitted_alterations,
+                "applied_alterations": asset.alterations, "retouched": asset.retouched,
+                "expires": licence.terms.ends.isoformat(), "disclosure": DISCLOSURE,
+                "labels": [RETOUCHED_FR] if asset.retouched else [],
+            }},
+            {"label": "cawg.training-mining", "data": {"entries": {
+                "cawg.ai_training": {"use": "notAllowed"},
+                "cawg.ai_generative_training": {"use": "notAllowed"},
+                "cawg.ai_inference": {"use": "notAllowed"},
+                "cawg.data_mining": {"use": "notAllowed"},
+            }}},
+        ],
+    }
+
+
+class Verdict(StrEnum):
+    LICENSED = "licensed"
+    LICENCE_EXPIRED = "licence_expired"
+    WITHDRAWN = "withdrawn"
+    TAMPERED = "tampered"
+    UNLICENSED_LIKENESS = "unlicensed_likeness"
+    UNKNOWN = "unknown"
+
+
+def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
+                   credential_present: bool, credential_valid: bool,
+                   face_match: bool = False) -> Verdict:
+    """One verdict from what was found (the asset resolved by any signal, and the
+    credential's state). A present credential whose pixels no longer match is tampering,
+    whatever else matched; a missing credential (stripped metadata) is not."""
+    if credential_present and not credential_valid:
+        return Verdict.TAMPERED
+    if asset is None or licence is None:
+        return Verdict.UNLICENSED_LIKENESS if face_match else Verdict.UNKNOWN
+    if asset.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED) \
+            or licence.state in (LicenceState.REVOKED, LicenceState.SUSPENDED):
+        return Verdict.WITHDRAWN
+    if asset.state is AssetState.EXPIRED or licence.state is LicenceState.EXPIRED \
+            or today > licence.terms.ends:
+        return Verdict.LICENCE_EXPIRED
+    return Verdict.LICENSED

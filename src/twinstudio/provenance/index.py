@@ -1,0 +1,101 @@
+"""An in-memory index over the fingerprint registry, for lookups among many assets.
+
+PDQ: all hashes in one (N, 4) uint64 array; a query is one XOR and a popcount over N rows.
+ORB: locality-sensitive hashing of descriptors. Each of ``TABLES`` tables keys a descriptor
+by ``KEY_BITS`` fixed bits; a query's descriptors vote for the assets sharing a bucket, and
+only the few best-voted assets go through the exact (RANSAC) match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twinstudio.provenance.fingerprint import PDQ_MATCH_DISTANCE, LocalFeatures
+
+TABLES = 6
+KEY_BITS = 14
+_rng = np.random.default_rng(20261129)
+# Which descriptor bits make each table's key (fixed: the index must be rebuildable).
+_KEY_POSITIONS = np.stack([_rng.choice(256, KEY_BITS, replace=False) for _ in range(TABLES)])
+
+
+def _keys(descriptors: np.ndarray) -> np.ndarray:
+    """(n, TABLES) uint32 bucket keys of (n, 32) uint8 descriptors."""
+    bits = np.unpackbits(descriptors, axis=1)  # (n, 256)
+    chosen = bits[:, _KEY_POSITIONS]  # (n, TABLES, KEY_BITS)
+    weights = (1 << np.arange(KEY_BITS, dtype=np.uint32))
+    return (chosen.astype(np.uint32) * weights).sum(axis=2).astype(np.uint32)
+
+
+@dataclass
+class FingerprintIndex:
+    asset_ids: list[str] = field(default_factory=list)
+    _pdq: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    _pdq_mirror: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.uint64))
+    _lsh_keys: list[np.ndarray] = field(default_factory=list)    # per table: sorted keys
+    _lsh_owner: list[np.ndarray] = field(default_factory=list)   # per table: asset index
+    features: list[LocalFeatures | None] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, rows: list[tuple[str, bytes, bytes, LocalFeatures | None]]
+              ) -> FingerprintIndex:
+        index = cls()
+        index.asset_ids = [r[0] for r in rows]
+        if rows:
+            index._pdq = np.frombuffer(b"".join(r[1] for r in rows), np.uint64).reshape(-1, 4)
+            index._pdq_mirror = np.frombuffer(b"".join(r[2] for r in rows),
+                                              np.uint64).reshape(-1, 4)
+        index.features = [r[3] for r in rows]
+        keys, owners = [], []
+        for i, feats in enumerate(index.features):
+            if feats is not None and len(feats.descriptors):
+                keys.append(_keys(feats.descriptors))
+                owners.append(np.full(len(feats.descriptors), i, np.int32))
+        if keys:
+            all_keys, all_owners = np.concatenate(keys), np.concatenate(owners)
+            for t in range(TABLES):
+                order = np.argsort(all_keys[:, t], kind="stable")
+                index._lsh_keys.append(all_keys[order, t])
+                index._lsh_owner.append(all_owners[order])
+        return index
+
+    def __len__(self) -> int:
+        return len(self.asset_ids)
+
+    def nearest_pdq(self, query: bytes, query_mirror: bytes | None = None
+                    ) -> tuple[str, int] | None:
+        """The closest asset by PDQ (the query and its mirror against both stored hashes),
+        if within the match distance."""
+        if not len(self):
+            return None
+        best_index, best = -1, 257
+        for q in (query, query_mirror):
+            if q is None:
+                continue
+            qv = np.frombuffer(q, np.uint64)
+            for table in (self._pdq, self._pdq_mirror):
+                distances = np.bitwise_count(table ^ qv).sum(axis=1)
+                i = int(np.argmin(distances))
+                if distances[i] < best:
+                    best_index, best = i, int(distances[i])
+        if best <= PDQ_MATCH_DISTANCE:
+            return self.asset_ids[best_index], best
+        return None
+
+    def candidates(self, query: LocalFeatures, limit: int = 5) -> list[int]:
+        """Asset positions with the most LSH votes for the query's descriptors."""
+        if not self._lsh_keys or not len(query.descriptors):
+            return []
+        qkeys = _keys(query.descriptors)
+        votes = np.zeros(len(self), np.int64)
+        for t in range(TABLES):
+            left = np.searchsorted(self._lsh_keys[t], qkeys[:, t], side="left")
+            right = np.searchsorted(self._lsh_keys[t], qkeys[:, t], side="right")
+            for a, b in zip(left, right, strict=True):
+                if b > a:
+                    # one vote per asset per query descriptor and table
+                    votes[np.unique(self._lsh_owner[t][a:b])] += 1
+        top = np.argsort(votes)[::-1][:limit]
+        return [int(i) for i in top if votes[i] > 0]

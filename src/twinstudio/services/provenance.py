@@ -1,0 +1,245 @@
+"""Use cases of provenance: mark an asset (watermark, fingerprints, signed C2PA manifest)
+and verify any image (is it ours, whose twin, which licence, still valid?)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
+from twinstudio.domain.errors import ConfigurationError, Conflict, InvalidInput, RightsRefused
+from twinstudio.domain.licence import LicenceState
+from twinstudio.domain.policy import Reason, ReasonCode
+from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for
+from twinstudio.domain.twin import TwinState
+from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools
+
+GENERATOR = "twinstudio"
+VERSION = "0.1.0"
+
+
+def _tools(ctx: ServiceContext) -> tuple[ProvenanceTools, Blobs]:
+    if ctx.provenance is None or ctx.blobs is None:
+        raise ConfigurationError("provenance is not configured for this workspace "
+                                 "(run 'twinstudio init')")
+    return ctx.provenance, ctx.blobs
+
+
+@dataclass
+class MarkResult:
+    asset: Asset
+    code: int
+    image: bytes
+    mime: str
+    blob_sha256: str
+    timings_ms: dict[str, float]
+
+
+def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: str,
+               alterations: list[str] | None = None, retouched: bool = False,
+               actor: str = "system") -> MarkResult:
+    """Register ``image`` as an asset of the licence's twin and mark it: invisible
+    watermark with a fresh asset code, fingerprints, and a signed C2PA manifest. Counts
+    against the licence's ``max_assets``. Refused when the licence or twin is not in force.
+    """
+    import time
+
+    tools, blobs = _tools(ctx)
+    if source not in SOURCE_TYPES:
+        raise InvalidInput(f"source must be one of {', '.join(SOURCE_TYPES)}")
+    try:
+        alterations = check_codes("alterations", list(alterations or []), ALTERATIONS)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    decoded = tools.decode(image)
+    today, now = ctx.today(), ctx.now()
+
+    def refusals(uow) -> tuple[list[Reason], Any]:  # type: ignore[no-untyped-def]
+        licence = uow.licences.get(licence_id, for_update=True)
+        twin = uow.twins.get(licence.twin_id)
+        reasons = []
+        if licence.state is not LicenceState.ACTIVE:
+            code = {LicenceState.REVOKED: ReasonCode.LICENCE_REVOKED,
+                    LicenceState.SUSPENDED: ReasonCode.LICENCE_SUSPENDED}.get(
+                        licence.state, ReasonCode.OUTSIDE_LICENCE_PERIOD)
+            reasons.append(Reason(code=code, message=f"licence is {licence.state.value}"))
+        if not licence.terms.starts <= today <= licence.terms.ends:
+            reasons.append(Reason(code=ReasonCode.OUTSIDE_LICENCE_PERIOD,
+                                  message=f"today is outside {licence.terms.starts} to "
+                                          f"{licence.terms.ends}"))
+        if twin.state is not TwinState.ACTIVE:
+            reasons.append(Reason(code=ReasonCode.TWIN_NOT_ACTIVE,
+                                  message=f"twin is {twin.state.value}"))
+        for alteration in alterations:
+            if alteration not in licence.terms.permitted_alterations:
+                reasons.append(Reason(code=ReasonCode.ALTERATION_NOT_PERMITTED,
+                                      message=f"alteration {alteration!r} is not permitted"))
+        if licence.assets_used >= licence.terms.max_assets:
+            reasons.append(Reason(code=ReasonCode.ASSET_QUOTA_EXHAUSTED,
+                                  message=f"{licence.assets_used} of "
+                                          f"{licence.terms.max_assets} assets used"))
+        return reasons, licence
+
+    with ctx.uow() as uow:  # refuse early, before any pixel work
+        reasons, licence = refusals(uow)
+    if reasons:
+        raise RightsRefused("asset refused", reasons)
+
+    asset = Asset(twin_id=licence.twin_id, licence_id=licence.id, brand_id=licence.brand_id,
+                  source=source, alterations=alterations, retouched=retouched,
+                  created_at=now, updated_at=now)
+    code = secrets.randbits(32)
+    timings["decode"] = (time.perf_counter() - started) * 1000
+    t = time.perf_counter()
+    marked = tools.embed_mark(decoded.rgb, code)
+    timings["watermark"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    prints = tools.fingerprints(marked)
+    timings["fingerprint"] = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    master = tools.encode(marked, decoded.mime)
+    signed = tools.sign(master, _master_mime(decoded.mime),
+                        manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
+                                     asset_code=code))
+    timings["sign"] = (time.perf_counter() - t) * 1000
+    sha = blobs.put(signed)
+
+    with ctx.uow() as uow:  # re-check under the lock: the licence may have changed since
+        reasons, licence = refusals(uow)
+        if reasons:
+            raise RightsRefused("asset refused", reasons)
+        if uow.marks.by_code(code) is not None:  # 1 in 2^32 per existing asset
+            raise Conflict("asset code collision; retry")
+        uow.assets.add(asset)
+        uow.marks.add(AssetMark(asset_id=asset.id, code=code, blob_sha256=sha,
+                                mime=_master_mime(decoded.mime), width=decoded.width,
+                                height=decoded.height, pdq=prints.pdq,
+                                pdq_mirror=prints.pdq_mirror, pdq_quality=prints.pdq_quality,
+                                local_features=prints.local_features, created_at=now))
+        uow.licences.update(licence.model_copy(update={"assets_used": licence.assets_used + 1,
+                                                       "updated_at": now}))
+        uow.audit.append(actor=actor, type="AssetMarked", at=now, payload={
+            "asset_id": asset.id, "licence_id": licence.id, "twin_id": licence.twin_id,
+            "blob_sha256": sha, "source": source, "alterations": alterations,
+            "retouched": retouched})
+        uow.commit()
+    return MarkResult(asset, code, signed, _master_mime(decoded.mime), sha, timings)
+
+
+def _master_mime(mime: str) -> str:
+    return "image/jpeg" if mime == "image/jpeg" else "image/png"
+
+
+def set_asset_state(ctx: ServiceContext, asset_id: str, target: AssetState, *, reason: str,
+                    actor: str) -> Asset:
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        changed = asset.transition(target, reason=reason, now=ctx.now())
+        uow.assets.update(changed)
+        uow.audit.append(actor=actor, type=f"Asset{target.value.title().replace('_', '')}",
+                         at=ctx.now(), payload={"asset_id": asset_id, "from": asset.state.value,
+                                                "to": target.value, "reason": reason})
+        uow.commit()
+    return changed
+
+
+def withdraw_assets_hook(uow, *, twin_id: str, licence_ids, reason: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """RightsWithdrawnHook: unpublished assets of the licences are withdrawn; published
+    ones are flagged for takedown (their verification already says ``withdrawn``)."""
+    withdrawn, flagged = [], []
+    for licence_id in licence_ids:
+        for asset in uow.assets.list(licence_id=licence_id):
+            if asset.state is AssetState.PUBLISHED:
+                flagged.append(asset.id)
+            elif asset.state in _WITHDRAWABLE:
+                uow.assets.update(asset.transition(AssetState.WITHDRAWN, reason=reason))
+                withdrawn.append(asset.id)
+    if flagged:
+        uow.audit.append(actor="system", type="AssetsFlaggedForTakedown",
+                         payload={"twin_id": twin_id, "asset_ids": flagged, "reason": reason})
+    return {"withdrawn_assets": withdrawn, "flagged_for_takedown": flagged}
+
+
+_WITHDRAWABLE = (AssetState.GENERATED, AssetState.QA_FAILED, AssetState.PENDING_APPROVAL,
+                 AssetState.APPROVED)
+
+
+def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
+    """Verdict and signals for any image: C2PA credential, watermark, fingerprint, face."""
+    import time
+
+    tools, _ = _tools(ctx)
+    started = time.perf_counter()
+    decoded = tools.decode(image)
+    signals: dict[str, Any] = {}
+    credential = tools.read_credentials(image, decoded.mime)
+    signals["c2pa"] = {k: v for k, v in credential.items() if k != "assertion"}
+    claimed = (credential.get("assertion") or {}).get("asset_id")
+    signals["c2pa"]["asset_id"] = claimed
+
+    with ctx.uow() as uow:
+        sizes = uow.marks.sizes()
+        marks = uow.marks.all()
+    reading = tools.read_mark(decoded.rgb, sizes)
+    mark_asset_id = None
+    if reading["code"] is not None:
+        with ctx.uow() as uow:
+            found = uow.marks.by_code(reading["code"])
+        mark_asset_id = found.asset_id if found else None
+    signals["watermark"] = {"found": reading["code"] is not None,
+                            "code": f"{reading['code']:08x}" if reading["code"] is not None
+                            else None, "asset_id": mark_asset_id,
+                            "variant": reading["variant"], "attempts": reading["attempts"],
+                            "confidence": "high" if mark_asset_id else
+                            ("unregistered code" if reading["code"] is not None else "none")}
+    hit = tools.find(decoded.rgb, marks)
+    signals["fingerprint"] = {"found": hit is not None,
+                              "asset_id": hit.asset_id if hit else None,
+                              "method": hit.method if hit else None,
+                              "detail": hit.detail if hit else {},
+                              "registry_size": len(marks)}
+    signals["face"] = {"checked": False,
+                       "reason": "face matching needs enrolled identity templates "
+                                 "(enrolment is not built yet)"}
+    candidates = [a for a in (claimed if credential.get("valid") else None, mark_asset_id,
+                              hit.asset_id if hit else None) if a]
+    asset_id = candidates[0] if candidates else None
+    if claimed and not credential.get("valid"):
+        asset_id = asset_id or claimed  # a tampered credential still names its asset
+    asset = licence = None
+    if asset_id:
+        with ctx.uow() as uow:
+            asset = uow.assets.get(asset_id)
+            licence = uow.licences.get(asset.licence_id)
+    agree = len(set(candidates)) <= 1
+    verdict = decide_verdict(asset=asset, licence=licence, today=ctx.today(),
+                             credential_present=bool(credential.get("present")),
+                             credential_valid=bool(credential.get("valid")))
+    return {
+        "verdict": verdict.value,
+        "asset_id": asset.id if asset else None,
+        "twin_id": asset.twin_id if asset else None,
+        "licence_id": asset.licence_id if asset else None,
+        "signals_agree": agree,
+        "signals": signals,
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        "explanation": _explain(verdict, asset, licence),
+    }
+
+
+def _explain(verdict: Verdict, asset, licence) -> str:  # type: ignore[no-untyped-def]
+    return {
+        Verdict.LICENSED: "a twinstudio asset whose licence is in force today",
+        Verdict.LICENCE_EXPIRED: "a twinstudio asset whose licence has ended",
+        Verdict.WITHDRAWN: "a twinstudio asset that was withdrawn or whose licence was "
+                           "revoked or suspended",
+        Verdict.TAMPERED: "carries a twinstudio credential, but its pixels no longer match it",
+        Verdict.UNLICENSED_LIKENESS: "no credential, mark or fingerprint, but the face matches "
+                                     "an enrolled twin",
+        Verdict.UNKNOWN: "no credential, mark or fingerprint of a twinstudio asset was found",
+    }[verdict]
