@@ -786,6 +786,46 @@ def asset_mark(
     out.print(f"asset {result.asset.id} marked (code {summary['code']}); wrote {out_path}")
 
 
+@asset_app.command("rendition")
+@handled
+def asset_rendition(
+    asset_id: Annotated[str, typer.Argument(help="Asset id")],
+    channel: Annotated[str, typer.Option(help="Channel of publication")],
+    territory: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 territory")],
+    category: Annotated[str, typer.Option(help="Product category shown")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the rendition")],
+    day: Annotated[str | None, typer.Option("--date", help="Publication date (default "
+                                                           "today)")] = None,
+    always_label: Annotated[bool, typer.Option(help="Label as AI-generated everywhere")]
+    = False,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """The rendition to publish: policy-checked, disclosure labels rendered in, signed with
+    the master as ingredient."""
+    from datetime import date as date_type
+
+    from twinstudio.services.provenance import publication_rendition
+
+    ctx = context(workspace)
+    try:
+        when = date_type.fromisoformat(day) if day else ctx.today()
+    except ValueError:
+        raise InvalidInput(f"--date {day!r} is not a date such as 2026-12-01") from None
+    result = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
+                                   day=when, product_category=category,
+                                   always_label=always_label, actor="operator")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    tmp.write_bytes(result.image)
+    tmp.replace(out_path)
+    if as_json:
+        _print_json({"asset_id": asset_id, "labels": result.labels, "out": str(out_path),
+                     "blob_sha256": result.blob_sha256})
+        return
+    out.print(f"rendition of {asset_id} for {channel}/{territory}: labels "
+              f"{result.labels or 'none'}; wrote {out_path}")
+
+
 @asset_app.command("list")
 @handled
 def asset_list(licence: Annotated[str | None, typer.Option(help="Only this licence")] = None,

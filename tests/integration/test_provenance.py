@@ -144,3 +144,23 @@ def test_bad_images_are_refused_at_the_edge(pctx, licence):
             mark_asset(pctx, licence_id=licence.id, image=data, source="studio")
     with pctx.uow() as uow:
         assert uow.assets.list() == []
+
+
+def test_publication_rendition_is_labelled_signed_with_its_master_and_verifies(pctx, marked):
+    from datetime import date
+
+    from twinstudio.services.provenance import publication_rendition
+
+    rendition = publication_rendition(pctx, marked.asset.id, channel="social", territory="FR",
+                                      day=date(2026, 7, 1), product_category="outerwear")
+    assert rendition.labels == ["AI-generated"]
+    master, labelled = decode(marked.image), decode(rendition.image)
+    assert np.abs(master[:600].astype(int) - labelled[:600]).mean() < 2  # top untouched
+    assert np.abs(master[-60:, :200].astype(int) - labelled[-60:, :200]).mean() > 20
+    result = verify_image(pctx, rendition.image)
+    assert result["verdict"] == "licensed" and result["asset_id"] == marked.asset.id
+    assert result["signals"]["c2pa"]["has_parent"]
+    with pytest.raises(RightsRefused) as refused:
+        publication_rendition(pctx, marked.asset.id, channel="ooh", territory="US",
+                              day=date(2026, 7, 1), product_category="outerwear")
+    assert {r.code for r in refused.value.reasons} == {"territory_not_licensed"}

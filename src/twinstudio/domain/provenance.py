@@ -86,3 +86,33 @@ def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
             or today > licence.terms.ends:
         return Verdict.LICENCE_EXPIRED
     return Verdict.LICENSED
+
+
+# Visible disclosure on published renditions (the master stays clean).
+# EU AI Act Art. 50(4): realistic AI-made depictions of people are disclosed; twinstudio
+# labels every EU/EEA publication on channels where the viewer sees the image itself.
+EU_EEA = frozenset(
+    [
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU",
+        "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
+        "SE", "IS", "LI", "NO"
+    ]
+)
+AI_LABEL = "AI-generated"
+VISIBLE_CHANNELS = frozenset({"social", "ooh", "print", "ecommerce", "email", "video"})
+
+
+def disclosure_labels(*, channel: str, territory: str, retouched: bool,
+                      body_alteration_applied: bool, always_label: bool = False) -> list[str]:
+    """Labels to render into a publication of an asset on ``channel`` in ``territory``.
+
+    - "AI-generated" in the EU/EEA (Art. 50), or everywhere when ``always_label``.
+    - "Photographie retouchée" in France when the body's shape was altered (Code de la
+      santé publique L2133-2, in force since 1 October 2017).
+    """
+    labels = []
+    if channel in VISIBLE_CHANNELS and (always_label or territory in EU_EEA):
+        labels.append(AI_LABEL)
+    if territory == "FR" and (retouched or body_alteration_applied):
+        labels.append(RETOUCHED_FR)
+    return labels

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from twinstudio.provenance import credentials, images, watermark
+from twinstudio.provenance import credentials, disclosure, images, watermark
 from twinstudio.provenance.fingerprint import (
     LocalFeatures,
     local_features,
@@ -95,3 +95,7 @@ class ProvenanceToolkit:
     def read_credentials(self, image: bytes, mime: str) -> dict[str, Any]:
         reading = credentials.read(image, mime, self.signing)
         return {**reading.as_dict(), "assertion": reading.assertion}
+
+    # disclosure ---------------------------------------------------------------
+    def render_labels(self, rgb: Any, labels: list[str]) -> Any:
+        return disclosure.render_labels(rgb, labels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
@@ -243,3 +244,62 @@ def _explain(verdict: Verdict, asset, licence) -> str:  # type: ignore[no-untype
                                      "an enrolled twin",
         Verdict.UNKNOWN: "no credential, mark or fingerprint of a twinstudio asset was found",
     }[verdict]
+
+
+@dataclass
+class Rendition:
+    asset_id: str
+    image: bytes
+    mime: str
+    labels: list[str]
+    blob_sha256: str
+
+
+def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
+                          territory: str, day: date, product_category: str,
+                          always_label: bool = False, actor: str = "system") -> Rendition:
+    """The image to publish on ``channel`` in ``territory``: the use is decided by
+    ``evaluate()`` first; then the disclosure labels are rendered in and the rendition is
+    signed with the master as its ``parentOf`` ingredient (the master stays clean)."""
+    from twinstudio.domain.policy import ProposedUse, evaluate
+    from twinstudio.domain.provenance import disclosure_labels
+
+    tools, blobs = _tools(ctx)
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        licence = uow.licences.get(asset.licence_id)
+        consent = uow.consents.get(licence.consent_id)
+        twin = uow.twins.get(asset.twin_id)
+        mark = uow.marks.get(asset_id)
+    if asset.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED,
+                       AssetState.EXPIRED):
+        raise Conflict(f"asset {asset_id} is {asset.state.value}; it cannot be published")
+    try:
+        use = ProposedUse(channel=channel, territory=territory, date=day,
+                          product_category=product_category, alterations=asset.alterations)
+    except ValueError as error:
+        raise InvalidInput(str(error).splitlines()[-1]) from None
+    decision = evaluate(use, licence=licence, consent=consent, twin=twin, today=ctx.today(),
+                        assets_used=0)  # this asset already counts against the quota
+    if not decision.allowed:
+        raise RightsRefused("publication refused", decision.reasons)
+    labels = disclosure_labels(channel=channel, territory=territory, retouched=asset.retouched,
+                               body_alteration_applied="body_shape" in asset.alterations,
+                               always_label=always_label)
+    master = blobs.get(mark.blob_sha256)
+    rgb = tools.decode(master).rgb
+    rendition = tools.encode(tools.render_labels(rgb, labels), "image/jpeg")
+    manifest = manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
+                            asset_code=mark.code, edited=True)
+    manifest["assertions"][1]["data"]["publication"] = {
+        "channel": channel, "territory": territory, "date": day.isoformat(),
+        "labels": labels}
+    signed = tools.sign(rendition, "image/jpeg", manifest,
+                        parent=(master, mark.mime, f"{asset.id} master"))
+    sha = blobs.put(signed)
+    with ctx.uow() as uow:
+        uow.audit.append(actor=actor, type="AssetRenditionMade", at=ctx.now(), payload={
+            "asset_id": asset_id, "channel": channel, "territory": territory,
+            "date": day.isoformat(), "labels": labels, "blob_sha256": sha})
+        uow.commit()
+    return Rendition(asset_id, signed, "image/jpeg", labels, sha)
