@@ -1,6 +1,7 @@
 """The demo: a workspace with 30 talents, 2 agencies, 3 brands, consents and licences,
 then a set of proposed uses decided by the policy, each explained, then billable events
-posted to the ledger, last month closed and one talent's statement written (CSV + PDF).
+posted to the ledger, last month closed and one talent's statement written (CSV + PDF),
+then assets marked (C2PA, watermark, fingerprints) and copies of them verified.
 
 Dates are relative to today so the demo tells the same story whenever it runs. Twins are
 activated without a capture here; the enrolment issue replaces that with real enrolment.
@@ -29,10 +30,12 @@ from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import ProposedUse
 from twinstudio.domain.twin import TwinState
 from twinstudio.ledger import write_csv, write_pdf
+from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
 from twinstudio.services.rights import (
     check_use,
     grant_consent,
@@ -273,10 +276,82 @@ def bill_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path) -> di
             "ledger": check.as_dict()}
 
 
+def placeholder_frame(seed: int, width: int = 768, height: int = 1024) -> bytes:
+    """A studio-like placeholder (backdrop, paper grain, shapes) standing in for the studio
+    backend's renders until the generation issue exists. No person is depicted."""
+    import io
+
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    image = Image.new("RGB", (width, height), tuple(int(x) for x in rng.integers(150, 240, 3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y, s = rng.integers(0, width), rng.integers(0, height), int(rng.integers(10, 160))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            draw.ellipse([x, y, x + s, y + int(s * 1.5)], fill=colour)
+        else:
+            draw.rectangle([x, y, x + s, y + s // 2], fill=colour)
+    pixels = np.asarray(image).astype(float) + rng.normal(0, 4, (height, width, 3))
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def provenance_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path
+                    ) -> list[dict[str, Any]]:
+    """Mark assets, make a labelled rendition, and verify copies the internet would make."""
+    import io
+
+    from PIL import Image
+
+    folder = workspace / "assets"
+    folder.mkdir(exist_ok=True)
+    lic = world["licences"]
+    first = mark_asset(ctx, licence_id=lic["nordvik-0"].id, image=placeholder_frame(1),
+                       source="studio", alterations=["background"], actor="demo")
+    (folder / f"{first.asset.id}.jpg").write_bytes(first.image)
+    rendition = publication_rendition(ctx, first.asset.id, channel="social", territory="FR",
+                                      day=ctx.today(), product_category="outerwear",
+                                      actor="demo")
+    (folder / f"{first.asset.id}-social-FR.jpg").write_bytes(rendition.image)
+    second = mark_asset(ctx, licence_id=lic["nordvik-1"].id, image=placeholder_frame(2),
+                        source="studio", actor="demo")
+    (folder / f"{second.asset.id}.jpg").write_bytes(second.image)
+
+    def stripped_crop(data: bytes) -> bytes:
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        w, h = image.size
+        out = io.BytesIO()
+        image.crop((w // 8, h // 8, w - w // 8, h - h // 8)).save(out, "JPEG", quality=70)
+        return out.getvalue()
+
+    cases = [("the signed master", first.image),
+             ("the published rendition (labelled 'AI-generated')", rendition.image),
+             ("a re-encoded crop without metadata", stripped_crop(first.image)),
+             ("an unrelated image", placeholder_frame(999))]
+    results = [{"file": label, **_short(verify_image(ctx, data))} for label, data in cases]
+    revoke_licence(ctx, lic["nordvik-1"].id, reason="talent asked to end it", actor="demo")
+    results.append({"file": "Camille's asset after her licence was revoked",
+                    **_short(verify_image(ctx, second.image))})
+    return results
+
+
+def _short(result: dict[str, Any]) -> dict[str, Any]:
+    signals = result["signals"]
+    return {"verdict": result["verdict"], "asset_id": result["asset_id"],
+            "c2pa": signals["c2pa"]["state"] or "absent",
+            "watermark": signals["watermark"]["confidence"],
+            "fingerprint": signals["fingerprint"]["method"] or "no match"}
+
+
 def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -> None:
     if reset:
         remove_workspace(workspace)
     create_workspace(workspace)
+    ensure_development_credentials(Settings(workspace=workspace).c2pa_dir)
     ctx = bootstrap(Settings(workspace=workspace))
     with ctx.uow() as uow:
         if uow.talents.list():
@@ -290,10 +365,12 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
         results.append({"use": item.label, "licence": item.licence, "request": item.use,
                         **decision.model_dump(mode="json")})
     billing = bill_demo(ctx, world, workspace)
+    provenance = provenance_demo(ctx, world, workspace)
     chain = verify_audit(ctx)
     summary = {"workspace": str(workspace.resolve()), "talents": len(world["people"]),
                "brands": len(world["brands"]), "licences": len(world["licences"]),
                "grant_attempts": world["refused"], "uses": results, "billing": billing,
+               "provenance": provenance,
                "audit": chain.model_dump(mode="json")}
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
@@ -320,6 +397,13 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
         f"{st['talent']} earned {Money(amount=st['net'], currency='EUR').format()} net in "
         f"{st['period']} (commission {Money(amount=st['commission'], currency='EUR').format()})"
         f"; statement: {st['pdf']}")
+    marks = Table("image", "verdict", "c2pa", "watermark", "fingerprint",
+                  title="Provenance: verify what the internet makes of our images")
+    for row in provenance:
+        marks.add_row(row["file"], row["verdict"], row["c2pa"], row["watermark"],
+                      row["fingerprint"])
+    console.print(marks)
+    console.print(f"Marked assets and the labelled rendition: {workspace / 'assets'}")
     allowed = sum(r["allowed"] for r in results)
     console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
                   + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))
