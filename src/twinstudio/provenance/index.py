@@ -21,12 +21,15 @@ _rng = np.random.default_rng(20261129)
 _KEY_POSITIONS = np.stack([_rng.choice(256, KEY_BITS, replace=False) for _ in range(TABLES)])
 
 
-def _keys(descriptors: np.ndarray) -> np.ndarray:
-    """(n, TABLES) uint32 bucket keys of (n, 32) uint8 descriptors."""
-    bits = np.unpackbits(descriptors, axis=1)  # (n, 256)
-    chosen = bits[:, _KEY_POSITIONS]  # (n, TABLES, KEY_BITS)
+def _keys(descriptors: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """(n, TABLES) uint16 bucket keys of (n, 32) uint8 descriptors (chunked: memory)."""
     weights = (1 << np.arange(KEY_BITS, dtype=np.uint32))
-    return (chosen.astype(np.uint32) * weights).sum(axis=2).astype(np.uint32)
+    out = np.empty((len(descriptors), TABLES), np.uint16)
+    for start in range(0, len(descriptors), chunk):
+        bits = np.unpackbits(descriptors[start:start + chunk], axis=1)  # (n, 256)
+        chosen = bits[:, _KEY_POSITIONS]  # (n, TABLES, KEY_BITS)
+        out[start:start + chunk] = (chosen.astype(np.uint32) * weights).sum(axis=2)
+    return out
 
 
 @dataclass
@@ -48,13 +51,14 @@ class FingerprintIndex:
             index._pdq_mirror = np.frombuffer(b"".join(r[2] for r in rows),
                                               np.uint64).reshape(-1, 4)
         index.features = [r[3] for r in rows]
-        keys, owners = [], []
+        descriptors, owners = [], []
         for i, feats in enumerate(index.features):
             if feats is not None and len(feats.descriptors):
-                keys.append(_keys(feats.descriptors))
+                descriptors.append(feats.descriptors)
                 owners.append(np.full(len(feats.descriptors), i, np.int32))
-        if keys:
-            all_keys, all_owners = np.concatenate(keys), np.concatenate(owners)
+        if descriptors:
+            all_keys = _keys(np.concatenate(descriptors))
+            all_owners = np.concatenate(owners)
             for t in range(TABLES):
                 order = np.argsort(all_keys[:, t], kind="stable")
                 index._lsh_keys.append(all_keys[order, t])
@@ -84,18 +88,32 @@ class FingerprintIndex:
             return self.asset_ids[best_index], best
         return None
 
-    def candidates(self, query: LocalFeatures, limit: int = 5) -> list[int]:
-        """Asset positions with the most LSH votes for the query's descriptors."""
+    def candidates(self, query: LocalFeatures, limit: int = 12) -> list[int]:
+        """Asset positions with the highest LSH vote for the query's descriptors, best
+        first. Votes are weighted by the inverse size of the bucket (a descriptor common to
+        many assets, like a flat backdrop's, says little), and overfull buckets are skipped
+        as stop-words, which also bounds the work per lookup."""
         if not self._lsh_keys or not len(query.descriptors):
             return []
         qkeys = _keys(query.descriptors)
-        votes = np.zeros(len(self), np.int64)
+        n = len(self)
+        cap = max(64, 8 * len(self._lsh_keys[0]) // (1 << KEY_BITS))
+        owners, weights = [], []
         for t in range(TABLES):
             left = np.searchsorted(self._lsh_keys[t], qkeys[:, t], side="left")
             right = np.searchsorted(self._lsh_keys[t], qkeys[:, t], side="right")
-            for a, b in zip(left, right, strict=True):
-                if b > a:
-                    # one vote per asset per query descriptor and table
-                    votes[np.unique(self._lsh_owner[t][a:b])] += 1
+            lengths = right - left
+            keep = (lengths > 0) & (lengths <= cap)
+            left, lengths = left[keep], lengths[keep]
+            total = int(lengths.sum())
+            if not total:
+                continue
+            starts = np.repeat(left - np.cumsum(lengths) + lengths, lengths)
+            owners.append(self._lsh_owner[t][starts + np.arange(total)])
+            weights.append(np.repeat(1.0 / lengths, lengths))
+        if not owners:
+            return []
+        votes = np.bincount(np.concatenate(owners), weights=np.concatenate(weights),
+                            minlength=n)
         top = np.argsort(votes)[::-1][:limit]
         return [int(i) for i in top if votes[i] > 0]

@@ -5,7 +5,7 @@ rebuilds it when the registry has grown."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ class ProvenanceToolkit:
     def __init__(self, signing: SigningCredentials) -> None:
         self.signing = signing
         self._index: FingerprintIndex | None = None
-        self._indexed: tuple[str, ...] = ()
+        self._indexed: Any = None
         self._lock = threading.Lock()
 
     # codecs -------------------------------------------------------------------
@@ -51,19 +51,21 @@ class ProvenanceToolkit:
         return Fingerprints(straight.hex(), mirrored.hex(), quality,
                             local_features(rgb).to_bytes())
 
-    def _index_for(self, marks: list[AssetMark]) -> FingerprintIndex:
-        ids = tuple(m.asset_id for m in marks)
+    def _index_for(self, version: Any, load: Callable[[], list[AssetMark]]
+                   ) -> FingerprintIndex:
+        # The registry is loaded and indexed again only when its version changed.
         with self._lock:
-            if self._index is None or ids != self._indexed:
+            if self._index is None or version != self._indexed:
                 self._index = FingerprintIndex.build([
                     (m.asset_id, bytes.fromhex(m.pdq), bytes.fromhex(m.pdq_mirror),
-                     LocalFeatures.from_bytes(m.local_features)) for m in marks])
-                self._indexed = ids
+                     LocalFeatures.from_bytes(m.local_features)) for m in load()])
+                self._indexed = version
             return self._index
 
-    def find(self, rgb: Any, marks: list[AssetMark]) -> FingerprintHit | None:
+    def find(self, rgb: Any, version: Any, load: Callable[[], list[AssetMark]]
+             ) -> FingerprintHit | None:
         """The asset this image is a copy of, by PDQ first, then by local features."""
-        index = self._index_for(marks)
+        index = self._index_for(version, load)
         if not len(index):
             return None
         straight, mirrored, _ = pdq_pair(rgb)

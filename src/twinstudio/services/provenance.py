@@ -185,7 +185,12 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
 
     with ctx.uow() as uow:
         sizes = uow.marks.sizes()
-        marks = uow.marks.all()
+        version = uow.marks.version()
+
+    def load_marks() -> list[AssetMark]:
+        with ctx.uow() as uow:
+            return uow.marks.all()
+
     reading = tools.read_mark(decoded.rgb, sizes)
     mark_asset_id = None
     if reading["code"] is not None:
@@ -198,12 +203,12 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
                             "variant": reading["variant"], "attempts": reading["attempts"],
                             "confidence": "high" if mark_asset_id else
                             ("unregistered code" if reading["code"] is not None else "none")}
-    hit = tools.find(decoded.rgb, marks)
+    hit = tools.find(decoded.rgb, version, load_marks)
     signals["fingerprint"] = {"found": hit is not None,
                               "asset_id": hit.asset_id if hit else None,
                               "method": hit.method if hit else None,
                               "detail": hit.detail if hit else {},
-                              "registry_size": len(marks)}
+                              "registry_size": version[0]}
     signals["face"] = {"checked": False,
                        "reason": "face matching needs enrolled identity templates "
                                  "(enrolment is not built yet)"}

@@ -469,3 +469,10 @@ class SqlMarkRepository(_Repo):
     def sizes(self) -> list[tuple[int, int]]:
         rows = self._c.execute(select(t.asset_marks.c.width, t.asset_marks.c.height).distinct())
         return [(int(r[0]), int(r[1])) for r in rows]
+
+    def version(self) -> tuple[int, str]:
+        """Changes whenever a mark is added or removed (count, newest time, last id)."""
+        c = t.asset_marks.c
+        row = self._c.execute(select(func.count(), func.max(c.created_at),
+                                     func.max(c.asset_id))).one()
+        return int(row[0]), f"{row[1]}|{row[2]}"
