@@ -33,11 +33,18 @@ def test_asset_codes_round_trip_and_correct_one_error_per_byte():
         assert codes.decode(bits) == code
 
 
-def test_random_bits_never_decode_to_a_code():
+def test_constant_payloads_are_not_codes():
+    assert codes.decode([0] * 80) is None and codes.decode([1] * 80) is None
+
+
+def test_random_bits_rarely_decode_and_then_only_to_an_unregistered_code():
+    # Per random word: (144/256)^10 of words pass the Hamming decoder, 1/256 of those pass
+    # the CRC: 1.25e-5. Over 20 000 words that is 0.25 expected; a broken code shows
+    # hundreds. A false code must also be registered (N / 2^32) before verify trusts it.
     rng = random.Random(7)
     hits = sum(codes.decode([rng.randrange(2) for _ in range(80)]) is not None
                for _ in range(20000))
-    assert hits == 0
+    assert hits <= 3
 
 
 def test_disclosure_labels_follow_territory_channel_and_retouching():

@@ -1,6 +1,9 @@
 """The asset code a watermark carries: 32 random bits (never personal data), protected by
 an 8-bit CRC and an extended Hamming(8,4) code that corrects one bit error in every byte
-and detects two. 80 bits in all."""
+and detects two, then whitened with a fixed pseudo-random mask. 80 bits in all.
+
+The mask matters: an unmarked image tends to read as all zeros (or all ones), and without
+it those would be valid codewords (code 0 and its complement)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ CODE_BITS = 32
 PAYLOAD_BITS = 80
 
 # Extended Hamming(8,4): data bits d1..d4 -> p1 p2 d1 p3 d2 d3 d4 p0 (p0: overall parity).
-_G = [(0, 1, 3), (0, 2, 3), (1, 2, 3)]
+_MASK = [int(b) for b in format(0xB5A3_91C7_2E4D_F068_1A9D, "080b")]
 
 
 def crc8(data: int, nbits: int = CODE_BITS) -> int:
@@ -55,13 +58,14 @@ def encode(code: int) -> list[int]:
     out: list[int] = []
     for i in range(0, 40, 4):
         out += _encode_nibble(bits[i:i + 4])
-    return out
+    return [b ^ m for b, m in zip(out, _MASK, strict=True)]
 
 
 def decode(bits: list[int]) -> int | None:
     """The asset code, or None when the bits are not a valid (correctable) payload."""
     if len(bits) != PAYLOAD_BITS:
         return None
+    bits = [b ^ m for b, m in zip(bits, _MASK, strict=True)]
     data: list[int] = []
     for i in range(0, PAYLOAD_BITS, 8):
         nibble, ok = _decode_byte(bits[i:i + 8])
