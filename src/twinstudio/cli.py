@@ -26,6 +26,7 @@ from twinstudio.domain.errors import (
     RightsRefused,
     TwinStudioError,
 )
+from twinstudio.fileio import atomic_write
 
 app = typer.Typer(help="twinstudio: digital twins that the talent owns.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -772,10 +773,7 @@ def asset_mark(
     data = _read_image_file(image)
     result = mark_asset(context(workspace), licence_id=licence, image=data, source=source,
                         alterations=alteration or [], retouched=retouched, actor="operator")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    tmp.write_bytes(result.image)
-    tmp.replace(out_path)
+    atomic_write(out_path, result.image)
     summary = {"asset_id": result.asset.id, "code": f"{result.code:08x}",
                "twin_id": result.asset.twin_id, "licence_id": result.asset.licence_id,
                "mime": result.mime, "blob_sha256": result.blob_sha256, "out": str(out_path),
@@ -814,10 +812,7 @@ def asset_rendition(
     result = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
                                    day=when, product_category=category,
                                    always_label=always_label, actor="operator")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    tmp.write_bytes(result.image)
-    tmp.replace(out_path)
+    atomic_write(out_path, result.image)
     if as_json:
         _print_json({"asset_id": asset_id, "labels": result.labels, "out": str(out_path),
                      "blob_sha256": result.blob_sha256})

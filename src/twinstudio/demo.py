@@ -276,11 +276,10 @@ def bill_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path) -> di
             "ledger": check.as_dict()}
 
 
-def placeholder_frame(seed: int, width: int = 768, height: int = 1024) -> bytes:
-    """A studio-like placeholder (backdrop, paper grain, shapes) standing in for the studio
-    backend's renders until the generation issue exists. No person is depicted."""
-    import io
-
+def placeholder_pixels(seed: int, width: int = 768, height: int = 1024):  # type: ignore[no-untyped-def]
+    """A studio-like placeholder frame (backdrop, paper grain, shapes; RGB uint8) standing
+    in for the studio backend's renders until the generation issue exists. No person is
+    depicted. The tests use the same frames."""
     import numpy as np
     from PIL import Image, ImageDraw
 
@@ -295,8 +294,17 @@ def placeholder_frame(seed: int, width: int = 768, height: int = 1024) -> bytes:
         else:
             draw.rectangle([x, y, x + s, y + s // 2], fill=colour)
     pixels = np.asarray(image).astype(float) + rng.normal(0, 4, (height, width, 3))
+    return np.clip(pixels, 0, 255).astype(np.uint8)
+
+
+def placeholder_frame(seed: int) -> bytes:
+    """``placeholder_pixels`` as a JPEG."""
+    import io
+
+    from PIL import Image
+
     out = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=92)
+    Image.fromarray(placeholder_pixels(seed)).save(out, "JPEG", quality=92)
     return out.getvalue()
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twinstudio.domain.money import Money
+from twinstudio.fileio import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from twinstudio.services.billing import Statement
@@ -24,16 +24,6 @@ ThumbnailSource = Callable[[str], Path | None]
 CSV_COLUMNS = ["transaction_id", "date", "counterparty_id", "counterparty", "licence_id",
                "kind", "channel", "asset_id", "gross", "commission", "platform_fee", "net",
                "currency", "due_on"]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def write_csv(statement: Statement, path: Path) -> None:
@@ -50,7 +40,7 @@ def write_csv(statement: Statement, path: Path) -> None:
                      statement.total("gross"), statement.total("commission"),
                      statement.total("platform_fee"), statement.total("net"),
                      statement.currency, ""])
-    _atomic_write(path, buffer.getvalue().encode("utf-8"))
+    atomic_write(path, buffer.getvalue().encode("utf-8"))
 
 
 def _chart_png(statement: Statement) -> bytes:
@@ -208,4 +198,4 @@ def write_pdf(statement: Statement, path: Path,
                             topMargin=14 * mm, bottomMargin=14 * mm, title=title,
                             author="twinstudio")
     doc.build(story)
-    _atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())

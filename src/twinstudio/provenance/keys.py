@@ -12,7 +12,6 @@ reading: the development leaf is valid for 5 years for that reason.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from twinstudio.domain.errors import ConfigurationError
+from twinstudio.fileio import atomic_write
 
 C2PA_CLAIM_SIGNING_EKU = x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
 DEV_CA_NAME = "twinstudio development root CA"
@@ -85,14 +85,6 @@ def create_development_chain(organisation: str = "twinstudio workspace",
     return ca.public_bytes(pem), leaf.public_bytes(pem) + ca.public_bytes(pem), key_pem
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 def ensure_development_credentials(folder: Path) -> bool:
     """Create ``ca.pem``, ``signer-chain.pem`` and ``signer-key.pem`` once; True if new."""
     if (folder / "signer-key.pem").exists():
@@ -101,7 +93,7 @@ def ensure_development_credentials(folder: Path) -> bool:
     ca_pem, chain_pem, key_pem = create_development_chain()
     (folder / "ca.pem").write_bytes(ca_pem)
     (folder / "signer-chain.pem").write_bytes(chain_pem)
-    _write_private(folder / "signer-key.pem", key_pem)
+    atomic_write(folder / "signer-key.pem", key_pem, private=True)
     return True
 
 

@@ -8,7 +8,6 @@ verification needs only the public keys stored in the database.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from twinstudio.domain.errors import ConfigurationError, InvalidInput
+from twinstudio.fileio import atomic_write
 
 _PARTY = re.compile(r"^[a-z]{3}_[0-9a-f]{8,32}$")
 
@@ -47,17 +47,10 @@ class FileKeyring:
         path = self._path(party_id)
         if path.exists():
             raise InvalidInput(f"a signing key for {party_id} exists already")
-        self.directory.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, pem, private=True)
         raw = key.public_key().public_bytes(serialization.Encoding.Raw,
                                             serialization.PublicFormat.Raw)
         return base64.b64encode(raw).decode()

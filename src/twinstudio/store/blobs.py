@@ -4,11 +4,11 @@ writes are atomic (temporary file, fsync, rename), and the same bytes are stored
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
 from twinstudio.domain.errors import InvalidInput, NotFound
+from twinstudio.fileio import atomic_write
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -27,13 +27,7 @@ class BlobStore:
         target = self.path(sha)
         if target.exists():
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        atomic_write(target, data)
         return sha
 
     def get(self, sha256: str) -> bytes:
