@@ -88,7 +88,7 @@ class FingerprintIndex:
             return self.asset_ids[best_index], best
         return None
 
-    def candidates(self, query: LocalFeatures, limit: int = 12) -> list[int]:
+    def candidates(self, query: LocalFeatures, limit: int = 32) -> list[int]:
         """Asset positions with the highest LSH vote for the query's descriptors, best
         first. Votes are weighted by the inverse size of the bucket (a descriptor common to
         many assets, like a flat backdrop's, says little), and overfull buckets are skipped
