@@ -1,0 +1,90 @@
+"""A person's body and appearance as the body twin needs them (pure data and rules).
+
+Measurements are in centimetres, taken as a tailor takes them: height standing, bust at
+the fullest point, under-bust just below it, natural waist at its narrowest, hips at the
+fullest point of the seat, inseam from crotch to floor, shoulder width from acromion to
+acromion. Skin tone uses the 10-step Monk Skin Tone scale (Google, CC BY 4.0), whose
+swatches are listed here.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Monk Skin Tone scale: the ten published swatches, light to deep.
+MONK_SKIN_TONES: dict[int, str] = {
+    1: "#f6ede4", 2: "#f3e7db", 3: "#f7ead0", 4: "#eadaba", 5: "#d7bd96",
+    6: "#a07e56", 7: "#825c43", 8: "#604134", 9: "#3a312a", 10: "#292420",
+}
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+def _hex(value: str, field: str) -> str:
+    if not _HEX.match(value):
+        raise ValueError(f"{field} must be a colour such as '#aa3344', got {value!r}")
+    return value.lower()
+
+
+class BodyMeasurements(BaseModel):
+    """Plausible adult ranges are enforced so that a typo (176 mm for 176 cm) is caught."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    height_cm: float = Field(ge=140, le=215)
+    bust_cm: float = Field(ge=65, le=160)
+    waist_cm: float = Field(ge=48, le=150)
+    hips_cm: float = Field(ge=70, le=170)
+    inseam_cm: float = Field(ge=55, le=105)
+    underbust_cm: float | None = Field(default=None, ge=55, le=150)
+    shoulder_width_cm: float | None = Field(default=None, ge=28, le=60)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BodyMeasurements:
+        if self.underbust_cm is not None and self.underbust_cm >= self.bust_cm:
+            raise ValueError("underbust_cm must be smaller than bust_cm")
+        if not 0.38 <= self.inseam_cm / self.height_cm <= 0.55:
+            raise ValueError(f"an inseam of {self.inseam_cm} cm does not fit a height of "
+                             f"{self.height_cm} cm (expected 38–55 % of height)")
+        if self.waist_cm > 1.25 * max(self.bust_cm, self.hips_cm):
+            raise ValueError("waist_cm is implausibly larger than bust and hips")
+        return self
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class Appearance(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    skin_tone: int = Field(ge=1, le=10)  # Monk Skin Tone step
+    hair_color: str = "#2b1d14"
+    eye_color: str = "#4a3222"
+    lip_color: str | None = None  # default: derived from the skin tone
+
+    @field_validator("hair_color", "eye_color", "lip_color")
+    @classmethod
+    def _colours(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
+        return None if value is None else _hex(value, info.field_name)
+
+    @property
+    def skin_hex(self) -> str:
+        return MONK_SKIN_TONES[self.skin_tone]
+
+
+class BodyProfile(BaseModel):
+    """Everything needed to build a body twin: sex, age, measurements, appearance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sex: Sex
+    age: int = Field(ge=18, le=90)
+    measurements: BodyMeasurements
+    appearance: Appearance

@@ -1,0 +1,42 @@
+"""Body measurements and the synthetic roster's spec (pure)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from twinstudio.body3d.roster_spec import sample_roster
+from twinstudio.domain.body import MONK_SKIN_TONES, Appearance, BodyMeasurements, Sex
+
+
+def test_measurements_refuse_typos_and_incoherent_bodies():
+    ok = {"height_cm": 176, "bust_cm": 84, "waist_cm": 62, "hips_cm": 90, "inseam_cm": 84}
+    assert BodyMeasurements(**ok).height_cm == 176
+    for change, fragment in (({"height_cm": 1760}, "less than or equal"),
+                             ({"underbust_cm": 90}, "underbust"),
+                             ({"inseam_cm": 60}, "does not fit"),
+                             ({"waist_cm": 120, "bust_cm": 80, "hips_cm": 90}, "implausibly")):
+        with pytest.raises(ValidationError, match=fragment):
+            BodyMeasurements(**{**ok, **change})
+
+
+def test_appearance_uses_the_monk_scale_and_hex_colours():
+    assert Appearance(skin_tone=7).skin_hex == MONK_SKIN_TONES[7] == "#825c43"
+    with pytest.raises(ValidationError):
+        Appearance(skin_tone=11)
+    with pytest.raises(ValidationError, match="colour"):
+        Appearance(skin_tone=3, hair_color="brown")
+
+
+def test_roster_is_deterministic_diverse_and_plausible():
+    roster = sample_roster(30, seed=7)
+    assert roster == sample_roster(30, seed=7)
+    assert roster != sample_roster(30, seed=8)
+    assert {p.profile.appearance.skin_tone for p in roster} == set(range(1, 11))
+    assert {p.profile.sex for p in roster} == {Sex.FEMALE, Sex.MALE}
+    ages = [p.profile.age for p in roster]
+    assert min(ages) >= 18 and max(ages) <= 60 and max(ages) - min(ages) >= 20
+    assert len({p.name for p in roster}) == 30
+    assert len({p.build for p in roster}) >= 4
+    for person in roster:  # every sampled body passes the same validation as user input
+        BodyMeasurements.model_validate(person.profile.measurements.model_dump())
