@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 
 from twinstudio.bootstrap import bootstrap
@@ -24,6 +25,11 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.store.database import create_db_engine, normalise_url
 
 PG_URL = os.environ.get("TWINSTUDIO_TEST_POSTGRES_URL")
+
+# Property tests assert behaviour, never speed: a loaded machine must not fail them.
+settings.register_profile("twinstudio", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("twinstudio")
 
 
 class Clock:

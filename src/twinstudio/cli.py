@@ -89,8 +89,31 @@ def handled(func: F) -> F:
         except TwinStudioError as error:
             err.print(f"error: {error.message}", highlight=False, markup=False)
             raise typer.Exit(_exit_code(error)) from None
+        except UnicodeError:
+            err.print("error: text arguments must be valid UTF-8", highlight=False)
+            raise typer.Exit(2) from None
+        except OSError as error:  # a path the user gave cannot be used
+            where = f" ({error.filename})" if error.filename else ""
+            err.print(f"error: {error.strerror or error}{where}", highlight=False,
+                      markup=False)
+            raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def writable_path(path: Path) -> None:
+    """Refuse an output path that cannot be written, before anything is changed."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidInput(f"{path}: {parent} is not a folder")
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise InvalidInput(f"{path}: {parent} is not writable")
 
 
 def _print_json(value: Any) -> None:
@@ -704,6 +727,8 @@ def statement(
     = None,
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Write a CSV here")] = None,
     pdf_path: Annotated[Path | None, typer.Option("--pdf", help="Write a PDF here")] = None,
+    currency: Annotated[str | None, typer.Option(help="ISO 4217 code, when paid in several")]
+    = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
     """A talent's earnings (or a brand's dues) for a month, as a table, CSV or PDF."""
@@ -714,8 +739,11 @@ def statement(
     if (talent is None) == (brand is None):
         raise InvalidInput("give exactly one of --talent or --brand")
     ctx = context(workspace)
-    st = (talent_statement(ctx, talent, period) if talent
-          else brand_statement(ctx, brand or "", period))
+    for path in (csv_path, pdf_path):
+        if path is not None:
+            writable_path(path)
+    st = (talent_statement(ctx, talent, period, currency) if talent
+          else brand_statement(ctx, brand or "", period, currency))
     if csv_path:
         write_csv(st, csv_path)
     if pdf_path:
@@ -771,6 +799,7 @@ def asset_mark(
     from twinstudio.services.provenance import mark_asset
 
     data = _read_image_file(image)
+    writable_path(out_path)
     result = mark_asset(context(workspace), licence_id=licence, image=data, source=source,
                         alterations=alteration or [], retouched=retouched, actor="operator")
     atomic_write(out_path, result.image)
@@ -809,6 +838,7 @@ def asset_rendition(
         when = date_type.fromisoformat(day) if day else ctx.today()
     except ValueError:
         raise InvalidInput(f"--date {day!r} is not a date such as 2026-12-01") from None
+    writable_path(out_path)
     result = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
                                    day=when, product_category=category,
                                    always_label=always_label, actor="operator")

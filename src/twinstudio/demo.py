@@ -238,24 +238,28 @@ def demo_uses(world: dict[str, Any], today: date) -> list[DemoUse]:
 
 
 def bill_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path) -> dict[str, Any]:
-    """Billable events standing in for approved and published assets (the generation issue
-    posts these from the real asset lifecycle), last month closed, a statement written."""
+    """Mark placeholder assets under a dozen licences (standing in for the generation
+    issue's renders), post their approval and publication, close last month, write a
+    statement."""
     now = ctx.now()
     posted = 0
-    for key, licence in world["licences"].items():
-        if key in ("nordvik-7", "lumiere-13"):  # revoked / suspended: no new work
-            continue
-        index = int(key.split("-")[1])
-        for n in range(1 + index % 3):
-            asset = f"ast_demo_{key}_{n}"
-            at = now - timedelta(days=1 + n)
-            for event in (
-                BillableEvent(type=EventType.ASSET_APPROVED, licence_id=licence.id,
-                              asset_id=asset, occurred_at=at),
-                BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=licence.id,
-                              asset_id=asset, channel="social", occurred_at=at),
-            ):
-                posted += post_event(ctx, event, actor="demo").posted
+    marked: dict[str, Any] = {}
+    chosen = ["nordvik-0", "nordvik-1", "nordvik-3", "nordvik-4", "lumiere-8", "lumiere-9",
+              "lumiere-10", "costa-20", "costa-21", "costa-22"]
+    for seed, key in enumerate(chosen):
+        licence = world["licences"][key]
+        result = mark_asset(ctx, licence_id=licence.id, image=placeholder_frame(seed + 1),
+                            source="studio", alterations=["background"], actor="demo")
+        marked[key] = result
+        channel = "social"
+        for event in (
+            BillableEvent(type=EventType.ASSET_APPROVED, licence_id=licence.id,
+                          asset_id=result.asset.id, occurred_at=now),
+            BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=licence.id,
+                          asset_id=result.asset.id, channel=channel, occurred_at=now),
+        ):
+            posted += post_event(ctx, event, actor="demo").posted
+    world["marked"] = marked
     first_of_month = ctx.today().replace(day=1)
     last_month = period_of(first_of_month - timedelta(days=1))
     closed = close_period(ctx, last_month, actor="demo")
@@ -317,17 +321,14 @@ def provenance_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path
 
     folder = workspace / "assets"
     folder.mkdir(exist_ok=True)
-    lic = world["licences"]
-    first = mark_asset(ctx, licence_id=lic["nordvik-0"].id, image=placeholder_frame(1),
-                       source="studio", alterations=["background"], actor="demo")
-    (folder / f"{first.asset.id}.jpg").write_bytes(first.image)
+    first, second = world["marked"]["nordvik-0"], world["marked"]["nordvik-1"]
+    for result in world["marked"].values():
+        (folder / f"{result.asset.id}.jpg").write_bytes(result.image)
     rendition = publication_rendition(ctx, first.asset.id, channel="social", territory="FR",
                                       day=ctx.today(), product_category="outerwear",
                                       actor="demo")
     (folder / f"{first.asset.id}-social-FR.jpg").write_bytes(rendition.image)
-    second = mark_asset(ctx, licence_id=lic["nordvik-1"].id, image=placeholder_frame(2),
-                        source="studio", actor="demo")
-    (folder / f"{second.asset.id}.jpg").write_bytes(second.image)
+    lic = world["licences"]
 
     def stripped_crop(data: bytes) -> bytes:
         image = Image.open(io.BytesIO(data)).convert("RGB")

@@ -7,8 +7,19 @@ import sqlite3
 from datetime import date
 
 from tests.e2e.test_cli import EXIT_BAD_INPUT, EXIT_INTEGRITY, EXIT_OK, World, world
+from tests.support.images import encode, scene
 
 __all__ = ["world"]  # the fixture, imported for pytest
+
+
+def _asset(w: World, seed: int) -> str:
+    """A real asset under the world's licence (billing refuses assets that do not exist)."""
+    source = w.files / f"frame{seed}.jpg"
+    source.write_bytes(encode(scene(seed)))
+    outcome = w.run("asset", "mark", "--licence", w.licence, "--image", source, "--out",
+                    w.files / f"marked{seed}.jpg", "--source", "studio", "--json")
+    assert outcome.code == EXIT_OK, outcome
+    return outcome.json()["asset_id"]
 
 
 def _post(w: World, *extra: str) -> dict:
@@ -18,11 +29,12 @@ def _post(w: World, *extra: str) -> dict:
 
 
 def test_posting_an_event_twice_posts_once_and_the_ledger_checks(world: World) -> None:
-    first = _post(world, "--type", "asset_published", "--asset", "ast_1", "--channel", "social")
-    again = _post(world, "--type", "asset_published", "--asset", "ast_1", "--channel", "social")
+    asset = _asset(world, 1)
+    first = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
+    again = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
     assert first["posted"] and first["transaction"]["gross"] == 5000
     assert not again["posted"] and again["reason"] == "already posted"
-    nothing = _post(world, "--type", "asset_published", "--asset", "ast_1", "--channel", "email")
+    nothing = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "email")
     assert not nothing["posted"] and "nothing due" in nothing["reason"]
     check = world.run("ledger", "check", "--json")
     assert check.code == EXIT_OK and check.json()["ok"] and check.json()["transactions"] == 1
@@ -32,8 +44,9 @@ def test_posting_an_event_twice_posts_once_and_the_ledger_checks(world: World) -
 
 
 def test_statement_prints_and_writes_csv_and_pdf(world: World) -> None:
-    _post(world, "--type", "asset_approved", "--asset", "ast_2")
-    _post(world, "--type", "asset_published", "--asset", "ast_2", "--channel", "social")
+    asset = _asset(world, 2)
+    _post(world, "--type", "asset_approved", "--asset", asset)
+    _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
     period = date.today().strftime("%Y-%m")
     csv_path, pdf_path = world.files / "s.csv", world.files / "s.pdf"
     outcome = world.run("statement", "--talent", world.talent, "--period", period,
@@ -62,10 +75,13 @@ def test_statement_and_close_refuse_bad_requests(world: World) -> None:
     bad_type = world.run("ledger", "post", "--licence", world.licence, "--type", "tip")
     assert bad_type.code == EXIT_BAD_INPUT and len(bad_type.stderr_lines()) == 1
     assert world.run("ledger", "check", "--json").json()["transactions"] == 0
+    unknown = world.run("ledger", "post", "--licence", world.licence, "--type",
+                        "asset_approved", "--asset", "ast_does_not_exist")
+    assert unknown.code == EXIT_BAD_INPUT and "not found" in unknown.stderr
 
 
 def test_ledger_check_exits_4_when_an_entry_was_edited(world: World) -> None:
-    _post(world, "--type", "asset_approved", "--asset", "ast_3")
+    _post(world, "--type", "asset_approved", "--asset", _asset(world, 3))
     with sqlite3.connect(world.workspace / "twinstudio.db") as db:
         db.execute("UPDATE ledger_entries SET amount = amount - 1 WHERE amount < 0")
     outcome = world.run("ledger", "check", "--json")

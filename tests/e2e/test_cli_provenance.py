@@ -44,3 +44,22 @@ def test_verify_refuses_what_is_not_an_image(world: World) -> None:
     unrelated = world.files / "other.jpg"
     unrelated.write_bytes(encode(scene(12)))
     assert world.run("verify", unrelated, "--json").json()["verdict"] == "unknown"
+
+
+def test_unusable_output_paths_are_refused_before_anything_changes(world: World) -> None:
+    source = world.files / "frame.jpg"
+    source.write_bytes(encode(scene(13)))
+    blocker = world.files / "afile"
+    blocker.write_text("a file, not a folder")
+    outcome = world.run("asset", "mark", "--licence", world.licence, "--image", source,
+                        "--out", blocker / "out.jpg", "--source", "studio")
+    assert outcome.code == EXIT_BAD_INPUT and len(outcome.stderr_lines()) == 1
+    assert world.run("asset", "list", "--json").json() == []
+    tiny = world.files / "tiny.png"
+    tiny.write_bytes(encode(scene(14, 64, 64), "PNG"))
+    small = world.run("asset", "mark", "--licence", world.licence, "--image", tiny,
+                      "--out", world.files / "o.jpg", "--source", "studio")
+    assert small.code == EXIT_BAD_INPUT and "short side" in small.stderr
+    folder = world.run("statement", "--talent", world.talent, "--period", "2026-01",
+                       "--csv", world.files)
+    assert folder.code == EXIT_BAD_INPUT and "folder" in folder.stderr

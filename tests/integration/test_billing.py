@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.conftest import consent_doc, terms
-from twinstudio.domain.errors import Conflict
+from twinstudio.domain.asset import Asset
+from twinstudio.domain.errors import Conflict, NotFound
 from twinstudio.domain.ledger import BillableEvent, EventType, balances, transaction_for
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.ledger import write_csv, write_pdf
@@ -51,21 +52,42 @@ def _world(ctx):
                 ctx, twin_id=twin.id, brand_id=brand.id,
                 terms=terms(starts="2026-05-01", ends="2026-12-31", exclusive_categories=[],
                             fees=FEES)))
+    _ensure_assets(ctx, licences)
     return {"agency": agency, "brands": brands, "talents": talents, "licences": licences}
 
 
-def _events(licences, count: int, seed: int) -> list[BillableEvent]:
+def _asset_id(licence_id: str, n: int) -> str:
+    return f"ast_{licence_id[4:16]}{n:04d}"
+
+
+def _ensure_assets(ctx, licences, per_licence: int = 7, tag: str = "") -> None:
+    """Asset rows for the events to refer to (billing checks that an asset exists and was
+    made under the licence; making pixels is the generation issue's business)."""
+    with ctx.uow() as uow:
+        for lic in licences:
+            for n in range(per_licence):
+                asset_id = _asset_id(lic.id, n) + tag
+                try:
+                    uow.assets.get(asset_id)
+                except NotFound:
+                    uow.assets.add(Asset(id=asset_id, twin_id=lic.twin_id, licence_id=lic.id,
+                                         brand_id=lic.brand_id, source="studio"))
+        uow.commit()
+
+
+def _events(licences, count: int, seed: int, tag: str = "") -> list[BillableEvent]:
     rng = random.Random(seed)
     out = []
     for n in range(count):
         lic = rng.choice(licences)
         at = datetime(2026, 6, 1 + rng.randrange(28), rng.randrange(24), tzinfo=UTC)
+        asset_id = _asset_id(lic.id, n % 7) + tag
         if rng.random() < 0.5:
             out.append(BillableEvent(type=EventType.ASSET_APPROVED, licence_id=lic.id,
-                                     asset_id=f"ast_{n % 7}", occurred_at=at))
+                                     asset_id=asset_id, occurred_at=at))
         else:
             out.append(BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=lic.id,
-                                     asset_id=f"ast_{n % 7}", occurred_at=at,
+                                     asset_id=asset_id, occurred_at=at,
                                      channel=rng.choice(["social", "ooh", "email"])))
     return out
 
@@ -83,7 +105,8 @@ def test_signing_a_licence_posts_its_flat_fee_once(ctx):
 def test_posting_the_same_event_twice_posts_once(ctx):
     world = _world(ctx)
     event = BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=world["licences"][0].id,
-                          asset_id="ast_1", channel="ooh", occurred_at=ctx.now())
+                          asset_id=_asset_id(world["licences"][0].id, 1), channel="ooh",
+                          occurred_at=ctx.now())
     first = post_event(ctx, event)
     second = post_event(ctx, event.model_copy(update={"occurred_at": ctx.now()
                                                       + timedelta(hours=1)}))
@@ -105,8 +128,9 @@ def test_any_order_and_any_repetition_gives_the_same_balances(ctx, seed, repeats
         agencies = {t.id: t.agency_id for t in uow.talents.list()}
         before = balances(uow.ledger.transactions())
     # A distinct asset namespace per example keeps examples independent on one database.
-    events = [e.model_copy(update={"asset_id": f"{e.asset_id}_{seed}_{repeats}"})
-              for e in _events(licences, 25, seed)]
+    tag = f"x{seed}x{repeats}"[:8]
+    _ensure_assets(ctx, licences, tag=tag)
+    events = _events(licences, 25, seed, tag=tag)
     replay = events * repeats
     random.Random(seed + 1).shuffle(replay)
     for event in replay:
@@ -188,8 +212,8 @@ def test_closing_a_month_tops_up_to_the_guarantee_once(ctx, clock):
     with pytest.raises(Conflict, match="not over"):
         close_period(ctx, "2026-06")
     post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=lic.id,
-                                  asset_id="ast_a", occurred_at=datetime(2026, 6, 3,
-                                                                         tzinfo=UTC)))
+                                  asset_id=_asset_id(lic.id, 0),
+                                  occurred_at=datetime(2026, 6, 3, tzinfo=UTC)))
     clock.advance(days=31)
     closed = close_period(ctx, "2026-06")
     mine = next(c for c in closed if c["licence_id"] == lic.id)
@@ -198,7 +222,7 @@ def test_closing_a_month_tops_up_to_the_guarantee_once(ctx, clock):
     assert close_period(ctx, "2026-06") == []  # idempotent
     with pytest.raises(Conflict, match="closed"):
         post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=lic.id,
-                                      asset_id="ast_late",
+                                      asset_id=_asset_id(lic.id, 1),
                                       occurred_at=datetime(2026, 6, 20, tzinfo=UTC)))
     st_june = talent_statement(ctx, lic.talent_id, "2026-06")
     assert any(line.kind == "period closed" for line in st_june.lines)
@@ -209,7 +233,8 @@ def test_reversal_corrects_without_editing(ctx):
     world = _world(ctx)
     result = post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED,
                                            licence_id=world["licences"][1].id,
-                                           asset_id="ast_x", occurred_at=ctx.now()))
+                                           asset_id=_asset_id(world["licences"][1].id, 2),
+                                           occurred_at=ctx.now()))
     before = account_balances(ctx)
     rev = reverse_transaction(ctx, result.transaction.id, reason="approved by mistake",
                               actor="operator")

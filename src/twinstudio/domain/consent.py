@@ -92,7 +92,7 @@ class RateOfPay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     currency: str
-    amount: int = Field(ge=0, strict=True)  # minor units
+    amount: int = Field(ge=0, le=10**13, strict=True)  # minor units
     basis: Literal["per_asset", "flat", "per_day"]
 
     @field_validator("currency")

@@ -70,7 +70,15 @@ class BillableEvent(BaseModel):
             raise ValueError(f"asset_published needs a known channel, got {self.channel!r}")
         if self.type is EventType.PERIOD_CLOSED:
             parse_period(self.period or "")
+        elif self.period is not None:
+            raise ValueError("only period_closed events name a period; others fall in the "
+                             "month they occurred in")
         return self
+
+    @property
+    def earning_period(self) -> str:
+        """The month whose earnings this event counts towards."""
+        return self.period or period_of(self.occurred_at.date())
 
     @property
     def key(self) -> str:
@@ -207,15 +215,25 @@ def transaction_for(event: BillableEvent, licence: Licence, *, agency_id: str | 
 
 def reversal_of(original: Transaction, *, at: datetime, reason: str) -> Transaction:
     """A correction: the same entries negated, referencing the original (never an edit)."""
+    # The reversal counts against the month the original counted towards (a guarantee
+    # top-up reversed in July must not lower July's earnings).
+    event = {"type": original.event.get("type"), "reason": reason,
+             "earning_period": earning_period_of(original)}
     return Transaction(
         id="txn_" + sha256_hex("reversal:" + original.id)[:24],
-        event_key=f"reversal:{original.id}", event={"reason": reason},
+        event_key=f"reversal:{original.id}", event=event,
         licence_id=original.licence_id, talent_id=original.talent_id,
         brand_id=original.brand_id, currency=original.currency, gross=-original.gross,
         entries=[Entry(account=e.account, amount=-e.amount) for e in original.entries],
         occurred_at=ensure_utc(at), due_on=ensure_utc(at).date(), reverses=original.id,
         memo=f"reversal: {reason}",
     )
+
+
+def earning_period_of(txn: Transaction) -> str:
+    """The month a posted transaction counts towards (reversals: the original's month)."""
+    return (txn.event.get("earning_period") or txn.event.get("period")
+            or period_of(txn.occurred_at.date()))
 
 
 def guarantee_top_up(fees: Fees, period_gross: int) -> int:

@@ -28,6 +28,7 @@ from twinstudio.domain.vocabulary import (
 )
 
 MAX_PAYMENT_TERMS_DAYS = 45  # NY Fashion Workers Act: paid within 45 days
+MAX_AMOUNT = 10**13  # minor units; far above any fee, far below a 64-bit column
 
 
 class Fees(BaseModel):
@@ -43,10 +44,10 @@ class Fees(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     currency: str
-    per_asset: int = Field(default=0, ge=0, strict=True)
+    per_asset: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
     per_publication: dict[str, int] = Field(default_factory=dict)
-    flat_fee: int = Field(default=0, ge=0, strict=True)
-    minimum_guarantee: int = Field(default=0, ge=0, strict=True)
+    flat_fee: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
+    minimum_guarantee: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
     agency_commission_percent: Decimal = Field(default=Decimal(0), ge=0, le=100,
                                                decimal_places=2)
     platform_fee_percent: Decimal = Field(default=Decimal(0), ge=0, le=100, decimal_places=2)
@@ -68,10 +69,11 @@ class Fees(BaseModel):
     def _per_publication(cls, v: dict[str, int]) -> dict[str, int]:
         check_codes("fees.per_publication", list(v), CHANNELS)
         for channel, amount in v.items():
-            if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            if not isinstance(amount, int) or isinstance(amount, bool) \
+                    or not 0 <= amount <= MAX_AMOUNT:
                 raise ValueError(
                     f"fees.per_publication.{channel} must be a non-negative integer "
-                    f"in minor units, got {amount!r}"
+                    f"in minor units up to {MAX_AMOUNT}, got {amount!r}"
                 )
         return v
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
 from twinstudio.domain.licence import Licence, LicenceState
+from twinstudio.domain.twin import Twin, TwinState
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 ASSERTION_LABEL = "com.twinstudio.asset"
@@ -69,23 +70,34 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
 
 
+_SEVERITY = {Verdict.TAMPERED: 5, Verdict.WITHDRAWN: 4, Verdict.LICENCE_EXPIRED: 3,
+             Verdict.UNLICENSED_LIKENESS: 2, Verdict.LICENSED: 1, Verdict.UNKNOWN: 0}
+
+
 def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
                    credential_present: bool, credential_valid: bool,
-                   face_match: bool = False) -> Verdict:
+                   twin: Twin | None = None, face_match: bool = False) -> Verdict:
     """One verdict from what was found (the asset resolved by any signal, and the
     credential's state). A present credential whose pixels no longer match is tampering,
-    whatever else matched; a missing credential (stripped metadata) is not."""
+    whatever else matched; a missing credential (stripped metadata) is not. An asset of a
+    twin that is no longer active (suspended, retired, shredded) is withdrawn."""
     if credential_present and not credential_valid:
         return Verdict.TAMPERED
     if asset is None or licence is None:
         return Verdict.UNLICENSED_LIKENESS if face_match else Verdict.UNKNOWN
     if asset.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED) \
-            or licence.state in (LicenceState.REVOKED, LicenceState.SUSPENDED):
+            or licence.state in (LicenceState.REVOKED, LicenceState.SUSPENDED) \
+            or (twin is not None and twin.state is not TwinState.ACTIVE):
         return Verdict.WITHDRAWN
     if asset.state is AssetState.EXPIRED or licence.state is LicenceState.EXPIRED \
             or today > licence.terms.ends:
         return Verdict.LICENCE_EXPIRED
     return Verdict.LICENSED
+
+
+def worst(verdicts: list[Verdict]) -> Verdict:
+    """When signals point at different assets, the least favourable verdict stands."""
+    return max(verdicts, key=lambda v: _SEVERITY[v]) if verdicts else Verdict.UNKNOWN
 
 
 # Visible disclosure on published renditions (the master stays clean).

@@ -45,7 +45,7 @@ def decode(data: bytes) -> tuple[np.ndarray, str]:
                     raise InvalidInput(f"image has {width * height / 1e6:.0f} megapixels; the "
                                        f"limit is {MAX_PIXELS / 1e6:.0f}")
                 probe.load()
-                rgb = np.asarray(probe.convert("RGB"))
+                rgb = _to_rgb(probe)
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -55,6 +55,27 @@ def decode(data: bytes) -> tuple[np.ndarray, str]:
     if min(rgb.shape[:2]) < MIN_SIDE:
         raise InvalidInput(f"image is smaller than {MIN_SIDE} px on a side")
     return np.ascontiguousarray(rgb), mime
+
+
+def _to_rgb(image) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """RGB uint8 as a viewer shows the image: EXIF orientation applied, 16-bit scaled
+    down (not clipped). Transparency is refused rather than silently flattened."""
+    from PIL import ImageOps
+
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info)
+    if has_alpha:
+        alpha = np.asarray(image.convert("RGBA"))[:, :, 3]
+        if alpha.min() < 255:
+            raise InvalidInput("image has transparent pixels; flatten it onto its intended "
+                               "background first")
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        grey = np.asarray(image).astype(np.int64)
+        peak = 65535 if image.mode.startswith("I;16") or grey.max() > 255 else 255
+        grey8 = np.clip(grey * 255 // peak, 0, 255).astype(np.uint8)
+        return np.repeat(grey8[:, :, None], 3, axis=2)
+    return np.asarray(image.convert("RGB"))
 
 
 def encode(rgb: np.ndarray, mime: str) -> bytes:

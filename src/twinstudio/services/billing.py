@@ -18,6 +18,7 @@ from twinstudio.domain.ledger import (
     balances,
     brand_account,
     check_transactions,
+    earning_period_of,
     guarantee_top_up,
     parse_period,
     period_of,
@@ -25,7 +26,7 @@ from twinstudio.domain.ledger import (
     talent_account,
     transaction_for,
 )
-from twinstudio.domain.licence import Licence
+from twinstudio.domain.licence import Licence, LicenceState
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
 
@@ -43,15 +44,32 @@ class PostingResult:
                 if self.transaction else None}
 
 
+def _effective_end(licence: Licence) -> date:
+    """The last day a licence was in force: its end date, or the day it was revoked or
+    suspended if that came first."""
+    if licence.state in (LicenceState.REVOKED, LicenceState.SUSPENDED):
+        return min(licence.terms.ends, licence.updated_at.date())
+    return licence.terms.ends
+
+
 def post_in(uow: UnitOfWork, event: BillableEvent, *, now: datetime, actor: str,
-            gross: int | None = None, licence: Licence | None = None) -> PostingResult:
+            gross: int | None = None) -> PostingResult:
     """Post ``event`` inside an open unit of work (so that e.g. signing a licence and its
     flat fee commit together). Posting an event already posted posts nothing."""
-    licence = licence or uow.licences.get(event.licence_id)
-    period = event.period or period_of(event.occurred_at.date())
-    if event.type is not EventType.PERIOD_CLOSED and uow.ledger.is_closed(licence.id, period):
-        raise Conflict(f"period {period} of licence {licence.id} is closed; post a correction "
-                       "in an open period instead")
+    # Lock the licence row: closing a month (which sums it) and posting into it serialise.
+    licence = uow.licences.get(event.licence_id, for_update=True)
+    period = event.earning_period
+    if event.type is not EventType.PERIOD_CLOSED:
+        if uow.ledger.is_closed(licence.id, period):
+            raise Conflict(f"period {period} of licence {licence.id} is closed; post a "
+                           "correction in an open period instead")
+        day = event.occurred_at.date()
+        if not licence.terms.starts <= day <= _effective_end(licence):
+            raise Conflict(f"licence {licence.id} was not in force on {day}")
+        if event.asset_id is not None:
+            asset = uow.assets.get(event.asset_id)
+            if asset.licence_id != licence.id:
+                raise InvalidInput(f"asset {asset.id} was not made under licence {licence.id}")
     agency_id = uow.talents.get(licence.talent_id).agency_id
     txn = transaction_for(event, licence, agency_id=agency_id, gross=gross)
     if txn is None:
@@ -93,8 +111,11 @@ def reverse_transaction(ctx: ServiceContext, transaction_id: str, *, reason: str
 
 
 def _licence_gross_in(uow: UnitOfWork, licence_id: str, period: str) -> int:
-    return sum(t.gross for t in uow.ledger.transactions(licence_id=licence_id, period=period)
-               if t.event.get("type") != EventType.PERIOD_CLOSED.value)
+    """What a licence earned towards ``period`` (reversals count in their original's
+    month; guarantee top-ups and their reversals are not earnings)."""
+    return sum(t.gross for t in uow.ledger.transactions(licence_id=licence_id)
+               if earning_period_of(t) == period
+               and t.event.get("type") != EventType.PERIOD_CLOSED.value)
 
 
 def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> list[dict]:
@@ -106,13 +127,15 @@ def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> 
     now = ctx.now()
     closed = []
     with ctx.uow() as uow:
-        for licence in uow.licences.list():
-            if licence.terms.ends < first or licence.terms.starts > last:
+        for listed in uow.licences.list():
+            licence = uow.licences.get(listed.id, for_update=True)  # no posting meanwhile
+            end = _effective_end(licence)
+            if end < first or licence.terms.starts > last:
                 continue
             if uow.ledger.is_closed(licence.id, period):
                 continue
             # A month the licence covers only in part guarantees its share of the days.
-            in_force = (min(last, licence.terms.ends) - max(first, licence.terms.starts)).days + 1
+            in_force = (min(last, end) - max(first, licence.terms.starts)).days + 1
             guarantee = licence.terms.fees.minimum_guarantee * in_force // last.day
             top_up = guarantee_top_up(licence.terms.fees.model_copy(
                 update={"minimum_guarantee": guarantee}),
@@ -123,9 +146,9 @@ def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> 
                                       occurred_at=datetime.combine(last, datetime.min.time(),
                                                                    tzinfo=now.tzinfo),
                                       period=period)
-                result = post_in(uow, event, now=now, actor=actor, gross=top_up,
-                                 licence=licence)
-            uow.ledger.close_period(licence.id, period, top_up, now)
+                result = post_in(uow, event, now=now, actor=actor, gross=top_up)
+            if not uow.ledger.close_period(licence.id, period, top_up, now):
+                continue  # closed meanwhile by another worker
             uow.audit.append(actor=actor, type="LedgerPeriodClosed", at=now, payload={
                 "licence_id": licence.id, "period": period, "top_up": top_up})
             closed.append({"licence_id": licence.id, "period": period, "top_up": top_up,
@@ -259,7 +282,8 @@ def _line(txn: Transaction, counterparty_id: str, counterparty: str, agency_id: 
     )
 
 
-def talent_statement(ctx: ServiceContext, talent_id: str, period: str) -> Statement:
+def talent_statement(ctx: ServiceContext, talent_id: str, period: str,
+                     currency: str | None = None) -> Statement:
     """What a talent earned in a month: by brand, channel and asset, commission, net, due."""
     parse_period(period)
     with ctx.uow() as uow:
@@ -271,10 +295,11 @@ def talent_statement(ctx: ServiceContext, talent_id: str, period: str) -> Statem
     return _statement("talent", talent_id, talent.name, period, txns, names, licences,
                       lambda t: (t.brand_id, names.get(t.brand_id, t.brand_id)),
                       talent.agency_id,
-                      lambda t: -t.amount_for(talent_account(t.talent_id)))
+                      lambda t: -t.amount_for(talent_account(t.talent_id)), currency)
 
 
-def brand_statement(ctx: ServiceContext, brand_id: str, period: str) -> Statement:
+def brand_statement(ctx: ServiceContext, brand_id: str, period: str,
+                    currency: str | None = None) -> Statement:
     """What a brand owes in a month, per talent."""
     parse_period(period)
     with ctx.uow() as uow:
@@ -285,10 +310,10 @@ def brand_statement(ctx: ServiceContext, brand_id: str, period: str) -> Statemen
     names = {tid: t.name for tid, t in talents.items()}
     statement = _statement("brand", brand_id, brand.name, period, txns, names, licences,
                            lambda t: (t.talent_id, names.get(t.talent_id, t.talent_id)),
-                           None, lambda t: t.amount_for(brand_account(t.brand_id)))
+                           None, lambda t: t.amount_for(brand_account(t.brand_id)), currency)
     for line, txn in zip(statement.lines,
-                         [t for t in txns if period_of(t.occurred_at.date()) == period],
-                         strict=True):
+                         [t for t in txns if period_of(t.occurred_at.date()) == period
+                          and t.currency == statement.currency], strict=True):
         agency = talents[txn.talent_id].agency_id
         line.commission = -txn.amount_for(agency_account(agency)) if agency else 0
     return statement
@@ -296,13 +321,19 @@ def brand_statement(ctx: ServiceContext, brand_id: str, period: str) -> Statemen
 
 def _statement(kind: str, party_id: str, party_name: str, period: str,
                txns: list[Transaction], names: dict[str, str], licences: dict[str, Licence],
-               counterparty, agency_id: str | None, history_amount) -> Statement:  # type: ignore[no-untyped-def]
+               counterparty, agency_id: str | None, history_amount,  # type: ignore[no-untyped-def]
+               currency: str | None) -> Statement:
+    """One statement is in one currency: ``currency``, or the only one the party has."""
+    if currency is None:
+        known = ({t.currency for t in txns}
+                 or {lic.terms.fees.currency for lic in licences.values()} or {"EUR"})
+        if len(known) > 1:
+            raise InvalidInput(f"{party_id} is paid in several currencies "
+                               f"({', '.join(sorted(known))}); choose one with --currency")
+        currency = known.pop()
+    txns = [t for t in txns if t.currency == currency]
     in_period = [t for t in txns if period_of(t.occurred_at.date()) == period]
-    currencies = {t.currency for t in in_period} or {
-        lic.terms.fees.currency for lic in licences.values()} or {"EUR"}
-    if len(currencies) > 1:
-        raise Conflict(f"{party_id} earned in several currencies in {period}: "
-                       f"{sorted(currencies)}; statements are per currency")
+    currencies = {currency}
     lines = [_line(t, *counterparty(t), agency_id) for t in in_period]
     history = []
     for month in _months_back(period, 12):

@@ -9,16 +9,24 @@ from datetime import date
 from typing import Any
 
 from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
-from twinstudio.domain.errors import ConfigurationError, Conflict, InvalidInput, RightsRefused
+from twinstudio.domain.errors import (
+    ConfigurationError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RightsRefused,
+)
 from twinstudio.domain.licence import LicenceState
 from twinstudio.domain.policy import Reason, ReasonCode
-from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for
+from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for, worst
 from twinstudio.domain.twin import TwinState
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools
+from twinstudio.services.rights import integrity_reasons
 
 GENERATOR = "twinstudio"
+MIN_MARK_SIDE = 256
 VERSION = "0.1.0"
 
 
@@ -58,12 +66,15 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
     timings: dict[str, float] = {}
     started = time.perf_counter()
     decoded = tools.decode(image)
+    if min(decoded.width, decoded.height) < MIN_MARK_SIDE:
+        raise InvalidInput(f"image is {decoded.width}x{decoded.height}; an asset needs at "
+                           f"least {MIN_MARK_SIDE} px on its short side to carry a mark")
     today, now = ctx.today(), ctx.now()
 
     def refusals(uow) -> tuple[list[Reason], Any]:  # type: ignore[no-untyped-def]
         licence = uow.licences.get(licence_id, for_update=True)
-        twin = uow.twins.get(licence.twin_id)
-        reasons = []
+        twin = uow.twins.get(licence.twin_id, for_update=True)
+        reasons = integrity_reasons(ctx, uow, licence, uow.consents.get(licence.consent_id))
         if licence.state is not LicenceState.ACTIVE:
             code = {LicenceState.REVOKED: ReasonCode.LICENCE_REVOKED,
                     LicenceState.SUSPENDED: ReasonCode.LICENCE_SUSPENDED}.get(
@@ -108,14 +119,14 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
                         manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
                                      asset_code=code))
     timings["sign"] = (time.perf_counter() - t) * 1000
-    sha = blobs.put(signed)
 
-    with ctx.uow() as uow:  # re-check under the lock: the licence may have changed since
+    with ctx.uow() as uow:  # re-check under the locks: licence or twin may have changed
         reasons, licence = refusals(uow)
         if reasons:
             raise RightsRefused("asset refused", reasons)
         if uow.marks.by_code(code) is not None:  # 1 in 2^32 per existing asset
             raise Conflict("asset code collision; retry")
+        sha = blobs.put(signed)  # content-addressed: an aborted commit leaves only a file
         uow.assets.add(asset)
         uow.marks.add(AssetMark(asset_id=asset.id, code=code, blob_sha256=sha,
                                 mime=_master_mime(decoded.mime), width=decoded.width,
@@ -151,7 +162,8 @@ def set_asset_state(ctx: ServiceContext, asset_id: str, target: AssetState, *, r
 
 def withdraw_assets_hook(uow, *, twin_id: str, licence_ids, reason: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """RightsWithdrawnHook: unpublished assets of the licences are withdrawn; published
-    ones are flagged for takedown (their verification already says ``withdrawn``)."""
+    ones are flagged for takedown (verification says ``withdrawn`` once the licence is
+    revoked or suspended, or the twin is no longer active)."""
     withdrawn, flagged = [], []
     for licence_id in licence_ids:
         for asset in uow.assets.list(licence_id=licence_id):
@@ -212,20 +224,37 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
     signals["face"] = {"checked": False,
                        "reason": "face matching needs enrolled identity templates "
                                  "(enrolment is not built yet)"}
-    candidates = [a for a in (claimed if credential.get("valid") else None, mark_asset_id,
-                              hit.asset_id if hit else None) if a]
-    asset_id = candidates[0] if candidates else None
-    if claimed and not credential.get("valid"):
-        asset_id = asset_id or claimed  # a tampered credential still names its asset
-    asset = licence = None
-    if asset_id:
-        with ctx.uow() as uow:
-            asset = uow.assets.get(asset_id)
-            licence = uow.licences.get(asset.licence_id)
-    agree = len(set(candidates)) <= 1
-    verdict = decide_verdict(asset=asset, licence=licence, today=ctx.today(),
-                             credential_present=bool(credential.get("present")),
-                             credential_valid=bool(credential.get("valid")))
+    # A credential names an asset only when it is valid *and* signed by a signer we trust:
+    # anyone can make a valid manifest with their own certificate.
+    trusted_claim = claimed if credential.get("valid") and credential.get("trusted") else None
+    named = [a for a in (trusted_claim, mark_asset_id, hit.asset_id if hit else None) if a]
+    if claimed and credential.get("present") and not credential.get("valid"):
+        named.append(claimed)  # a tampered credential of ours still says which asset it was
+    resolved = []
+    with ctx.uow() as uow:
+        for candidate in dict.fromkeys(named):
+            try:
+                asset = uow.assets.get(candidate)
+            except NotFound:  # a credential from elsewhere, or edited: names nothing of ours
+                continue
+            resolved.append((asset, uow.licences.get(asset.licence_id),
+                             uow.twins.get(asset.twin_id)))
+    verdicts = [decide_verdict(asset=a, licence=lic, twin=tw, today=ctx.today(),
+                               credential_present=bool(credential.get("present")),
+                               credential_valid=bool(credential.get("valid")))
+                for a, lic, tw in resolved]
+    if not resolved:
+        verdicts = [decide_verdict(asset=None, licence=None, today=ctx.today(),
+                                   credential_present=bool(credential.get("present")),
+                                   credential_valid=bool(credential.get("valid")))]
+    verdict = worst(verdicts)
+    chosen = next((r for r, v in zip(resolved, verdicts, strict=False) if v is verdict),
+                  None)
+    asset = chosen[0] if chosen else None
+    licence = chosen[1] if chosen else None
+    agree = len({r[0].id for r in resolved}) <= 1
+    if credential.get("present") and credential.get("valid") and not credential.get("trusted"):
+        signals["c2pa"]["note"] = "valid but signed by an untrusted certificate: ignored"
     return {
         "verdict": verdict.value,
         "asset_id": asset.id if asset else None,
@@ -276,6 +305,9 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
         consent = uow.consents.get(licence.consent_id)
         twin = uow.twins.get(asset.twin_id)
         mark = uow.marks.get(asset_id)
+        broken = integrity_reasons(ctx, uow, licence, consent)
+    if broken:
+        raise RightsRefused("publication refused", broken)
     if asset.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED,
                        AssetState.EXPIRED):
         raise Conflict(f"asset {asset_id} is {asset.state.value}; it cannot be published")

@@ -15,7 +15,13 @@ from twinstudio.domain.consent import (
     Signature,
     signing_message,
 )
-from twinstudio.domain.errors import Conflict, IntegrityError, InvalidInput, RightsRefused
+from twinstudio.domain.errors import (
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    RightsRefused,
+)
 from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import OrganisationKind
@@ -233,9 +239,16 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
             "ends": terms.ends, "exclusive_categories": terms.exclusive_categories})
         # The flat fee falls due on signature, in the same transaction as the licence.
         post_in(uow, BillableEvent(type=EventType.LICENCE_SIGNED, licence_id=licence_id,
-                                   occurred_at=now), now=now, actor="system", licence=licence)
+                                   occurred_at=max(now, _start_of(terms.starts, now))),
+                now=now, actor="system")
         uow.commit()
     return licence
+
+
+def _start_of(day, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
+    """Midnight UTC of ``day``: a licence signed before it starts owes its flat fee on its
+    first day, when it comes into force."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo)
 
 
 def _set_licence_state(uow: UnitOfWork, licence: Licence, state: LicenceState, reason: str,
@@ -292,36 +305,41 @@ def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> dict[str, li
     return expired
 
 
+def integrity_reasons(ctx: ServiceContext, uow: UnitOfWork, licence: Licence,
+                      consent: DigitalReplicaConsent) -> list[Reason]:
+    """Refusals for documents that no longer match what the parties signed (hash and
+    signatures by the key of record). Every decision that relies on a licence calls this:
+    terms edited in the database decide nothing."""
+    checked, missing = _check_signatures(
+        ctx, uow, "licence", licence.document_hash, licence.signatures,
+        {licence.talent_id: "talent", licence.brand_id: "brand"})
+    consent_checked, consent_missing = _check_signatures(
+        ctx, uow, "consent", consent.document_hash, [consent.signature],
+        {consent.talent_id: "talent"})
+    reasons = []
+    if not (licence.recompute_hash() == licence.document_hash and not missing
+            and all(c["valid"] for c in checked)):
+        reasons.append(Reason(
+            code=ReasonCode.LICENCE_INTEGRITY_FAILED,
+            message=f"licence {licence.id} does not match what the talent and brand signed"))
+    if not (consent.document.document_hash(talent_id=consent.talent_id, consent_id=consent.id)
+            == consent.document_hash and not consent_missing
+            and all(c["valid"] for c in consent_checked)):
+        reasons.append(Reason(
+            code=ReasonCode.CONSENT_INTEGRITY_FAILED,
+            message=f"consent {consent.id} does not match what the talent signed"))
+    return reasons
+
+
 def check_use(ctx: ServiceContext, licence_id: str, use: ProposedUse) -> Decision:
     """Decide a proposed use under a licence, today (read-only)."""
     with ctx.uow() as uow:
         licence = uow.licences.get(licence_id)
         consent = uow.consents.get(licence.consent_id)
         twin = uow.twins.get(licence.twin_id)
-        checked, missing = _check_signatures(
-            ctx, uow, "licence", licence.document_hash, licence.signatures,
-            {licence.talent_id: "talent", licence.brand_id: "brand"})
-        consent_checked, consent_missing = _check_signatures(
-            ctx, uow, "consent", consent.document_hash, [consent.signature],
-            {consent.talent_id: "talent"})
+        broken = integrity_reasons(ctx, uow, licence, consent)
     decision = evaluate(use, licence=licence, consent=consent, twin=twin, today=ctx.today())
-    reasons = list(decision.reasons)
-    licence_intact = (licence.recompute_hash() == licence.document_hash and not missing
-                      and all(c["valid"] for c in checked))
-    consent_intact = (consent.document.document_hash(talent_id=consent.talent_id,
-                                                     consent_id=consent.id)
-                      == consent.document_hash and not consent_missing
-                      and all(c["valid"] for c in consent_checked))
-    # Documents that no longer match what the parties signed decide nothing.
-    if not licence_intact:
-        reasons.append(Reason(
-            code=ReasonCode.LICENCE_INTEGRITY_FAILED,
-            message=f"licence {licence_id} does not match what the talent and brand signed"))
-    if not consent_intact:
-        reasons.append(Reason(
-            code=ReasonCode.CONSENT_INTEGRITY_FAILED,
-            message=f"consent {consent.id} does not match what the talent signed"))
-    return Decision.of(reasons) if reasons != decision.reasons else decision
+    return Decision.of([*decision.reasons, *broken]) if broken else decision
 
 
 # ---------------------------------------------------------------- signatures
@@ -350,10 +368,14 @@ def _check_signatures(ctx: ServiceContext, uow: UnitOfWork, kind: str, document_
     checked = []
     for sig in signatures:
         # The key must be the signer's key of record, not whatever key the row carries.
-        if sig.role == "talent":
-            key_of_record = uow.talents.public_key(sig.signer_id)
-        else:
-            key_of_record = uow.organisations.public_key(sig.signer_id)
+        try:
+            if sig.role == "talent":
+                key_of_record = uow.talents.public_key(sig.signer_id)
+            else:
+                key_of_record = uow.organisations.public_key(sig.signer_id)
+        except NotFound:  # signed by someone who is not a party: not a valid signature
+            checked.append({"signer_id": sig.signer_id, "role": sig.role, "valid": False})
+            continue
         ok = sig.public_key == key_of_record and ctx.keyring.verify(
             key_of_record, signing_message(kind, document_hash), sig.signature)
         checked.append({"signer_id": sig.signer_id, "role": sig.role, "valid": ok})
