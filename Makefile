@@ -7,12 +7,13 @@ comma  := ,
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= dev
+EXTRAS ?= dev,body
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
-NEEDS_TORCH := $(filter render diffusion,$(subst $(comma), ,$(EXTRAS)))
+NEEDS_TORCH := $(filter body render diffusion,$(subst $(comma), ,$(EXTRAS)))
+TORCH_PIN   := $(if $(NEEDS_TORCH),torch==2.13.0,)
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint unit setup clean
+.PHONY: demo test lint unit setup clean warm
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +23,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 ifneq ($(NEEDS_TORCH),)
 	$(BIN)/pip install --quiet torch==2.13.0
 endif
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]' $(TORCH_PIN)
 	touch $@
 
 setup: $(STAMP)
@@ -31,9 +32,14 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
 
-test: setup lint
+warm: setup
+	# Build anny's model cache once (about a minute the first time, under .cache/) so that
+	# test workers never build it concurrently.
+	$(BIN)/python -c "from twinstudio.body3d.model import body_model; body_model()"
+
+test: setup lint warm
 	TWINSTUDIO_TEST_POSTGRES_URL=$${TWINSTUDIO_TEST_POSTGRES_URL:-$(TEST_POSTGRES_URL)} \
-	  $(BIN)/pytest -n 2 -q
+	  $(BIN)/pytest -n 2 --dist loadgroup -q
 
 unit: setup
 	$(BIN)/pytest -q tests/unit
@@ -42,4 +48,4 @@ demo: setup
 	$(BIN)/twinstudio demo --workspace demo-workspace --reset
 
 clean:
-	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) demo-workspace .pytest_cache .ruff_cache .hypothesis .cache
