@@ -1,0 +1,153 @@
+"""Colour maps baked in UV space: anny ships no colour texture, so the body twin's albedo
+(skin on the Monk scale, painted hair and brows, irises, lips), a roughness map and a
+material mask (skin / hair / eyes / cloth) are made here from the mesh itself.
+
+Regions are found on the A-posed body in the render frame (y up, facing +Z) from the
+skinning bones and the face's keypoints, then every texel is coloured from its 3D position,
+so seams in the UV layout do not show. Captures wear a plain fitted outfit (tank and
+shorts) as capture sessions do; campaign garments are separate shells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twinstudio.body3d.twin import PosedBody
+from twinstudio.domain.body import Appearance
+
+SKIN, HAIR, EYES, CLOTH = 0, 1, 2, 3
+ROUGHNESS = {SKIN: 0.55, HAIR: 0.8, EYES: 0.15, CLOTH: 0.9}
+OUTFIT_RGB = (58, 60, 66)
+
+PARTS = ["head", "torso", "upper_arm_L", "upper_arm_R", "lower_arm_L", "lower_arm_R",
+         "hand_L", "hand_R", "upper_leg_L", "upper_leg_R", "lower_leg_L", "lower_leg_R",
+         "foot_L", "foot_R"]
+
+
+def bone_part(label: str) -> str:
+    """The body part a bone belongs to (for the body-part mask and the regions)."""
+    side = "L" if label.endswith(".L") else "R"
+    if label.startswith(("neck", "head", "eye")):
+        return "head"
+    for prefix, part in (("toe", "foot"), ("foot", "foot"), ("lowerleg", "lower_leg"),
+                         ("upperleg", "upper_leg"), ("finger", "hand"), ("metacarpal", "hand"),
+                         ("wrist", "hand"), ("lowerarm", "lower_arm"),
+                         ("upperarm", "upper_arm"), ("shoulder", "upper_arm")):
+        if label.startswith(prefix):
+            return f"{part}_{side}"
+    return "torso"
+
+
+def vertex_parts(body: PosedBody) -> np.ndarray:
+    lookup = np.array([PARTS.index(bone_part(b)) for b in body.bone_labels])
+    return lookup[body.vertex_bones]
+
+
+def _hex(colour: str) -> np.ndarray:
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float32)
+
+
+def bake_uv(uvs: np.ndarray, face_uvs: np.ndarray, faces: np.ndarray, attributes: np.ndarray,
+            size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rasterise per-vertex ``attributes`` into UV space: (size, size, C) and the face id
+    of each texel; empty texels take their nearest covered neighbour (no dark seams)."""
+    from scipy import ndimage
+
+    pixels = np.stack([uvs[:, 0] * size - 0.5, (1.0 - uvs[:, 1]) * size - 0.5], 1)
+    out = np.zeros((size, size, attributes.shape[1]), np.float32)
+    face_id = np.full((size, size), -1, np.int32)
+    corners = pixels[face_uvs]
+    low = np.clip(np.floor(corners.min(1)).astype(int), 0, size - 1)
+    high = np.clip(np.ceil(corners.max(1)).astype(int), 0, size - 1)
+    values = attributes[faces]
+    for f in range(len(faces)):
+        (x0, y0), (x1, y1) = low[f], high[f]
+        ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1]
+        p = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float64)
+        a, b, c = corners[f]
+        v0, v1, v2 = b - a, c - a, p - a
+        den = v0[0] * v1[1] - v1[0] * v0[1]
+        if abs(den) < 1e-12:
+            continue
+        l1 = (v2[:, 0] * v1[1] - v1[0] * v2[:, 1]) / den
+        l2 = (v0[0] * v2[:, 1] - v2[:, 0] * v0[1]) / den
+        l0 = 1.0 - l1 - l2
+        inside = (l0 >= -1e-3) & (l1 >= -1e-3) & (l2 >= -1e-3)
+        if inside.any():
+            q = p[inside].astype(int)
+            out[q[:, 1], q[:, 0]] = (l0[inside, None] * values[f, 0]
+                                     + l1[inside, None] * values[f, 1]
+                                     + l2[inside, None] * values[f, 2])
+            face_id[q[:, 1], q[:, 0]] = f
+    nearest = ndimage.distance_transform_edt(face_id < 0, return_distances=False,
+                                             return_indices=True)
+    return out[nearest[0], nearest[1]], face_id[nearest[0], nearest[1]]
+
+
+@dataclass
+class Maps:
+    albedo: np.ndarray      # (S, S, 3) uint8
+    roughness: np.ndarray   # (S, S) float32
+    material: np.ndarray    # (S, S) uint8: SKIN, HAIR, EYES, CLOTH
+
+
+def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
+              seed: int = 0) -> Maps:
+    """Albedo, roughness and material maps for ``body`` (give it in the A-pose)."""
+    position, face_id = bake_uv(body.uvs, body.face_uvs, body.faces,
+                                body.vertices.astype(np.float32), size)
+    parts = vertex_parts(body)
+    face_part = parts[body.faces[:, 0]]
+    part = np.array(PARTS)[face_part[face_id]]
+    bones = np.array(body.bone_labels)[body.vertex_bones[body.faces[:, 0]]][face_id]
+    x, y, z = position[..., 0], position[..., 1], position[..., 2]
+    k = body.keypoints
+    eye_y = 0.5 * (k["left_eye"][1] + k["right_eye"][1])
+    nose = k["nose"]
+    head = part == "head"
+    material = np.full(part.shape, SKIN, np.uint8)
+    # hair: the cap of the head, and the back of the head down to the ears
+    hair = head & ((y > eye_y + 0.062) | ((y > eye_y - 0.06) & (z < nose[2] - 0.11)))
+    material[hair] = HAIR
+    # eyes: the eyeballs' front
+    eyeball = np.char.startswith(bones, "eye")
+    material[eyeball] = EYES
+    # the capture outfit: tank top over the torso, shorts over the hips and upper thighs
+    hips = 0.5 * (k["left_hip"][1] + k["right_hip"][1])
+    knees = 0.5 * (k["left_knee"][1] + k["right_knee"][1])
+    shoulder = 0.5 * (k["left_shoulder"][1] + k["right_shoulder"][1])
+    torso = (part == "torso") & (y < shoulder - 0.05)
+    thighs = np.char.startswith(part, "upper_leg") & (y > hips - 0.45 * (hips - knees))
+    material[torso | thighs] = CLOTH
+
+    rng = np.random.default_rng(seed)
+    skin = _hex(appearance.skin_hex)
+    albedo = np.empty((*part.shape, 3), np.float32)
+    albedo[:] = skin
+    # gentle variation so skin is not flat plastic (cheeks and lips a little warmer)
+    albedo *= 1.0 + 0.04 * rng.standard_normal(part.shape)[..., None]
+    lips = head & (np.abs(x) < 0.022) & (y < nose[1] - 0.026) & (y > nose[1] - 0.046) \
+        & (z > nose[2] - 0.035)
+    lip = _hex(appearance.lip_color) if appearance.lip_color else skin * np.array(
+        [0.86, 0.66, 0.64])
+    albedo[lips] = lip
+    brow_x = np.abs(np.abs(x) - abs(k["left_eye"][0])) < 0.022
+    brows = head & brow_x & (y > eye_y + 0.02) & (y < eye_y + 0.028) & (z > nose[2] - 0.05)
+    hair_rgb = _hex(appearance.hair_color)
+    albedo[brows] = hair_rgb * 0.9
+    albedo[material == HAIR] = hair_rgb * (1.0 + 0.08 * rng.standard_normal(
+        int((material == HAIR).sum())))[:, None]
+    eye_white = np.array([235, 232, 225], np.float32)
+    albedo[material == EYES] = eye_white
+    for side in ("left_eye", "right_eye"):
+        centre = k[side]
+        near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0065)
+        albedo[near] = _hex(appearance.eye_color)
+        pupil = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0025)
+        albedo[pupil] = (15, 12, 12)
+    albedo[material == CLOTH] = np.array(OUTFIT_RGB, np.float32) * (
+        1.0 + 0.03 * rng.standard_normal(int((material == CLOTH).sum())))[:, None]
+    roughness = np.vectorize(ROUGHNESS.get)(material).astype(np.float32)
+    return Maps(np.clip(albedo, 0, 255).astype(np.uint8), roughness, material)
