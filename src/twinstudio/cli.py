@@ -43,12 +43,15 @@ audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=
 rights_app = typer.Typer(help="Expiry of consents and licences.", no_args_is_help=True)
 asset_app = typer.Typer(help="Assets: images of twins, marked with provenance.",
                         no_args_is_help=True)
+roster_app = typer.Typer(help="The synthetic roster: made-up people with body twins.",
+                         no_args_is_help=True)
 ledger_app = typer.Typer(help="The payment ledger: billable events, periods, checks.",
                          no_args_is_help=True)
 for sub, name in ((talent_app, "talent"), (brand_app, "brand"), (agency_app, "agency"),
                   (consent_app, "consent"), (biometrics_app, "biometrics"),
                   (licence_app, "licence"), (policy_app, "policy"), (audit_app, "audit"),
-                  (rights_app, "rights"), (ledger_app, "ledger"), (asset_app, "asset")):
+                  (rights_app, "rights"), (ledger_app, "ledger"), (asset_app, "asset"),
+                  (roster_app, "roster")):
     app.add_typer(sub, name=name)
 
 out = Console(soft_wrap=True)
@@ -908,6 +911,56 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
     out.print(f"  watermark: {signals['watermark']['confidence']}"
               f" ({signals['watermark']['variant'] or 'not found'})", markup=False)
     out.print(f"  fingerprint: {signals['fingerprint']['method'] or 'no match'}", markup=False)
+
+
+# ---------------------------------------------------------------------------- roster
+
+
+@roster_app.command("build")
+@handled
+def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
+                 seed: Annotated[int, typer.Option()] = 7,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
+    from rich.progress import Progress
+
+    from twinstudio.roster import build_roster
+
+    ctx = context(workspace)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("roster", total=count)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        entries = build_roster(ctx, workspace, count=count, seed=seed, progress=progress)
+    rows = [{"index": e.index, "name": e.name, "talent_id": e.talent_id,
+             "captures": {k: str(v) for k, v in e.captures.items()},
+             "fit_errors_mm": {str(r["measurement"]): r["error_mm"]
+                               for r in e.fit["measurements"] if "error_mm" in r}}
+            for e in entries]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("#", "name", "talent", "worst fit error (mm)")
+    for row in rows:
+        worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
+        table.add_row(str(row["index"]), row["name"], row["talent_id"], f"{worst:.1f}")
+    out.print(table)
+
+
+@roster_app.command("sheet")
+@handled
+def roster_sheet(out_path: Annotated[Path, typer.Option("--out", help="PNG to write")],
+                 count: Annotated[int, typer.Option(min=1, max=500)] = 30,
+                 seed: Annotated[int, typer.Option()] = 7,
+                 workspace: Workspace = DEFAULT_WS) -> None:
+    """A contact sheet of the roster's front captures (builds what is missing)."""
+    from twinstudio.roster import build_roster, contact_sheet
+
+    writable_path(out_path)
+    entries = build_roster(context(workspace), workspace, count=count, seed=seed)
+    out.print(f"wrote {contact_sheet(entries, out_path)}")
 
 
 @app.command()

@@ -34,6 +34,7 @@ class Talent(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     language: str = "en"
     agency_id: str | None = None
+    synthetic: bool = False  # a made-up person of the synthetic roster, not a real one
     created_at: datetime = Field(default_factory=utcnow)
     last_interaction_at: datetime = Field(default_factory=utcnow)
 

@@ -8,11 +8,12 @@ from twinstudio.services.context import ServiceContext
 
 
 def add_talent(ctx: ServiceContext, *, name: str, language: str = "en",
-               agency_id: str | None = None, actor: str = "operator") -> tuple[Talent, Twin]:
+               agency_id: str | None = None, synthetic: bool = False,
+               actor: str = "operator") -> tuple[Talent, Twin]:
     """Register a talent and their (still enrolling) twin, with the talent's signing key."""
     now = ctx.now()
-    talent = Talent(name=name, language=language, agency_id=agency_id, created_at=now,
-                    last_interaction_at=now)
+    talent = Talent(name=name, language=language, agency_id=agency_id, synthetic=synthetic,
+                    created_at=now, last_interaction_at=now)
     twin = Twin(talent_id=talent.id, created_at=now, updated_at=now)
     public_key = ctx.keyring.create_key(talent.id)
     try:
@@ -23,7 +24,7 @@ def add_talent(ctx: ServiceContext, *, name: str, language: str = "en",
             uow.twins.add(twin)
             uow.audit.append(actor=actor, type="TalentAdded", at=now, payload={
                 "talent_id": talent.id, "twin_id": twin.id, "agency_id": agency_id,
-                "language": talent.language})
+                "language": talent.language, "synthetic": synthetic})
             uow.commit()
     except BaseException:
         _discard(ctx, talent.id)

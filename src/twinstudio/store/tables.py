@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -71,6 +73,7 @@ talents = Table(
     Column("name", String(200), nullable=False),
     Column("language", String(35), nullable=False),
     Column("agency_id", ID, ForeignKey("organisations.id")),
+    Column("synthetic", Boolean, nullable=False, server_default=false()),
     Column("public_key", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_interaction_at", UtcDateTime, nullable=False),

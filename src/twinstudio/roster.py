@@ -1,0 +1,134 @@
+"""The synthetic roster: made-up people with bodies fitted to their measurements and a
+capture set each (front, three-quarter left and right, side, back at 768x1024), registered
+as talents marked ``synthetic``. The demo and the tests use it: no photo of a real person
+exists on these machines, and none may be used without consent.
+
+Deterministic for a seed and cached under ``<workspace>/roster``: a second build renders
+nothing new and registers nobody twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twinstudio.body3d.roster_spec import RosterPerson, sample_roster
+from twinstudio.fileio import atomic_write
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.parties import add_talent
+
+VIEWS = {"front": 0.0, "three_quarter_left": 35.0, "three_quarter_right": -35.0,
+         "side": 90.0, "back": 180.0}
+CAPTURE_POSE = "relaxed"
+
+
+@dataclass
+class RosterEntry:
+    index: int
+    name: str
+    talent_id: str
+    folder: Path
+    captures: dict[str, Path]
+    fit: dict[str, Any]
+
+
+def _key(person: RosterPerson) -> str:
+    text = person.profile.model_dump_json() + person.name + CAPTURE_POSE
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _png(array: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(array).save(out, "PNG")
+    return out.getvalue()
+
+
+def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str, Any]:
+    """Fit, bake and render one person's capture set into ``folder`` (skipped if there)."""
+    from twinstudio.body3d.appearance import bake_maps
+    from twinstudio.body3d.fit import fit_body
+    from twinstudio.body3d.poses import LIBRARY
+    from twinstudio.body3d.render import View
+    from twinstudio.body3d.twin import posed_body
+
+    meta_path = folder / "person.json"
+    if meta_path.exists():
+        return json.loads(meta_path.read_text())
+    fitted = fit_body(person.profile)
+    maps = bake_maps(posed_body(fitted, LIBRARY["a_pose"]), person.profile.appearance,
+                     seed=person.index)
+    body = posed_body(fitted, LIBRARY[CAPTURE_POSE])
+    keypoints = {}
+    for view_name, yaw in VIEWS.items():
+        result = renderer.render(body, maps, View(yaw_degrees=yaw))
+        atomic_write(folder / f"{view_name}.png", _png(result.rgb))
+        atomic_write(folder / f"{view_name}-mask.png",
+                     _png((result.mask * 255).astype(np.uint8)))
+        keypoints[view_name] = result.keypoints
+    meta = {"index": person.index, "name": person.name, "build": person.build,
+            "profile": person.profile.model_dump(mode="json"), "fit": fitted.as_dict(),
+            "pose": CAPTURE_POSE, "keypoints": keypoints}
+    atomic_write(meta_path, json.dumps(meta, indent=1).encode())
+    return meta
+
+
+def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
+                 progress: Callable[[int, int, str], None] | None = None) -> list[RosterEntry]:
+    """Build (or reuse) the roster and register each person as a synthetic talent."""
+    from twinstudio.body3d.render import RasterRenderer
+
+    root = workspace / "roster"
+    manifest_path = root / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    renderer = RasterRenderer()
+    people = sample_roster(count, seed)
+    entries = []
+    for done, person in enumerate(people):
+        if progress:
+            progress(done, len(people), person.name)
+        key = _key(person)
+        folder = root / f"{person.index:03d}-{key}"
+        meta = build_person(person, folder, renderer)
+        talent_id = manifest.get(key)
+        if talent_id is None:
+            talent, _ = add_talent(ctx, name=person.name, language="en", synthetic=True,
+                                   actor="roster")
+            talent_id = manifest[key] = talent.id
+            atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
+        entries.append(RosterEntry(person.index, person.name, talent_id, folder,
+                                   {v: folder / f"{v}.png" for v in VIEWS}, meta["fit"]))
+    if progress:
+        progress(len(people), len(people), "done")
+    return entries
+
+
+def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,
+                  tile: tuple[int, int] = (192, 256)) -> Path:
+    """A grid of front captures with each person's name, for looking at the roster."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    rows = (len(entries) + columns - 1) // columns
+    label = 22
+    sheet = Image.new("RGB", (columns * tile[0], rows * (tile[1] + label)), (250, 250, 250))
+    draw = ImageDraw.Draw(sheet)
+    for i, entry in enumerate(entries):
+        x, y = (i % columns) * tile[0], (i // columns) * (tile[1] + label)
+        image = Image.open(entry.captures["front"]).convert("RGB").resize(tile)
+        sheet.paste(image, (x, y))
+        draw.text((x + 4, y + tile[1] + 4), entry.name, fill=(20, 20, 20))
+    buffer = io.BytesIO()
+    sheet.save(buffer, "PNG")
+    atomic_write(out, buffer.getvalue())
+    return out
