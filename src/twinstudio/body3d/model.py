@@ -43,7 +43,7 @@ def body_model() -> Any:
         torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
         import warp
 
-        warp.config.quiet = True  # no banner on every CLI run
+        warp.config.log_level = warp.LOG_WARNING  # no banner on every CLI run
         import anny
 
         return anny.Anny(phenotypes="all", local_changes=FIT_LOCAL_CHANGES)

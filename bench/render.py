@@ -1,0 +1,48 @@
+"""Seconds per frame of the body-twin renderers. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/render.py            # raster at 768x1024, 10 frames
+
+Renders one roster person (posed, textured, on the cyclorama) and prints the first frame
+(context creation and shader compile included) and the median of the next frames, with
+and without shadows. The Cycles renderer (bpy, an optional extra) is not built yet.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from twinstudio.body3d.appearance import bake_maps
+from twinstudio.body3d.fit import fit_body
+from twinstudio.body3d.poses import LIBRARY
+from twinstudio.body3d.render import RasterRenderer, View
+from twinstudio.body3d.roster_spec import sample_roster
+from twinstudio.body3d.twin import posed_body
+
+
+def main() -> None:
+    person = sample_roster(1, 7)[0]
+    fitted = fit_body(person.profile)
+    started = time.perf_counter()
+    maps = bake_maps(posed_body(fitted, LIBRARY["a_pose"]), person.profile.appearance)
+    print(f"texture bake (1024x1024): {time.perf_counter() - started:.2f} s")
+    body = posed_body(fitted, LIBRARY["contrapposto"])
+    renderer = RasterRenderer()
+    for shadows in (True, False):
+        times = []
+        for _ in range(11):
+            started = time.perf_counter()
+            renderer.render(body, maps, View(shadows=shadows))
+            times.append(time.perf_counter() - started)
+        print(f"raster 768x1024 {'with' if shadows else 'without'} shadows: first "
+              f"{times[0]:.2f} s, then median {statistics.median(times[1:]):.3f} s per frame "
+              "(RGB, depth, person and part masks, keypoints)")
+    print("cycles: not built yet (needs the bpy extra)")
+
+
+if __name__ == "__main__":
+    main()
