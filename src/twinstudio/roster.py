@@ -117,8 +117,11 @@ def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,
     """A grid of front captures with each person's name, for looking at the roster."""
     import io
 
-    from PIL import Image, ImageDraw
+    from matplotlib import get_data_path
+    from PIL import Image, ImageDraw, ImageFont
 
+    font = ImageFont.truetype(str(Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"),
+                              13)
     rows = (len(entries) + columns - 1) // columns
     label = 22
     sheet = Image.new("RGB", (columns * tile[0], rows * (tile[1] + label)), (250, 250, 250))
@@ -127,7 +130,7 @@ def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,
         x, y = (i % columns) * tile[0], (i // columns) * (tile[1] + label)
         image = Image.open(entry.captures["front"]).convert("RGB").resize(tile)
         sheet.paste(image, (x, y))
-        draw.text((x + 4, y + tile[1] + 4), entry.name, fill=(20, 20, 20))
+        draw.text((x + 4, y + tile[1] + 3), entry.name, fill=(20, 20, 20), font=font)
     buffer = io.BytesIO()
     sheet.save(buffer, "PNG")
     atomic_write(out, buffer.getvalue())
