@@ -13,7 +13,12 @@ NEEDS_TORCH := $(filter body render diffusion,$(subst $(comma), ,$(EXTRAS)))
 TORCH_PIN   := $(if $(NEEDS_TORCH),torch==2.13.0,)
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint unit setup clean warm
+# Debian packages: EGL + Mesa's software OpenGL for the raster renderer (and libGL for
+# OpenCV). Installed once, only when missing (needs root, as on these machines and CI).
+DEB_PACKAGES := libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libopengl0 libxrender1
+DEB_STAMP    := $(VENV)/.debian-packages
+
+.PHONY: demo test lint unit setup clean warm system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +31,19 @@ endif
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]' $(TORCH_PIN)
 	touch $@
 
-setup: $(STAMP)
+$(DEB_STAMP): | $(BIN)/python
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	  | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $$missing; \
+	fi
+	touch $@
+
+system-deps: $(DEB_STAMP)
+
+setup: $(STAMP) $(DEB_STAMP)
 
 lint: setup
 	$(BIN)/ruff check src tests bench
