@@ -18,7 +18,7 @@ from twinstudio.body3d.twin import PosedBody
 from twinstudio.domain.body import Appearance
 
 SKIN, HAIR, EYES, CLOTH = 0, 1, 2, 3
-ROUGHNESS = {SKIN: 0.55, HAIR: 0.8, EYES: 0.15, CLOTH: 0.9}
+ROUGHNESS = {SKIN: 0.7, HAIR: 0.85, EYES: 0.15, CLOTH: 0.9}
 OUTFIT_RGB = (58, 60, 66)
 
 PARTS = ["head", "torso", "upper_arm_L", "upper_arm_R", "lower_arm_L", "lower_arm_R",

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 import numpy as np
 
 from twinstudio.body3d.appearance import PARTS, Maps, vertex_parts
+from twinstudio.body3d.garments import GarmentMesh
 from twinstudio.body3d.twin import COCO17, PosedBody
 
 Framing = Literal["full_body", "three_quarter", "portrait"]
 PART_COLOURS = np.array([
     [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
     [145, 30, 180], [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212],
-    [0, 128, 128], [220, 190, 255], [170, 110, 40], [128, 0, 0]], np.uint8)
+    [0, 128, 128], [220, 190, 255], [170, 110, 40], [128, 0, 0],
+    [255, 255, 255]], np.uint8)  # the last: garments
+GARMENT_PART = len(PARTS) + 1  # part id of garment pixels (0 is the background)
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class RenderResult:
 
 
 class Renderer(Protocol):
-    def render(self, body: PosedBody, maps: Maps, view: View) -> RenderResult: ...
+    def render(self, body: PosedBody, maps: Maps, view: View,
+               garments: Sequence[GarmentMesh] = ()) -> RenderResult: ...
 
 
 def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -165,11 +170,14 @@ class RasterRenderer:
             self._renderers[key] = pyrender.OffscreenRenderer(width, height)
         return self._renderers[key]
 
-    def render(self, body: PosedBody, maps: Maps, view: View) -> RenderResult:
+    def render(self, body: PosedBody, maps: Maps, view: View,
+               garments: Sequence[GarmentMesh] = ()) -> RenderResult:
         import pyrender
         import trimesh
         from pyrender.constants import RenderFlags
 
+        if view.yaw_degrees:
+            garments = [_turn_garment(g, body, view.yaw_degrees) for g in garments]
         body = turned(body, view.yaw_degrees)
         normals = trimesh.Trimesh(body.vertices, body.faces, process=False).vertex_normals
         parts = vertex_parts(body)
@@ -197,6 +205,17 @@ class RasterRenderer:
                 texcoord_0=body.uvs[unique[:, 1]].astype(np.float32),
                 indices=inverse.reshape(-1, 3).astype(np.uint32), material=material)
             nodes[scene.add(pyrender.Mesh([primitive]))] = index
+        for garment in garments:
+            cloth = pyrender.MetallicRoughnessMaterial(
+                baseColorTexture=pyrender.Texture(
+                    source=garment.texture, source_channels="RGB",
+                    sampler=pyrender.Sampler(wrapS=10497, wrapT=10497)),  # GL_REPEAT
+                metallicFactor=0.0, roughnessFactor=garment.roughness, doubleSided=True)
+            primitive = pyrender.Primitive(
+                positions=garment.positions.astype(np.float32),
+                normals=garment.normals.astype(np.float32),
+                texcoord_0=garment.uvs.astype(np.float32), material=cloth)
+            nodes[scene.add(pyrender.Mesh([primitive]))] = GARMENT_PART - 1
         camera_pose = frame_camera(body, view, self.YFOV)
         scene.add(pyrender.PerspectiveCamera(yfov=self.YFOV, aspectRatio=view.width / view.height,
                                              znear=0.05, zfar=40.0), pose=camera_pose)
@@ -229,6 +248,18 @@ class RasterRenderer:
                             parts=part_ids.astype(np.uint8), keypoints=keypoints,
                             camera={"pose": camera_pose.tolist(),
                                     "yfov_degrees": [float(np.degrees(self.YFOV))]})
+
+
+def _turn_garment(garment: GarmentMesh, body: PosedBody, degrees: float) -> GarmentMesh:
+    """A garment turned with its body (same axis as ``turned``)."""
+    from dataclasses import replace
+
+    angle = np.deg2rad(-degrees)
+    rotation = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
+                         [-np.sin(angle), 0, np.cos(angle)]])
+    centre = np.array([np.median(body.vertices[:, 0]), 0.0, np.median(body.vertices[:, 2])])
+    return replace(garment, positions=(garment.positions - centre) @ rotation.T + centre,
+                   normals=garment.normals @ rotation.T)
 
 
 def _snap(seg: np.ndarray) -> np.ndarray:
