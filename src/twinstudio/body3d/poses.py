@@ -56,7 +56,7 @@ LIBRARY: dict[str, Pose] = {
         "upperleg01.L": (-10.0, 4.0, 0.0), "lowerleg01.L": (16.0, 0.0, 0.0),
         "spine03": (0.0, 4.0, 0.0), "neck01": (0.0, -3.0, 0.0)}),
     "hand_on_hip": Pose(name="hand_on_hip", bones={
-        "upperarm01.L": (0.0, 10.0, 0.0), "lowerarm01.L": (-10.0, 0.0, -95.0),
+        "upperarm01.L": (0.0, -15.0, 0.0), "lowerarm01.L": (20.0, 110.0, 0.0),
         "upperarm01.R": _mirror((0.0, 28.0, 0.0))}),
     "walking": Pose(name="walking", bones={
         "upperleg01.L": (-22.0, 0.0, 0.0), "lowerleg01.L": (8.0, 0.0, 0.0),
