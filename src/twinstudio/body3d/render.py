@@ -117,9 +117,8 @@ def project(points: np.ndarray, camera_pose: np.ndarray, yfov: float, width: int
     return np.stack([x, y], 1), depth
 
 
-def _cyclorama(colour: tuple[int, int, int]):  # type: ignore[no-untyped-def]
-    import pyrender
-
+def cyclorama_geometry() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A seamless backdrop: floor curving up into a back wall (positions, normals, tris)."""
     profile, normals = [], []
     for zz in np.linspace(5.0, -1.5, 8):
         profile.append((zz, 0.0))
@@ -142,12 +141,26 @@ def _cyclorama(colour: tuple[int, int, int]):  # type: ignore[no-untyped-def]
             a, b = i * count + j, i * count + j + 1
             c, d = (i + 1) * count + j, (i + 1) * count + j + 1
             triangles += [[a, c, b], [b, c, d]]
+    return positions, normal, np.array(triangles, np.uint32)
+
+
+# Studio lights shared by the renderers (positions in the render frame; they aim at the
+# chest): a key from high front-left, a fill from the right, a rim from behind.
+KEY_LIGHT = np.array([-2.6, 3.0, 3.2])
+FILL_LIGHT = np.array([3.0, 1.4, 3.0])
+RIM_LIGHT = np.array([1.2, 2.8, -3.0])
+LIGHT_TARGET = np.array([0.0, 1.2, 0.0])
+
+
+def _cyclorama(colour: tuple[int, int, int]):  # type: ignore[no-untyped-def]
+    import pyrender
+
+    positions, normal, triangles = cyclorama_geometry()
     material = pyrender.MetallicRoughnessMaterial(
         baseColorFactor=[*(np.array(colour) / 255.0), 1.0], metallicFactor=0.0,
         roughnessFactor=0.95)
     return pyrender.Mesh([pyrender.Primitive(positions=positions, normals=normal,
-                                             indices=np.array(triangles, np.uint32),
-                                             material=material)])
+                                             indices=triangles, material=material)])
 
 
 class RasterRenderer:
@@ -219,14 +232,13 @@ class RasterRenderer:
         camera_pose = frame_camera(body, view, self.YFOV)
         scene.add(pyrender.PerspectiveCamera(yfov=self.YFOV, aspectRatio=view.width / view.height,
                                              znear=0.05, zfar=40.0), pose=camera_pose)
-        chest = np.array([0.0, 1.2, 0.0])
         key = pyrender.SpotLight(color=[1.0, 0.96, 0.9], intensity=95.0,
                                  innerConeAngle=np.deg2rad(14), outerConeAngle=np.deg2rad(32))
-        scene.add(key, pose=_look_at(np.array([-2.6, 3.0, 3.2]), chest))
+        scene.add(key, pose=_look_at(KEY_LIGHT, LIGHT_TARGET))
         scene.add(pyrender.DirectionalLight(color=[0.85, 0.9, 1.0], intensity=1.4),
-                  pose=_look_at(np.array([3.0, 1.4, 3.0]), chest))
+                  pose=_look_at(FILL_LIGHT, LIGHT_TARGET))
         scene.add(pyrender.DirectionalLight(color=[1.0, 0.98, 0.95], intensity=4.0),
-                  pose=_look_at(np.array([1.2, 2.8, -3.0]), chest))
+                  pose=_look_at(RIM_LIGHT, LIGHT_TARGET))
         seg_map = {node: PART_COLOURS[index].tolist() for node, index in nodes.items()}
         with self._lock:
             renderer = self._offscreen(view.width, view.height)

@@ -21,6 +21,15 @@ _rng = np.random.default_rng(20261129)
 _KEY_POSITIONS = np.stack([_rng.choice(256, KEY_BITS, replace=False) for _ in range(TABLES)])
 
 
+_BITS_IN_BYTE = np.array([bin(i).count("1") for i in range(256)], np.uint8)
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits per uint64 (works on NumPy 1.26 and 2.x alike)."""
+    as_bytes = words.view(np.uint8).reshape(*words.shape, 8)
+    return _BITS_IN_BYTE[as_bytes].sum(axis=-1, dtype=np.int64)
+
+
 def _keys(descriptors: np.ndarray, chunk: int = 65536) -> np.ndarray:
     """(n, TABLES) uint16 bucket keys of (n, 32) uint8 descriptors (chunked: memory)."""
     weights = (1 << np.arange(KEY_BITS, dtype=np.uint32))
@@ -80,7 +89,7 @@ class FingerprintIndex:
                 continue
             qv = np.frombuffer(q, np.uint64)
             for table in (self._pdq, self._pdq_mirror):
-                distances = np.bitwise_count(table ^ qv).sum(axis=1)
+                distances = _popcount(table ^ qv).sum(axis=1)
                 i = int(np.argmin(distances))
                 if distances[i] < best:
                     best_index, best = i, int(distances[i])
