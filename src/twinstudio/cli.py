@@ -920,6 +920,8 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
 @handled
 def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
                  seed: Annotated[int, typer.Option()] = 7,
+                 renderer: Annotated[str, typer.Option(
+                     help="raster (fast) or cycles (physically based preview)")] = "raster",
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
     from rich.progress import Progress
@@ -933,7 +935,8 @@ def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
-        entries = build_roster(ctx, workspace, count=count, seed=seed, progress=progress)
+        entries = build_roster(ctx, workspace, count=count, seed=seed, renderer=renderer,
+                               progress=progress)
     rows = [{"index": e.index, "name": e.name, "talent_id": e.talent_id,
              "captures": {k: str(v) for k, v in e.captures.items()},
              "fit_errors_mm": {str(r["measurement"]): r["error_mm"]

@@ -31,10 +31,11 @@ from twinstudio.domain.policy import ProposedUse
 from twinstudio.domain.twin import TwinState
 from twinstudio.ledger import write_csv, write_pdf
 from twinstudio.provenance.keys import ensure_development_credentials
+from twinstudio.roster import build_roster
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.parties import add_organisation, set_twin_state
 from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
 from twinstudio.services.rights import (
     check_use,
@@ -46,18 +47,6 @@ from twinstudio.services.rights import (
 from twinstudio.workspace import create_workspace, remove_workspace
 
 # Synthetic people: no real person's name or likeness is used anywhere in the demo.
-NAMES = [
-    ("Astrid Lund", "sv"), ("Camille Moreau", "fr"), ("Lucía Ortega", "es"),
-    ("Giulia Bianchi", "it"), ("Amara Okafor", "en"), ("Hana Sato", "ja"),
-    ("Noor Haddad", "ar"), ("Freya Nilsson", "sv"), ("Inès Laurent", "fr"),
-    ("Zara Patel", "en"), ("Marta Kowalska", "pl"), ("Leila Benali", "fr"),
-    ("Sofia Rossi", "it"), ("Ebba Holm", "sv"), ("Chloé Martin", "fr"),
-    ("Ama Mensah", "en"), ("Yuna Kim", "ko"), ("Elena Petrova", "en"),
-    ("Isabela Costa", "pt-BR"), ("Maya Cohen", "en"), ("Ingrid Berg", "sv"),
-    ("Lea Schmidt", "de"), ("Nia Williams", "en"), ("Aylin Demir", "tr"),
-    ("Clara Fernández", "es"), ("Olivia Brown", "en"), ("Sara Lindqvist", "sv"),
-    ("Mei Chen", "zh"), ("Adèle Girard", "fr"), ("Kaia Jensen", "da"),
-]
 BRANDS = [("Nordvik Outerwear", "SE"), ("Maison Lumière", "FR"), ("Costa Azul Swim", "ES")]
 AGENCIES = [("Polar Models", "SE"), ("Rive Gauche Management", "FR")]
 
@@ -110,23 +99,36 @@ def _terms(today: date, **overrides: Any) -> LicenceTerms:
     return LicenceTerms.model_validate(base)
 
 
-def build_demo(ctx: ServiceContext) -> dict[str, Any]:
-    """Populate a workspace; return what the uses below need and the grant refusals."""
+def _first_names(world: dict[str, Any]) -> Any:
+    return lambda i: world["people"][i][0].name.split()[0]
+
+
+def build_demo(ctx: ServiceContext, workspace: Path,
+               progress: Any = None) -> dict[str, Any]:
+    """Populate a workspace from the synthetic roster (built once, then cached); return
+    what the uses below need and the grant refusals."""
     today = ctx.today()
     agencies = [add_organisation(ctx, kind=OrganisationKind.AGENCY, name=n, country=c)
                 for n, c in AGENCIES]
     brands = [add_organisation(ctx, kind=OrganisationKind.BRAND, name=n, country=c)
               for n, c in BRANDS]
     people = []
-    for index, (name, language) in enumerate(NAMES):
-        talent, twin = add_talent(ctx, name=name, language=language,
-                                  agency_id=agencies[index % 2].id)
+    roster = build_roster(ctx, workspace, count=30, seed=7,
+                          agency_for=lambda i: agencies[i % 2].id, progress=progress)
+    for index, entry in enumerate(roster):
+        with ctx.uow() as uow:
+            talent = uow.talents.get(entry.talent_id)
+            twin = uow.twins.get_by_talent(entry.talent_id)
         identity = ["skin_tone"] if index == 5 else None
         consent = grant_consent(ctx, talent_id=talent.id,
-                                document=_consent_doc(language, today, identity=identity))
+                                document=_consent_doc(talent.language, today,
+                                                      identity=identity))
         set_twin_state(ctx, twin.id, TwinState.ACTIVE, actor="operator",
                        reason="demo twin activated without capture")
         people.append((talent, twin, consent))
+
+    def first(i: int) -> str:
+        return people[i][0].name.split()[0]
 
     nordvik, lumiere, costa = brands
     licences: dict[str, Licence] = {}
@@ -161,14 +163,14 @@ def build_demo(ctx: ServiceContext) -> dict[str, Any]:
 
     refused = []
     attempts = [
-        ("Maison Lumière asks for outerwear with Astrid (Nordvik holds it exclusively)",
+        (f"Maison Lumière asks for outerwear with {first(0)} (Nordvik holds it exclusively)",
          people[0][1].id, lumiere.id,
          _terms(today, product_categories=["outerwear"], territories=["FR"])),
-        ("Costa Azul, without representation, asks for 'any use' of Zara",
+        (f"Costa Azul, without representation, asks for 'any use' of {first(9)}",
          people[9][1].id, costa.id,
          _terms(today, territories=["ES"], product_categories=["swimwear"],
                 representation="none", intended_uses="Any use in all media")),
-        ("Nordvik asks to alter Zara's body shape", people[9][1].id, nordvik.id,
+        (f"Nordvik asks to alter {first(9)}'s body shape", people[9][1].id, nordvik.id,
          _terms(today, product_categories=["tops"],
                 permitted_alterations=["body_shape", "lighting"])),
     ]
@@ -180,7 +182,7 @@ def build_demo(ctx: ServiceContext) -> dict[str, Any]:
             refused.append({"attempt": label, "granted": False,
                             "reasons": [r.model_dump() for r in error.reasons]})
 
-    # Ebba (13) revokes her consent; Nordvik ends its licence with Freya (7).
+    # Talent 13 revokes their consent; Nordvik ends its licence with talent 7.
     revoke_consent(ctx, people[13][2].id, reason="talent withdrew from digital work")
     revoke_licence(ctx, licences["nordvik-7"].id, reason="campaign cancelled",
                    actor=nordvik.id)
@@ -196,6 +198,7 @@ def build_demo(ctx: ServiceContext) -> dict[str, Any]:
 
 def demo_uses(world: dict[str, Any], today: date) -> list[DemoUse]:
     lic = world["licences"]
+    first = _first_names(world)
     day = (today + timedelta(days=3)).isoformat()
     late = (today + timedelta(days=400)).isoformat()
 
@@ -204,34 +207,34 @@ def demo_uses(world: dict[str, Any], today: date) -> list[DemoUse]:
                 "product_category": "outerwear", "alterations": [], "content_tags": [], **kw}
 
     return [
-        DemoUse("Nordvik: Astrid in a parka, Instagram France, new hair colour",
+        DemoUse(f"Nordvik: {first(0)} in a parka, Instagram France, new hair colour",
                 lic["nordvik-0"].id, use(alterations=["hair_color"])),
-        DemoUse("Nordvik: Astrid, e-commerce Sweden, background swap",
+        DemoUse(f"Nordvik: {first(0)}, e-commerce Sweden, background swap",
                 lic["nordvik-0"].id, use(channel="ecommerce", territory="SE",
                                          alterations=["background"])),
-        DemoUse("Nordvik: Astrid on a US billboard",
+        DemoUse(f"Nordvik: {first(0)} on a US billboard",
                 lic["nordvik-0"].id, use(channel="ooh", territory="US")),
-        DemoUse("Nordvik: Camille, slimmed waist (body shape)",
+        DemoUse(f"Nordvik: {first(1)}, slimmed waist (body shape)",
                 lic["nordvik-1"].id, use(alterations=["body_shape"])),
-        DemoUse("Nordvik: Camille with a beer in hand",
+        DemoUse(f"Nordvik: {first(1)} with a beer in hand",
                 lic["nordvik-1"].id, use(content_tags=["alcohol"])),
-        DemoUse("Nordvik: Lucía, 4th asset on a 3-asset licence",
+        DemoUse(f"Nordvik: {first(2)}, 4th asset on a 3-asset licence",
                 lic["nordvik-2"].id, use()),
-        DemoUse("Nordvik: Freya after the licence was revoked",
+        DemoUse(f"Nordvik: {first(7)} after the licence was revoked",
                 lic["nordvik-7"].id, use()),
-        DemoUse("Nordvik: Giulia, a post dated after the licence ends",
+        DemoUse(f"Nordvik: {first(3)}, a post dated after the licence ends",
                 lic["nordvik-3"].id, use(date=late)),
-        DemoUse("Maison Lumière: Inès in a dress, Paris metro poster",
+        DemoUse(f"Maison Lumière: {first(8)} in a dress, Paris metro poster",
                 lic["lumiere-8"].id, use(channel="ooh", product_category="dresses")),
-        DemoUse("Maison Lumière: Ebba after she revoked her consent",
+        DemoUse(f"Maison Lumière: {first(13)}, after revoking consent",
                 lic["lumiere-13"].id, use(product_category="dresses")),
-        DemoUse("Maison Lumière: Chloé, TV spot in Germany, knitwear",
+        DemoUse(f"Maison Lumière: {first(14)}, TV spot in Germany, knitwear",
                 lic["lumiere-14"].id, use(channel="video", territory="DE",
                                           product_category="knitwear")),
-        DemoUse("Costa Azul: Lea, swimwear page in Spain",
+        DemoUse(f"Costa Azul: {first(21)}, swimwear page in Spain",
                 lic["costa-21"].id, use(channel="ecommerce", territory="ES",
                                         product_category="swimwear")),
-        DemoUse("Costa Azul: Lea, swimwear with nudity, Portugal",
+        DemoUse(f"Costa Azul: {first(21)}, swimwear with nudity, Portugal",
                 lic["costa-21"].id, use(channel="social", territory="PT",
                                         product_category="swimwear", content_tags=["nudity"])),
     ]
@@ -343,7 +346,7 @@ def provenance_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path
              ("an unrelated image", placeholder_frame(999))]
     results = [{"file": label, **_short(verify_image(ctx, data))} for label, data in cases]
     revoke_licence(ctx, lic["nordvik-1"].id, reason="talent asked to end it", actor="demo")
-    results.append({"file": "Camille's asset after her licence was revoked",
+    results.append({"file": f"{_first_names(world)(1)}'s asset after the licence was revoked",
                     **_short(verify_image(ctx, second.image))})
     return results
 
@@ -367,7 +370,17 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
             from twinstudio.domain.errors import Conflict
 
             raise Conflict(f"{workspace} already holds data; run the demo with --reset")
-    world = build_demo(ctx)
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True,
+                  disable=as_json) as bar:
+        task = bar.add_task("synthetic roster (built once, then cached)", total=30)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"roster: {name}")
+
+        world = build_demo(ctx, workspace, progress)
     results = []
     for item in demo_uses(world, ctx.today()):
         decision = check_use(ctx, item.licence, ProposedUse.model_validate(item.use))

@@ -3,8 +3,10 @@ capture set each (front, three-quarter left and right, side, back at 768x1024), 
 as talents marked ``synthetic``. The demo and the tests use it: no photo of a real person
 exists on these machines, and none may be used without consent.
 
-Deterministic for a seed and cached under ``<workspace>/roster``: a second build renders
-nothing new and registers nobody twice.
+Deterministic for a seed. Bodies and captures are cached under the cache folder
+(``TWINSTUDIO_CACHE_DIR``, default ``./.cache``) so that every workspace, and the demo
+after a reset, reuses them; each workspace registers its talents once (its
+``roster/manifest.json`` maps a roster person to their talent).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from twinstudio.body3d.roster_spec import RosterPerson, sample_roster
+from twinstudio.domain.errors import InvalidInput
 from twinstudio.fileio import atomic_write
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_talent
@@ -83,26 +86,41 @@ def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str,
 
 
 def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
+                 renderer: str = "raster", cache_dir: Path | None = None,
+                 agency_for: Callable[[int], str | None] | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> list[RosterEntry]:
-    """Build (or reuse) the roster and register each person as a synthetic talent."""
-    from twinstudio.body3d.render import RasterRenderer
+    """Build (or reuse) the roster and register each person as a synthetic talent.
 
-    root = workspace / "roster"
-    manifest_path = root / "manifest.json"
+    ``renderer`` is ``raster`` (default, about a second a view) or ``cycles`` (the
+    physically based preview, about half a minute a view on these CPUs)."""
+    from twinstudio.body3d.model import DEFAULT_CACHE
+
+    if renderer == "raster":
+        from twinstudio.body3d.render import RasterRenderer
+
+        engine: Any = RasterRenderer()
+    elif renderer == "cycles":
+        from twinstudio.body3d.render_cycles import CyclesRenderer
+
+        engine = CyclesRenderer("preview")
+    else:
+        raise InvalidInput(f"renderer must be raster or cycles, got {renderer!r}")
+    cache = (cache_dir or DEFAULT_CACHE) / "roster"
+    manifest_path = workspace / "roster" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    renderer = RasterRenderer()
     people = sample_roster(count, seed)
     entries = []
     for done, person in enumerate(people):
         if progress:
             progress(done, len(people), person.name)
         key = _key(person)
-        folder = root / f"{person.index:03d}-{key}"
-        meta = build_person(person, folder, renderer)
+        folder = cache / f"{key}-{renderer}"
+        meta = build_person(person, folder, engine)
         talent_id = manifest.get(key)
         if talent_id is None:
+            agency = agency_for(person.index) if agency_for else None
             talent, _ = add_talent(ctx, name=person.name, language="en", synthetic=True,
-                                   actor="roster")
+                                   agency_id=agency, actor="roster")
             talent_id = manifest[key] = talent.id
             atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
         entries.append(RosterEntry(person.index, person.name, talent_id, folder,

@@ -18,7 +18,8 @@ def roster(tmp_path_factory):
 
     workspace = tmp_path_factory.mktemp("roster-ws")
     ctx = bootstrap(Settings(workspace=workspace))
-    entries = build_roster(ctx, workspace, count=2, seed=7)
+    entries = build_roster(ctx, workspace, count=2, seed=7,
+                           cache_dir=tmp_path_factory.mktemp("roster-cache"))
     return ctx, workspace, entries
 
 
@@ -48,7 +49,8 @@ def test_roster_build_is_cached_and_registers_nobody_twice(roster):
 
     ctx, workspace, entries = roster
     before = {p: p.stat().st_mtime_ns for e in entries for p in e.captures.values()}
-    again = build_roster(ctx, workspace, count=2, seed=7)
+    again = build_roster(ctx, workspace, count=2, seed=7,
+                         cache_dir=entries[0].folder.parents[1])
     assert [e.talent_id for e in again] == [e.talent_id for e in entries]
     assert {p: p.stat().st_mtime_ns for e in again for p in e.captures.values()} == before
     with ctx.uow() as uow:
