@@ -49,3 +49,31 @@ def test_measurements_follow_the_body(fit_body):
     assert curvy.phenotypes["weight"] > slim.phenotypes["weight"]
     achieved = {r["measurement"]: r["achieved_cm"] for r in curvy.rows}
     assert achieved["hips"] > achieved["waist"] and achieved["bust"] > achieved["waist"]
+
+
+def test_poses_never_change_the_body_shape(fit_body):
+    import numpy as np
+    import torch
+
+    from twinstudio.body3d.model import body_model
+    from twinstudio.body3d.poses import LIBRARY, Pose
+    from twinstudio.body3d.twin import _pose_tensor, posed_body
+
+    fitted = fit_body(_profile(Sex.FEMALE, 30, height_cm=168, bust_cm=90, waist_cm=72,
+                               hips_cm=98, inseam_cm=78))
+    model = body_model()
+    phenotypes = {k: torch.tensor([v], dtype=torch.float64)
+                  for k, v in fitted.phenotypes.items()}
+    local = {k: torch.tensor([v], dtype=torch.float64) for k, v in fitted.local_changes.items()}
+    rests = []
+    for name in ("a_pose", "walking", "hand_on_hip"):
+        with torch.no_grad():
+            out = model(pose_parameters=_pose_tensor(model, LIBRARY[name]),
+                        phenotype_kwargs=phenotypes, local_changes_kwargs=local)
+        rests.append(out["rest_vertices"][0].numpy())
+    assert np.allclose(rests[0], rests[1]) and np.allclose(rests[0], rests[2])
+    standing, walking = posed_body(fitted, LIBRARY["a_pose"]), posed_body(fitted,
+                                                                          LIBRARY["walking"])
+    assert not np.allclose(standing.vertices, walking.vertices)  # the pose itself changed
+    with pytest.raises(ValueError, match="unknown bones"):
+        posed_body(fitted, Pose(name="bad", bones={"tail": (0.0, 10.0, 0.0)}))
