@@ -14,6 +14,7 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
+from twinstudio.signing.vault import TemplateVault
 from twinstudio.store.blobs import BlobStore
 from twinstudio.store.database import create_db_engine, migrate
 from twinstudio.store.uow import SqlUnitOfWork
@@ -45,6 +46,7 @@ def bootstrap(
         clock=clock,
         blobs=BlobStore(settings.blobs_dir),
         provenance=_provenance(settings),
+        vault=TemplateVault(settings.master_key.get_secret_value()),
     )
     return ctx
 

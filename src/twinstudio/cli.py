@@ -417,6 +417,19 @@ def biometrics_revoke(release_id: Annotated[str, typer.Argument(help="Release id
     out.print(f"biometric release {release_id} revoked")
 
 
+@biometrics_app.command("purge")
+@handled
+def biometrics_purge(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Crypto-shred biometric templates whose retention date has passed (run daily)."""
+    from twinstudio.services.biometrics import purge_expired
+
+    twins = purge_expired(context(workspace), actor="operator")
+    if as_json:
+        _print_json({"shredded_twins": twins})
+        return
+    out.print(f"shredded the biometric data of {len(twins)} twin(s)")
+
+
 # ---------------------------------------------------------------------------- licence
 
 

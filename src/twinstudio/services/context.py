@@ -13,6 +13,7 @@ from twinstudio.services.ports import (
     ProvenanceTools,
     RightsWithdrawnHook,
     UnitOfWork,
+    Vault,
 )
 
 
@@ -24,6 +25,7 @@ class ServiceContext:
     clock: Callable[[], datetime] = utcnow
     blobs: Blobs | None = None
     provenance: ProvenanceTools | None = None
+    vault: Vault | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -63,6 +63,11 @@ def set_twin_state(ctx: ServiceContext, twin_id: str, target: TwinState, *, reas
         uow.audit.append(actor=actor, type=f"Twin{target.value.capitalize()}", at=ctx.now(),
                          payload={"twin_id": twin_id, "from": twin.state.value,
                                   "to": target.value, "reason": reason})
+        if target is TwinState.SHREDDED:
+            from twinstudio.services.biometrics import shred_in
+
+            shred_in(uow, twin_id=twin_id, reason=f"twin shredded: {reason}", actor=actor,
+                     now=ctx.now())
         if twin.state is TwinState.ACTIVE and target is not TwinState.ACTIVE:
             licence_ids = [lic.id for lic in uow.licences.list(twin_id=twin_id)]
             for hook in ctx.rights_withdrawn_hooks:

@@ -167,6 +167,12 @@ def revoke_biometric_release(ctx: ServiceContext, release_id: str, *,
         uow.audit.append(actor=actor or release.talent_id, type="BiometricReleaseRevoked",
                          at=now, payload={"release_id": release_id,
                                           "talent_id": release.talent_id})
+        # Without a release nothing biometric may be kept: crypto-shred the twin's data.
+        from twinstudio.services.biometrics import shred_in
+
+        twin = uow.twins.get_by_talent(release.talent_id)
+        shred_in(uow, twin_id=twin.id, reason="biometric release revoked",
+                 actor=actor or release.talent_id, now=now)
         uow.commit()
     return revoked
 

@@ -497,3 +497,51 @@ class SqlMarkRepository(_Repo):
         row = self._c.execute(select(func.count(), func.max(c.created_at),
                                      func.max(c.asset_id))).one()
         return int(row[0]), f"{row[1]}|{row[2]}"
+
+
+class SqlBiometricStore(_Repo):
+    """Wrapped per-twin data keys and encrypted templates (never plaintext)."""
+
+    def key(self, twin_id: str) -> bytes | None:
+        c = t.twin_data_keys.c
+        row = self._c.execute(select(c.wrapped_key).where(c.twin_id == twin_id)).first()
+        return bytes(row[0]) if row and row[0] is not None else None
+
+    def put_key(self, twin_id: str, wrapped: bytes, at: datetime) -> None:
+        c = t.twin_data_keys.c
+        if self._c.execute(select(c.twin_id).where(c.twin_id == twin_id)).first():
+            self._c.execute(update(t.twin_data_keys).where(c.twin_id == twin_id).values(
+                wrapped_key=wrapped, created_at=at, destroyed_at=None, destroyed_reason=None))
+        else:
+            self._c.execute(insert(t.twin_data_keys).values(twin_id=twin_id, wrapped_key=wrapped,
+                                                            created_at=at))
+
+    def destroy_key(self, twin_id: str, at: datetime, reason: str) -> bool:
+        c = t.twin_data_keys.c
+        done = self._c.execute(update(t.twin_data_keys)
+                               .where(c.twin_id == twin_id, c.wrapped_key.is_not(None))
+                               .values(wrapped_key=None, destroyed_at=at,
+                                       destroyed_reason=reason))
+        return bool(done.rowcount)
+
+    def add_template(self, *, template_id: str, twin_id: str, kind: str, ciphertext: bytes,
+                     retain_until: datetime, at: datetime) -> None:
+        self._c.execute(insert(t.biometric_templates).values(
+            id=template_id, twin_id=twin_id, kind=kind, ciphertext=ciphertext,
+            retain_until=retain_until, created_at=at))
+
+    def templates(self, twin_id: str) -> list[tuple[str, str, bytes, datetime]]:
+        c = t.biometric_templates.c
+        rows = self._c.execute(select(c.id, c.kind, c.ciphertext, c.retain_until)
+                               .where(c.twin_id == twin_id).order_by(c.created_at, c.id))
+        return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
+
+    def delete_templates(self, twin_id: str) -> int:
+        c = t.biometric_templates.c
+        return int(self._c.execute(t.biometric_templates.delete()
+                                   .where(c.twin_id == twin_id)).rowcount)
+
+    def twins_past_retention(self, now: datetime) -> list[str]:
+        c = t.biometric_templates.c
+        rows = self._c.execute(select(c.twin_id).where(c.retain_until < now).distinct())
+        return [r[0] for r in rows]

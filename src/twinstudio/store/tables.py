@@ -219,3 +219,24 @@ asset_marks = Table(
     Column("local_features", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# ------------------------------------------------------------ biometrics (migration 0005)
+
+twin_data_keys = Table(
+    "twin_data_keys", metadata,
+    Column("twin_id", ID, ForeignKey("twins.id"), primary_key=True),
+    Column("wrapped_key", LargeBinary),  # NULL once destroyed (crypto-shredded)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("destroyed_at", UtcDateTime),
+    Column("destroyed_reason", Text),
+)
+
+biometric_templates = Table(
+    "biometric_templates", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("retain_until", UtcDateTime, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -10,6 +10,7 @@ from twinstudio.store.repositories import (
     SqlAssetRepository,
     SqlAuditLog,
     SqlBiometricReleaseRepository,
+    SqlBiometricStore,
     SqlConsentRepository,
     SqlLedger,
     SqlLicenceRepository,
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedger(c)
         self.assets = SqlAssetRepository(c)
         self.marks = SqlMarkRepository(c)
+        self.biometrics = SqlBiometricStore(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,97 @@
+"""Biometric duties (Illinois BIPA, GDPR Art. 9): no template without a signed release;
+templates encrypted at rest with a per-twin key; kept at most until the release's
+retention date (never more than 3 years after the talent's last interaction); destroyed
+by crypto-shredding when the release is revoked, the twin is shredded, or retention ends.
+The audit chain records every one of these facts and never any biometric data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from twinstudio.domain.common import new_id
+from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS
+from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
+from twinstudio.domain.policy import Reason
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import UnitOfWork, Vault
+from twinstudio.services.rights import active_biometric_release
+
+RELEASE_MISSING = "biometric_release_missing"
+
+
+def _vault(ctx: ServiceContext) -> Vault:
+    if ctx.vault is None:
+        raise ConfigurationError("no template vault configured (TWINSTUDIO_MASTER_KEY)")
+    return ctx.vault
+
+
+@dataclass
+class StoredTemplate:
+    template_id: str
+    retain_until: datetime
+
+
+def store_template(ctx: ServiceContext, uow: UnitOfWork, *, twin_id: str, kind: str,
+                   data: bytes, actor: str) -> StoredTemplate:
+    """Encrypt and keep one template inside an open unit of work (refused without a
+    release in force)."""
+    vault = _vault(ctx)
+    now = ctx.now()
+    twin = uow.twins.get(twin_id, for_update=True)
+    talent = uow.talents.get(twin.talent_id)
+    release = active_biometric_release(uow, twin.talent_id)
+    if release is None:
+        raise RightsRefused("biometric processing refused", [Reason(
+            code=RELEASE_MISSING, message=f"talent {talent.id} has no biometric release in "
+                                          "force (BIPA written release, GDPR Art. 9)")])
+    wrapped = uow.biometrics.key(twin_id)
+    if wrapped is None:
+        wrapped = vault.new_key()
+        uow.biometrics.put_key(twin_id, wrapped, now)
+    retain_until = min(release.retain_until(talent.last_interaction_at),
+                       talent.last_interaction_at + timedelta(days=MAX_BIOMETRIC_RETENTION_DAYS))
+    template_id = new_id("tpl")
+    uow.biometrics.add_template(template_id=template_id, twin_id=twin_id, kind=kind,
+                                ciphertext=vault.encrypt(wrapped, data, twin_id),
+                                retain_until=retain_until, at=now)
+    uow.audit.append(actor=actor, type="BiometricTemplateStored", at=now, payload={
+        "twin_id": twin_id, "template_id": template_id, "kind": kind,
+        "release_id": release.id, "retain_until": retain_until})
+    return StoredTemplate(template_id, retain_until)
+
+
+def read_templates(ctx: ServiceContext, twin_id: str) -> list[tuple[str, bytes]]:
+    """(kind, plaintext) of every template of the twin; refused once shredded."""
+    vault = _vault(ctx)
+    with ctx.uow() as uow:
+        wrapped = uow.biometrics.key(twin_id)
+        rows = uow.biometrics.templates(twin_id)
+    if wrapped is None:
+        if rows:
+            raise Conflict(f"the biometric key of twin {twin_id} was destroyed")
+        return []
+    return [(kind, vault.decrypt(wrapped, blob, twin_id)) for _, kind, blob, _ in rows]
+
+
+def shred_in(uow: UnitOfWork, *, twin_id: str, reason: str, actor: str,
+             now: datetime) -> bool:
+    """Destroy the twin's data key and its ciphertexts (inside an open unit of work)."""
+    destroyed = uow.biometrics.destroy_key(twin_id, now, reason)
+    removed = uow.biometrics.delete_templates(twin_id)
+    if destroyed or removed:
+        uow.audit.append(actor=actor, type="BiometricsShredded", at=now, payload={
+            "twin_id": twin_id, "reason": reason, "templates_removed": removed})
+    return bool(destroyed or removed)
+
+
+def purge_expired(ctx: ServiceContext, *, actor: str = "system") -> list[str]:
+    """Shred every twin whose templates passed their retention date (run daily)."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        twins = uow.biometrics.twins_past_retention(now)
+        for twin_id in twins:
+            shred_in(uow, twin_id=twin_id, reason="retention period ended", actor=actor,
+                     now=now)
+        uow.commit()
+    return twins
