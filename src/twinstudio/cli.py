@@ -43,6 +43,8 @@ audit_app = typer.Typer(help="The tamper-evident audit chain.", no_args_is_help=
 rights_app = typer.Typer(help="Expiry of consents and licences.", no_args_is_help=True)
 asset_app = typer.Typer(help="Assets: images of twins, marked with provenance.",
                         no_args_is_help=True)
+twin_app = typer.Typer(help="Twins: enrolment from a capture session, matching.",
+                       no_args_is_help=True)
 roster_app = typer.Typer(help="The synthetic roster: made-up people with body twins.",
                          no_args_is_help=True)
 ledger_app = typer.Typer(help="The payment ledger: billable events, periods, checks.",
@@ -51,7 +53,7 @@ for sub, name in ((talent_app, "talent"), (brand_app, "brand"), (agency_app, "ag
                   (consent_app, "consent"), (biometrics_app, "biometrics"),
                   (licence_app, "licence"), (policy_app, "policy"), (audit_app, "audit"),
                   (rights_app, "rights"), (ledger_app, "ledger"), (asset_app, "asset"),
-                  (roster_app, "roster")):
+                  (roster_app, "roster"), (twin_app, "twin")):
     app.add_typer(sub, name=name)
 
 out = Console(soft_wrap=True)
@@ -924,6 +926,98 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
     out.print(f"  watermark: {signals['watermark']['confidence']}"
               f" ({signals['watermark']['variant'] or 'not found'})", markup=False)
     out.print(f"  fingerprint: {signals['fingerprint']['method'] or 'no match'}", markup=False)
+
+
+# ---------------------------------------------------------------------------- twins
+
+PHOTO_LIMIT = 40
+
+
+@twin_app.command("enrol")
+@handled
+def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
+               photos: Annotated[Path, typer.Option(help="Folder of capture photos")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Check a capture session and enrol the talent's twin (needs a biometric release)."""
+    from twinstudio.enrolment import enrol_twin
+
+    if not photos.is_dir():
+        raise InvalidInput(f"{photos} is not a folder of photos")
+    files = sorted(p for p in photos.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InvalidInput(f"{photos} holds no files")
+    if len(files) > PHOTO_LIMIT:
+        raise InvalidInput(f"{len(files)} files; a capture session has at most {PHOTO_LIMIT}")
+    ctx = context(workspace)
+    result = enrol_twin(ctx, talent_id=talent,
+                        photos=[(p.name, _read_image_file(p)) for p in files],
+                        actor=talent)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        table = Table("photo", "accepted", "view", "reasons")
+        for photo in result.photos:
+            table.add_row(photo["photo"], "yes" if photo["accepted"] else "no",
+                          photo["view"] or "-",
+                          "; ".join(r["message"] for r in photo["reasons"]) or "-")
+        out.print(table)
+        verdict = "enrolled" if result.enrolled else "refused: " + "; ".join(
+            r["message"] for r in result.reasons)
+        out.print(f"twin {result.twin_id}: {verdict}", markup=False)
+    if not result.enrolled:
+        raise typer.Exit(3)
+
+
+@twin_app.command("list")
+@handled
+def twin_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List twins and their state."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        twins = uow.twins.list()
+    if as_json:
+        _print_json([t.model_dump(mode="json") for t in twins])
+        return
+    table = Table("twin", "talent", "state")
+    for t in twins:
+        table.add_row(t.id, t.talent_id, t.state.value)
+    out.print(table)
+
+
+@twin_app.command("show")
+@handled
+def twin_show(twin_id: Annotated[str, typer.Argument(help="Twin id")],
+              workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show a twin: state, biometric key status, templates (never their content)."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:
+        twin = uow.twins.get(twin_id)
+        has_key = uow.biometrics.key(twin_id) is not None
+        templates = [{"id": i, "kind": k, "retain_until": r.isoformat()}
+                     for i, k, _, r in uow.biometrics.templates(twin_id)]
+    data = {**twin.model_dump(mode="json"), "biometric_key": has_key, "templates": templates}
+    if as_json:
+        _print_json(data)
+        return
+    out.print(f"twin {twin.id} of {twin.talent_id}: {twin.state.value}; biometric key "
+              f"{'present' if has_key else 'absent'}; {len(templates)} template(s)")
+
+
+@twin_app.command("match")
+@handled
+def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Which enrolled twins appear in this image?"""
+    from twinstudio.enrolment import match
+
+    found = match(context(workspace), _read_image_file(image))
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        out.print("no enrolled twin found")
+    for m in found:
+        out.print(f"{m['twin_id']}  distance {m['distance']}")
 
 
 # ---------------------------------------------------------------------------- roster
