@@ -45,7 +45,7 @@ def vertex_parts(body: PosedBody) -> np.ndarray:
     return lookup[body.vertex_bones]
 
 
-def _hex(colour: str) -> np.ndarray:
+def hex_to_rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float32)
 
 
@@ -123,19 +123,19 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     material[torso | thighs] = CLOTH
 
     rng = np.random.default_rng(seed)
-    skin = _hex(appearance.skin_hex)
+    skin = hex_to_rgb(appearance.skin_hex)
     albedo = np.empty((*part.shape, 3), np.float32)
     albedo[:] = skin
     # gentle variation so skin is not flat plastic (cheeks and lips a little warmer)
     albedo *= 1.0 + 0.04 * rng.standard_normal(part.shape)[..., None]
     lips = head & (np.abs(x) < 0.022) & (y < nose[1] - 0.026) & (y > nose[1] - 0.046) \
         & (z > nose[2] - 0.035)
-    lip = _hex(appearance.lip_color) if appearance.lip_color else skin * np.array(
+    lip = hex_to_rgb(appearance.lip_color) if appearance.lip_color else skin * np.array(
         [0.86, 0.66, 0.64])
     albedo[lips] = lip
     brow_x = np.abs(np.abs(x) - abs(k["left_eye"][0])) < 0.022
     brows = head & brow_x & (y > eye_y + 0.02) & (y < eye_y + 0.028) & (z > nose[2] - 0.05)
-    hair_rgb = _hex(appearance.hair_color)
+    hair_rgb = hex_to_rgb(appearance.hair_color)
     albedo[brows] = hair_rgb * 0.9
     albedo[material == HAIR] = hair_rgb * (1.0 + 0.08 * rng.standard_normal(
         int((material == HAIR).sum())))[:, None]
@@ -144,7 +144,7 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     for side in ("left_eye", "right_eye"):
         centre = k[side]
         near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0065)
-        albedo[near] = _hex(appearance.eye_color)
+        albedo[near] = hex_to_rgb(appearance.eye_color)
         pupil = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0025)
         albedo[pupil] = (15, 12, 12)
     albedo[material == CLOTH] = np.array(OUTFIT_RGB, np.float32) * (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinstudio.body3d.appearance import PARTS, vertex_parts
+from twinstudio.body3d.appearance import PARTS, hex_to_rgb, vertex_parts
 from twinstudio.body3d.twin import PosedBody
 from twinstudio.domain.garment import EASE_CM, Garment, GarmentCategory, Length
 
@@ -32,10 +32,6 @@ class GarmentMesh:
     roughness: float
 
 
-def _hex(colour: str) -> np.ndarray:
-    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], np.float32)
-
-
 def fabric_texture(colour: str, pattern: np.ndarray | None = None, size: int = 256,
                    seed: int = 0) -> np.ndarray:
     """One tile of fabric: the pattern image if given, else the colour with a fine weave."""
@@ -48,7 +44,7 @@ def fabric_texture(colour: str, pattern: np.ndarray | None = None, size: int = 2
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     weave = 1.0 + 0.05 * np.sin(xx * 1.6) * np.sin(yy * 1.6) + 0.03 * rng.standard_normal(
         (size, size))
-    return np.clip(_hex(colour)[None, None] * weave[..., None], 0, 255).astype(np.uint8)
+    return np.clip(hex_to_rgb(colour)[None, None] * weave[..., None], 0, 255).astype(np.uint8)
 
 
 def _levels(body: PosedBody) -> dict[str, float]:

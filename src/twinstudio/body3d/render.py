@@ -85,6 +85,15 @@ def frame_camera(body: PosedBody, view: View, yfov: float) -> np.ndarray:
     return _look_at(eye, centre)
 
 
+def _spin(body: PosedBody, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation matrix and centre that turn ``body`` about its vertical axis."""
+    angle = np.deg2rad(-degrees)
+    rotation = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
+                         [-np.sin(angle), 0, np.cos(angle)]])
+    centre = np.array([np.median(body.vertices[:, 0]), 0.0, np.median(body.vertices[:, 2])])
+    return rotation, centre
+
+
 def turned(body: PosedBody, degrees: float) -> PosedBody:
     """The body turned about its vertical axis (the camera and lights stay put, as in a
     studio where the model turns on the spot): 90 shows the person's left side."""
@@ -92,10 +101,7 @@ def turned(body: PosedBody, degrees: float) -> PosedBody:
         return body
     from dataclasses import replace
 
-    angle = np.deg2rad(-degrees)
-    rotation = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
-                         [-np.sin(angle), 0, np.cos(angle)]])
-    centre = np.array([np.median(body.vertices[:, 0]), 0.0, np.median(body.vertices[:, 2])])
+    rotation, centre = _spin(body, degrees)
 
     def spin(points: np.ndarray) -> np.ndarray:
         return (points - centre) @ rotation.T + centre
@@ -266,10 +272,7 @@ def _turn_garment(garment: GarmentMesh, body: PosedBody, degrees: float) -> Garm
     """A garment turned with its body (same axis as ``turned``)."""
     from dataclasses import replace
 
-    angle = np.deg2rad(-degrees)
-    rotation = np.array([[np.cos(angle), 0, np.sin(angle)], [0, 1, 0],
-                         [-np.sin(angle), 0, np.cos(angle)]])
-    centre = np.array([np.median(body.vertices[:, 0]), 0.0, np.median(body.vertices[:, 2])])
+    rotation, centre = _spin(body, degrees)
     return replace(garment, positions=(garment.positions - centre) @ rotation.T + centre,
                    normals=garment.normals @ rotation.T)
 

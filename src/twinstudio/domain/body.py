@@ -9,28 +9,22 @@ swatches are listed here.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from twinstudio.domain.common import validate_hex_colour
 
 # Monk Skin Tone scale: the ten published swatches, light to deep.
 MONK_SKIN_TONES: dict[int, str] = {
     1: "#f6ede4", 2: "#f3e7db", 3: "#f7ead0", 4: "#eadaba", 5: "#d7bd96",
     6: "#a07e56", 7: "#825c43", 8: "#604134", 9: "#3a312a", 10: "#292420",
 }
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
-
-
-def _hex(value: str, field: str) -> str:
-    if not _HEX.match(value):
-        raise ValueError(f"{field} must be a colour such as '#aa3344', got {value!r}")
-    return value.lower()
 
 
 class BodyMeasurements(BaseModel):
@@ -72,7 +66,7 @@ class Appearance(BaseModel):
     @field_validator("hair_color", "eye_color", "lip_color")
     @classmethod
     def _colours(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
-        return None if value is None else _hex(value, info.field_name)
+        return None if value is None else validate_hex_colour(value, info.field_name)
 
     @property
     def skin_hex(self) -> str:

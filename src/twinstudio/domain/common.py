@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,6 +43,16 @@ def canonical_json(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
     )
+
+
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def validate_hex_colour(value: str, field: str = "colour") -> str:
+    """A colour such as '#aa3344' (lower-cased), or a ValueError naming ``field``."""
+    if not _HEX_COLOUR.match(value):
+        raise ValueError(f"{field} must be a colour such as '#aa3344', got {value!r}")
+    return value.lower()
 
 
 def sha256_hex(text: str) -> str:

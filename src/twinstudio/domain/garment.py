@@ -7,14 +7,11 @@ hips as a flared surface. No cloth simulation.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from twinstudio.domain.common import new_id
-
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+from twinstudio.domain.common import new_id, validate_hex_colour
 
 
 class GarmentCategory(StrEnum):
@@ -56,12 +53,6 @@ class Length(StrEnum):
     LONG = "long"
 
 
-def _hex(value: str) -> str:
-    if not _HEX.match(value):
-        raise ValueError(f"colour must be like '#aa3344', got {value!r}")
-    return value.lower()
-
-
 class Fabric(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -73,7 +64,7 @@ class Fabric(BaseModel):
     @field_validator("base_color")
     @classmethod
     def _colour(cls, value: str) -> str:
-        return _hex(value)
+        return validate_hex_colour(value, "base_color")
 
 
 class Garment(BaseModel):
@@ -91,7 +82,7 @@ class Garment(BaseModel):
     @field_validator("colorways")
     @classmethod
     def _colorways(cls, values: list[str]) -> list[str]:
-        return [_hex(v) for v in values]
+        return [validate_hex_colour(v, "colorways") for v in values]
 
     @property
     def product_category(self) -> str:
