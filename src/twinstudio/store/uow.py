@@ -7,16 +7,21 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from twinstudio.store.repositories import (
+    SqlAssetDetailRepository,
     SqlAssetRepository,
     SqlAuditLog,
     SqlBiometricReleaseRepository,
     SqlBiometricStore,
+    SqlCampaignRepository,
     SqlConsentRepository,
+    SqlGarmentRepository,
+    SqlJobRepository,
     SqlLedger,
     SqlLicenceRepository,
     SqlMarkRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
+    SqlTwinBodyRepository,
     SqlTwinRepository,
 )
 
@@ -43,6 +48,11 @@ class SqlUnitOfWork:
         self.assets = SqlAssetRepository(c)
         self.marks = SqlMarkRepository(c)
         self.biometrics = SqlBiometricStore(c)
+        self.garments = SqlGarmentRepository(c)
+        self.bodies = SqlTwinBodyRepository(c)
+        self.campaigns = SqlCampaignRepository(c)
+        self.jobs = SqlJobRepository(c)
+        self.asset_details = SqlAssetDetailRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:
