@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.generation import cancel_jobs_hook
+from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
 from twinstudio.signing.vault import TemplateVault

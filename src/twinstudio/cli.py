@@ -1084,6 +1084,15 @@ def demo(workspace: Workspace = Path("demo-workspace"),
     run_demo(workspace, reset=reset, console=out, as_json=as_json)
 
 
+def _register_generation() -> None:
+    from twinstudio.cli_generation import register
+
+    register(app, asset_app, twin_app)
+
+
+_register_generation()
+
+
 def main() -> None:
     app()
 

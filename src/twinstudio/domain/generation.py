@@ -376,10 +376,12 @@ class Campaign(BaseModel):
 
 IDENTITY_THRESHOLD = 0.6       # dlib's trained same-person threshold
 BODY_LINES = ("shoulder", "bust", "waist", "hip")
-# Relative tolerance of each body measure against the body twin's reference (share of
-# the reference value). Calibrated in bench/generate.py and tests/body: the studio
-# backend's own images differ by under 2 %; a 5 % slimming or lengthening must fail.
-BODY_TOLERANCE = 0.03
+# Relative tolerance of each body measure against the reference (share of its value).
+# Measured (bench/generate.py, tests/body/test_generation.py): crops and colour grades of
+# studio images move the measures by at most about 1 %, the studio backend's scenes by
+# about as much; a 5 % waist slimming moves the waist by 4.5-5.5 % and a 5 % leg
+# lengthening the leg by about 5 %.
+BODY_TOLERANCE = 0.025
 
 
 def compare_body(measured: dict[str, float], reference: dict[str, float], *,

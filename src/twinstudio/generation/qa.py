@@ -21,27 +21,10 @@ BAND = 0.03     # rows around each line (share of torso) whose widths are averag
 MIN_VISIBILITY = 0.5
 
 
-def _width_at(mask: np.ndarray, y: int, centre_x: float) -> float | None:
-    row = mask[y]
-    if not row.any():
-        return None
-    xs = np.flatnonzero(row)
-    # runs of the row; take the one that holds (or is nearest to) the body's centre line
-    breaks = np.flatnonzero(np.diff(xs) > 1)
-    starts = np.r_[xs[0], xs[breaks + 1]]
-    ends = np.r_[xs[breaks], xs[-1]]
-    inside = (starts <= centre_x) & (centre_x <= ends)
-    if inside.any():
-        i = int(np.flatnonzero(inside)[0])
-    else:
-        i = int(np.argmin(np.minimum(abs(starts - centre_x), abs(ends - centre_x))))
-    return float(ends[i] - starts[i] + 1)
-
-
-def measure_body(points: dict[str, tuple[float, float, float]], mask: np.ndarray
-                 ) -> dict[str, float]:
-    """Body measures from landmarks (name -> x, y, visibility) and a person mask."""
-    height, width = mask.shape
+def _lines(points: dict[str, tuple[float, float, float]], shape: tuple[int, int]
+           ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Shoulder and hip midpoints and the torso length, or None if not all are seen."""
+    height, width = shape
 
     def seen(name: str) -> np.ndarray | None:
         x, y, v = points.get(name, (0.0, 0.0, 0.0))
@@ -49,14 +32,25 @@ def measure_body(points: dict[str, tuple[float, float, float]], mask: np.ndarray
             return None
         return np.array([x, y])
 
-    ls, rs, lh, rh = (seen(n) for n in ("left_shoulder", "right_shoulder", "left_hip",
-                                        "right_hip"))
-    if ls is None or rs is None or lh is None or rh is None:
-        return {}
-    shoulders, hips = (ls + rs) / 2, (lh + rh) / 2
+    ends = [seen(n) for n in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")]
+    if any(e is None for e in ends):
+        return None
+    ls, rs, lh, rh = ends
+    shoulders, hips = (ls + rs) / 2, (lh + rh) / 2  # type: ignore[operator]
     torso = float(np.linalg.norm(hips - shoulders))
-    if torso < 20:
+    return (shoulders, hips, torso) if torso >= 20 else None
+
+
+def measure_body(points: dict[str, tuple[float, float, float]], mask: np.ndarray,
+                 valid: np.ndarray | None = None) -> dict[str, float]:
+    """Body measures of ``mask`` on lines placed by ``points`` (landmarks name -> x, y,
+    visibility). ``valid`` marks the pixels the image really covers (an aligned crop
+    covers less than its reference): a measure touching the rest is left out."""
+    height, width = mask.shape
+    placed = _lines(points, mask.shape)
+    if placed is None:
         return {}
+    shoulders, hips, torso = placed
     out: dict[str, float] = {}
     for name, share in LINES.items():
         widths = []
@@ -66,19 +60,123 @@ def measure_body(points: dict[str, tuple[float, float, float]], mask: np.ndarray
             if not 0 <= y < height:
                 continue
             centre = shoulders[0] + f * (hips[0] - shoulders[0])
-            w = _width_at(mask, y, centre)
-            if w is not None:
-                widths.append(w)
+            run = _run_at(mask, y, centre)
+            if run is None:
+                continue
+            left, right = run
+            if valid is not None and not (valid[y, max(left - 3, 0)]
+                                          and valid[y, min(right + 3, width - 1)]):
+                continue
+            widths.append(float(right - left + 1))
         if len(widths) >= 3:
             out[name] = float(np.median(widths)) / torso
-    legs = []
-    for side in ("left", "right"):
-        hip, ankle = seen(f"{side}_hip"), seen(f"{side}_ankle")
-        if hip is not None and ankle is not None:
-            legs.append(float(np.linalg.norm(ankle - hip)) / torso)
-    if len(legs) == 2:
-        out["leg"] = float(np.mean(legs))
+    # leg: from the hip line down to the soles (the lowest person row near the body)
+    columns = np.abs(np.arange(width) - hips[0]) < 0.9 * torso
+    rows = np.flatnonzero((mask & columns[None, :]).any(axis=1))
+    if len(rows):
+        sole = int(rows.max())
+        cut = sole >= height - 2 or (valid is not None and not valid[min(sole + 3, height - 1),
+                                                                     int(hips[0])])
+        if not cut and sole > hips[1]:
+            out["leg"] = (sole - float(hips[1])) / torso
     return out
+
+
+SEARCH = 8  # pixels either side of the segmentation's edge where the image edge is sought
+
+
+def _row_gradient(rgb: np.ndarray) -> np.ndarray:
+    """Horizontal colour gradient magnitude (slightly smoothed), per pixel."""
+    import cv2
+
+    smooth = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 1.0)
+    return np.abs(cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)).sum(axis=2)
+
+
+def _edge_near(gradient_row: np.ndarray, x: int) -> int:
+    low, high = max(x - SEARCH, 0), min(x + SEARCH + 1, len(gradient_row))
+    return low + int(np.argmax(gradient_row[low:high]))
+
+
+def paired_widths(reference: np.ndarray, reference_mask: np.ndarray,
+                  points: dict[str, tuple[float, float, float]], image: np.ndarray,
+                  valid: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+    """Widths at the body lines in ``reference`` and in ``image`` (aligned onto it).
+
+    The reference's segmentation says roughly where the silhouette's edges are; in each
+    image the edge is then placed at the strongest colour edge within a few pixels, so
+    both widths are read on the same lines with pixel precision, and a segmentation that
+    merges an arm in one image but not the other cannot change the answer."""
+    height, width = reference_mask.shape
+    placed = _lines(points, reference_mask.shape)
+    if placed is None:
+        return {}, {}
+    shoulders, hips, torso = placed
+    g_ref, g_img = _row_gradient(reference), _row_gradient(image)
+    ref_out: dict[str, float] = {}
+    img_out: dict[str, float] = {}
+    for name, share in LINES.items():
+        pairs = []
+        for offset in np.linspace(-BAND, BAND, 5):
+            f = share + offset
+            y = round(float(shoulders[1] + f * (hips[1] - shoulders[1])))
+            if not 0 <= y < height:
+                continue
+            run = _run_at(reference_mask, y, shoulders[0] + f * (hips[0] - shoulders[0]))
+            if run is None:
+                continue
+            left, right = run
+            if not (valid[y, max(left - SEARCH - 2, 0)]
+                    and valid[y, min(right + SEARCH + 2, width - 1)]):
+                continue
+            l0, r0 = _edge_near(g_ref[y], left), _edge_near(g_ref[y], right)
+            l1, r1 = _edge_near(g_img[y], l0), _edge_near(g_img[y], r0)
+            pairs.append((r0 - l0 + 1, r1 - l1 + 1))
+        if len(pairs) >= 3:
+            ref_out[name] = float(np.median([p[0] for p in pairs])) / torso
+            img_out[name] = float(np.median([p[1] for p in pairs])) / torso
+    return ref_out, img_out
+
+
+def align(reference: np.ndarray, image: np.ndarray) -> np.ndarray | None:
+    """The similarity transform (2x3) that maps ``image`` onto ``reference`` (ORB
+    features, RANSAC): undoes crops, scaling and small rotations, not local warps."""
+    import cv2
+
+    orb = cv2.ORB_create(nfeatures=4000)
+    grey = [cv2.cvtColor(np.ascontiguousarray(i), cv2.COLOR_RGB2GRAY) for i in (reference,
+                                                                                  image)]
+    k0, d0 = orb.detectAndCompute(grey[0], None)
+    k1, d1 = orb.detectAndCompute(grey[1], None)
+    if d0 is None or d1 is None or len(k0) < 10 or len(k1) < 10:
+        return None
+    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(d1, d0, k=2)
+    good = [m for m, *rest in pairs if rest and m.distance < 0.8 * rest[0].distance]
+    if len(good) < 12:
+        return None
+    source = np.float32([k1[m.queryIdx].pt for m in good])
+    target = np.float32([k0[m.trainIdx].pt for m in good])
+    matrix, inliers = cv2.estimateAffinePartial2D(source, target, method=cv2.RANSAC,
+                                                  ransacReprojThreshold=2.0)
+    if matrix is None or int(inliers.sum()) < 10:
+        return None
+    return matrix
+
+
+def _run_at(mask: np.ndarray, y: int, centre_x: float) -> tuple[int, int] | None:
+    row = mask[y]
+    if not row.any():
+        return None
+    xs = np.flatnonzero(row)
+    breaks = np.flatnonzero(np.diff(xs) > 1)
+    starts = np.r_[xs[0], xs[breaks + 1]]
+    ends = np.r_[xs[breaks], xs[-1]]
+    inside = (starts <= centre_x) & (centre_x <= ends)
+    if inside.any():
+        i = int(np.flatnonzero(inside)[0])
+    else:
+        i = int(np.argmin(np.minimum(abs(starts - centre_x), abs(ends - centre_x))))
+    return int(starts[i]), int(ends[i])
 
 
 class PerceptionQuality:
@@ -94,10 +192,42 @@ class PerceptionQuality:
         return face.embedding, {"faces": len(faces), "box": list(face.box),
                                 "face_height": face.height}
 
-    def body_measures(self, rgb: Any) -> dict[str, float]:
+    def compare_bodies(self, reference: Any, image: Any
+                       ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
+        """Body measures of ``reference`` and of ``image`` on the same lines: ``image`` is
+        aligned onto ``reference`` first (crops and scaling undone), lines come from the
+        reference's landmarks, silhouettes from each image's own segmentation."""
+        import cv2
+
         from twinstudio.perception.pose import detect_pose
 
-        pose, mask = detect_pose(rgb)
+        reference = np.ascontiguousarray(reference, dtype=np.uint8)
+        pose, mask = detect_pose(reference)
         if pose is None or mask is None:
-            return {}
-        return measure_body(pose.points, mask)
+            return {}, {}, {"reason": "no person found in the reference"}
+        matrix = align(reference, np.asarray(image, dtype=np.uint8))
+        if matrix is None:
+            return measure_body(pose.points, mask), {}, {
+                "reason": "the image could not be aligned with the reference"}
+        height, width = mask.shape
+        aligned = cv2.warpAffine(np.ascontiguousarray(image, dtype=np.uint8), matrix,
+                                 (width, height), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+        valid = cv2.warpAffine(np.ones(np.asarray(image).shape[:2], np.uint8), matrix,
+                               (width, height), flags=cv2.INTER_NEAREST) > 0
+        other, other_mask = detect_pose(aligned)
+        if other is None or other_mask is None:
+            return measure_body(pose.points, mask), {}, {"reason": "no person found in the "
+                                                                   "image"}
+        scale = float(np.hypot(matrix[0, 0], matrix[1, 0]))
+        info = {"alignment": {"scale": round(1 / scale, 4),
+                              "shift_px": [round(float(matrix[0, 2]), 1),
+                                           round(float(matrix[1, 2]), 1)]}}
+        ref_widths, img_widths = paired_widths(reference, mask, pose.points, aligned, valid)
+        ref = {**measure_body(pose.points, mask, valid), **ref_widths}
+        img = {**measure_body(pose.points, other_mask & valid, valid), **img_widths}
+        for name in LINES:  # widths only where both could be read
+            if name not in ref_widths:
+                ref.pop(name, None)
+                img.pop(name, None)
+        return ref, img, info

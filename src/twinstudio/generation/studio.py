@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,12 +45,18 @@ class StudioBackend:
     name = "studio"
     source = "studio"
 
-    def __init__(self, renderer: Any | None = None, *, cache_size: int = 8) -> None:
+    def __init__(self, renderer: Any | None = None, *, cache_size: int = 8,
+                 maps_dir: Path | None = None) -> None:
         if renderer is None:
             from twinstudio.body3d.render import RasterRenderer
 
             renderer = RasterRenderer()
+        if maps_dir is None:
+            from twinstudio.body3d.model import DEFAULT_CACHE
+
+            maps_dir = DEFAULT_CACHE / "maps"
         self.renderer = renderer
+        self.maps_dir = maps_dir
         self._twins: OrderedDict[str, _Twin] = OrderedDict()
         self._cache_size = cache_size
 
@@ -67,8 +74,13 @@ class StudioBackend:
         profile = BodyProfile.model_validate(inputs.body_profile)
         fit = BodyFit(phenotypes=inputs.body_fit["phenotypes"],
                       local_changes=inputs.body_fit["local_changes"])
-        maps = bake_maps(posed_body(fit, LIBRARY["a_pose"]), profile.appearance,
-                         seed=int(inputs.body_fit.get("maps_seed", 0)))
+        # baking the skin, hair and eye maps takes seconds: kept on disk per body version
+        path = self.maps_dir / f"{inputs.body_version}.npz"
+        maps = _load_maps(path)
+        if maps is None:
+            maps = bake_maps(posed_body(fit, LIBRARY["a_pose"]), profile.appearance,
+                             seed=int(inputs.body_fit.get("maps_seed", 0)))
+            _save_maps(path, maps)
         twin = _Twin(fit, maps, {})
         self._twins[key] = twin
         while len(self._twins) > self._cache_size:
@@ -139,6 +151,30 @@ class StudioBackend:
             conditioning={"pose": rendered.keypoints, "depth": rendered.depth,
                           "mask": rendered.mask, "camera": rendered.camera},
             source=self.source, timings=timings)
+
+
+def _load_maps(path: Path) -> Any | None:
+    from twinstudio.body3d.appearance import Maps
+
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as data:
+            return Maps(albedo=data["albedo"], roughness=data["roughness"],
+                        material=data["material"])
+    except (OSError, KeyError, ValueError):  # a damaged cache file is rebuilt
+        return None
+
+
+def _save_maps(path: Path, maps: Any) -> None:
+    import io
+
+    from twinstudio.fileio import atomic_write
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, albedo=maps.albedo, roughness=maps.roughness,
+                        material=maps.material)
+    atomic_write(path, buffer.getvalue())
 
 
 def _feet_y(keypoints: dict[str, tuple[float, float, bool]], height: int) -> float:

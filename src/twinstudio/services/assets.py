@@ -161,11 +161,13 @@ def edit_asset(ctx: ServiceContext, asset_id: str, *, image: bytes, quality: Qua
     if original.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED,
                           AssetState.EXPIRED):
         raise Conflict(f"asset {asset_id} is {original.state.value}; it cannot be edited")
-    if not details or not details["reference"].get("body"):
-        raise Conflict(f"asset {asset_id} has no body-twin reference to compare an edit with")
-    body = body_gate(quality.body_measures(decoded.rgb), details["reference"]["body"])
+    if not details:
+        raise Conflict(f"asset {asset_id} was not generated here; there is no body twin "
+                       "to compare an edit with")
+    parent_bytes = _blob(ctx, mark.blob_sha256)
+    body = body_gate(quality, tools.decode(parent_bytes).rgb, decoded.rgb)
     identity = identity_gate(ctx, quality, original.twin_id, decoded.rgb)
-    if "failures" not in body and not body["passed"]:
+    if not body["checked"]:
         raise InvalidInput(f"the edit cannot be checked: {body['reason']}")
     body_changed = not body["passed"]
     if not identity["passed"]:
@@ -178,7 +180,6 @@ def edit_asset(ctx: ServiceContext, asset_id: str, *, image: bytes, quality: Qua
             message=f"{body['reason']}; the licence does not permit body_shape")])
     alterations = sorted(set(original.alterations) | ({"body_shape"} if body_changed
                                                        else set()))
-    parent_bytes = _blob(ctx, mark.blob_sha256)
     qa = {"identity": identity, "body": body, "passed": True, "edit_of": asset_id}
 
     def record(uow: UnitOfWork, asset: Asset) -> None:

@@ -381,20 +381,25 @@ def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
 MIN_BODY_MEASURES = 4
 
 
-def body_gate(measured: dict[str, float], reference: dict[str, float], *,
+def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
               tolerance: float = BODY_TOLERANCE) -> dict[str, Any]:
-    """The image's body measures against the body twin's (same pose and camera).
-    Measures the image lost (cropped out) are not failures, but at least four must be
-    compared or the body cannot be checked."""
+    """The body in ``rgb`` against ``reference_rgb`` (the body twin rendered with the same
+    pose and camera, or the original of an edit). Measures the image lost (cropped out)
+    are not failures, but at least four must be compared or the body cannot be checked."""
+    reference, measured, info = quality.compare_bodies(reference_rgb, rgb)
     compared = {k: v for k, v in reference.items() if k in measured}
     if len(compared) < MIN_BODY_MEASURES:
-        return {"passed": False, "reason": f"only {len(compared)} body measures could be "
-                f"compared (need {MIN_BODY_MEASURES}): is the whole person in the image?",
-                "measured": measured, "reference": reference}
+        why = info.get("reason", "is the whole person in the image?")
+        return {"passed": False, "checked": False,
+                "reason": f"only {len(compared)} body measures could be compared (need "
+                          f"{MIN_BODY_MEASURES}): {why}",
+                "measured": measured, "reference": reference, **info}
     failures = compare_body(measured, compared, tolerance=tolerance)
-    result: dict[str, Any] = {"passed": not failures, "tolerance": tolerance,
+    result: dict[str, Any] = {"passed": not failures, "checked": True,
+                              "tolerance": tolerance,
                               "measured": {k: round(v, 4) for k, v in measured.items()},
-                              "reference": {k: round(v, 4) for k, v in reference.items()}}
+                              "reference": {k: round(v, 4) for k, v in reference.items()},
+                              **info}
     if failures:
         result["failures"] = failures
         result["reason"] = "body differs from the body twin: " + ", ".join(
@@ -438,8 +443,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     # 3. QA gates
     t = time.perf_counter()
     identity = identity_gate(ctx, quality, request.twin_id, result.image)
-    reference = quality.body_measures(result.reference)
-    body = body_gate(quality.body_measures(result.image), reference)
+    body = body_gate(quality, result.reference, result.image)
     qa = {"identity": identity, "body": body, "passed": identity["passed"] and body["passed"]}
     timings["qa"] = time.perf_counter() - t
     # 4. mark and store, completing the job in the same transaction
@@ -461,8 +465,8 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
             reason = "; ".join(g["reason"] for g in (identity, body) if not g["passed"])
         uow.assets.update(asset.transition(target, reason=reason, now=ctx.now()))
         uow.asset_details.add(asset.id, job_id=job.id, qa=qa,
-                              reference={"body": reference, "request": request.model_dump(
-                                  mode="json")})
+                              reference={"body": body["reference"],
+                                         "request": request.model_dump(mode="json")})
         uow.jobs.update(current.transition(JobState.SUCCEEDED, now=ctx.now(),
                                            lease_owner=None, lease_expires_at=None,
                                            asset_id=asset.id))
