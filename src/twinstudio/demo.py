@@ -35,6 +35,7 @@ from twinstudio.roster import build_roster
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.generation import campaign_status
 from twinstudio.services.parties import add_organisation, set_twin_state
 from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
 from twinstudio.services.rights import (
@@ -359,6 +360,43 @@ def _short(result: dict[str, Any]) -> dict[str, Any]:
             "fingerprint": signals["fingerprint"]["method"] or "no match"}
 
 
+def _campaign(ctx: ServiceContext, world: dict[str, Any], workspace: Path, *,
+              quiet: bool) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twinstudio.demo_campaign import run_campaign_demo
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True, disable=quiet) as bar:
+        task = bar.add_task("campaign: starting workers", total=None)
+
+        def progress(status: dict[str, Any]) -> None:
+            jobs = status["jobs"]
+            bar.update(task, total=status["total"], completed=jobs["succeeded"]
+                       + jobs["failed"] + jobs["cancelled"],
+                       description=f"campaign: {jobs['running']} rendering")
+
+        return run_campaign_demo(ctx, world, workspace, progress)
+
+
+def _print_campaign(console: Console, campaign: dict[str, Any]) -> None:
+    status = campaign["status"]
+    refused = ", ".join(f"{n} x {code}" for code, n in sorted(campaign["refusal_codes"].items()))
+    console.print(
+        f"[bold]Campaign[/bold] {campaign['name']}: {campaign['queued']} variants queued, "
+        f"{campaign['refused']} refused by the policy before rendering ({refused}); "
+        f"{status['jobs']['succeeded']} images made by {campaign['workers']} workers in "
+        f"{campaign['seconds']} s ({campaign['images_per_minute']} per minute)")
+    console.print("QA and approval: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(status["assets"].items())) + f"; talents approved "
+        f"{campaign['approved']} and rejected {campaign['rejected']}; "
+        f"{len(campaign['published'])} published")
+    console.print("After Nordvik's licence with talent 1 was revoked: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(campaign["after_revocation"].items())))
+    console.print(f"Contact sheet: {campaign['contact_sheet']}")
+
+
 def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -> None:
     if reset:
         remove_workspace(workspace)
@@ -386,13 +424,15 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
         decision = check_use(ctx, item.licence, ProposedUse.model_validate(item.use))
         results.append({"use": item.label, "licence": item.licence, "request": item.use,
                         **decision.model_dump(mode="json")})
+    campaign = _campaign(ctx, world, workspace, quiet=as_json)
     billing = bill_demo(ctx, world, workspace)
     provenance = provenance_demo(ctx, world, workspace)
+    campaign["after_revocation"] = campaign_status(ctx, campaign["campaign_id"])["assets"]
     chain = verify_audit(ctx)
     summary = {"workspace": str(workspace.resolve()), "talents": len(world["people"]),
                "brands": len(world["brands"]), "licences": len(world["licences"]),
                "grant_attempts": world["refused"], "uses": results, "billing": billing,
-               "provenance": provenance,
+               "provenance": provenance, "campaign": campaign,
                "audit": chain.model_dump(mode="json")}
     if as_json:
         sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
@@ -426,6 +466,7 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
                       row["fingerprint"])
     console.print(marks)
     console.print(f"Marked assets and the labelled rendition: {workspace / 'assets'}")
+    _print_campaign(console, campaign)
     allowed = sum(r["allowed"] for r in results)
     console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
                   + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))

@@ -128,7 +128,7 @@ def test_any_order_and_any_repetition_gives_the_same_balances(ctx, seed, repeats
         agencies = {t.id: t.agency_id for t in uow.talents.list()}
         before = balances(uow.ledger.transactions())
     # A distinct asset namespace per example keeps examples independent on one database.
-    tag = f"x{seed}x{repeats}"[:8]
+    tag = f"{seed:07d}{repeats}"  # unique per example (seed < 10**7, repeats < 10)
     _ensure_assets(ctx, licences, tag=tag)
     events = _events(licences, 25, seed, tag=tag)
     replay = events * repeats

@@ -149,7 +149,8 @@ class StudioBackend:
         return GenerationResult(
             image=image, reference=rendered.rgb,
             conditioning={"pose": rendered.keypoints, "depth": rendered.depth,
-                          "mask": rendered.mask, "camera": rendered.camera},
+                          "mask": rendered.mask, "parts": rendered.parts,
+                          "camera": rendered.camera},
             source=self.source, timings=timings)
 
 

@@ -1,0 +1,159 @@
+"""The demo's campaign: Nordvik's catalogue, a brief over every twin it licenses, the
+policy deciding each variant, the local executor rendering the allowed ones with the
+studio backend, the QA gates, the talents approving part of the output and Nordvik
+publishing some of it; then a contact sheet of everything that was made."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from twinstudio.config import Settings
+from twinstudio.domain.asset import AssetState
+from twinstudio.domain.generation import CampaignBrief
+from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.garments import add_garment
+from twinstudio.services.generation import campaign_status, create_campaign
+
+CAMPAIGN_SIZE = 64
+
+
+def nordvik_brief(garments: dict[str, Any]) -> CampaignBrief:
+    return CampaignBrief.model_validate({
+        "name": "Nordvik AW26 launch",
+        "twins": "all_licensed",
+        "looks": [[garments["parka"].id], [garments["puffer"].id], [garments["merino"].id],
+                  [garments["merino"].id, garments["trousers"].id]],
+        "poses": ["relaxed", "contrapposto", "hand_on_hip"],
+        "formats": ["feed", "story", "square", "product_page", "banner"],
+        "segments": [
+            {"name": "nordic_winter", "scene": "gradient_frost", "season": "AW26",
+             "lighting": "cool"},
+            {"name": "city", "scene": "set_concrete", "season": "AW26", "lighting": "studio",
+             "colourway": 1},
+            {"name": "warm_home", "scene": "cyclorama_sand", "season": "AW26",
+             "lighting": "golden"},
+        ],
+        "markets": [{"channel": "social", "territory": "SE"},
+                    {"channel": "ecommerce", "territory": "FR"}],
+        "max_assets": CAMPAIGN_SIZE,
+        "seed": 26,
+    })
+
+
+def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path,
+                      progress: Any = None) -> dict[str, Any]:
+    from twinstudio.jobs.local import LocalExecutor
+
+    nordvik = world["brands"][0]
+    garments = {
+        "parka": add_garment(ctx, brand_id=nordvik.id, name="Fjell parka", category="coat",
+                             fabric_color="#2f4f6f", colorways=["#7a2e2e"], fit="loose",
+                             actor=nordvik.id),
+        "puffer": add_garment(ctx, brand_id=nordvik.id, name="Isbre puffer jacket",
+                              category="jacket", fabric_color="#d9d4c7",
+                              colorways=["#1f3a5f"], actor=nordvik.id),
+        "merino": add_garment(ctx, brand_id=nordvik.id, name="Merino long-sleeve top",
+                              category="long_sleeve_top", fabric_color="#b5651d",
+                              colorways=["#e8e2d0"], fit="slim", actor=nordvik.id),
+        "trousers": add_garment(ctx, brand_id=nordvik.id, name="Wide wool trousers",
+                                category="trousers", fabric_color="#3b3b3f", fit="loose",
+                                actor=nordvik.id),
+    }
+    plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments),
+                           actor=nordvik.id)
+    started = time.perf_counter()
+    executor = LocalExecutor(Settings(workspace=workspace), workers=os.cpu_count())
+    status = executor.run(ctx, plan.campaign.id, progress=progress)
+    seconds = time.perf_counter() - started
+    approvals = _approve_and_publish(ctx, world, plan.campaign.id)
+    sheet = campaign_sheet(ctx, plan.campaign.id, workspace / "campaign" / "contact-sheet.png",
+                           names={t.id: t.name for t, _, _ in world["people"]})
+    codes: dict[str, int] = {}
+    for refusal in plan.refused:
+        for reason in refusal["reasons"]:
+            codes[reason["code"]] = codes.get(reason["code"], 0) + 1
+    return {"campaign_id": plan.campaign.id, "name": plan.campaign.name,
+            "queued": plan.queued, "refused": len(plan.refused), "refusal_codes": codes,
+            "beyond_cap": plan.beyond_cap, "status": campaign_status(ctx, plan.campaign.id),
+            "seconds": round(seconds, 1), "workers": executor.workers,
+            "images_per_minute": round(status["jobs"]["succeeded"] / seconds * 60, 1)
+            if seconds else None, **approvals, "contact_sheet": str(sheet)}
+
+
+def _approve_and_publish(ctx: ServiceContext, world: dict[str, Any],
+                         campaign_id: str) -> dict[str, Any]:
+    """Talents approve two in three of their pending images and reject one with a
+    reason; Nordvik publishes a dozen on Instagram Sweden and its French web shop."""
+    talent_of = {twin.id: talent.id for talent, twin, _ in world["people"]}
+    with ctx.uow() as uow:
+        jobs = uow.jobs.list(campaign_id=campaign_id)
+        assets = [uow.assets.get(j.asset_id) for j in jobs if j.asset_id]
+    pending = [a for a in assets if a.state is AssetState.PENDING_APPROVAL]
+    approved, rejected, published = [], [], []
+    for i, asset in enumerate(pending):
+        talent_id = talent_of[asset.twin_id]
+        if i == 1:
+            reject_asset(ctx, asset.id, party_id=talent_id, reason="my hair looks wrong here",
+                         actor=talent_id)
+            rejected.append(asset.id)
+        elif i % 3 != 2:
+            approve_asset(ctx, asset.id, party_id=talent_id, actor=talent_id)
+            approved.append(asset.id)
+    for i, asset_id in enumerate(approved[:12]):
+        channel, territory = ("social", "SE") if i % 2 == 0 else ("ecommerce", "FR")
+        result = publish_asset(ctx, asset_id, channel=channel, territory=territory,
+                               day=ctx.today(), actor="nordvik")
+        published.append({"asset_id": asset_id, "channel": channel, "territory": territory,
+                          "labels": result.labels})
+    return {"approved": len(approved), "rejected": len(rejected),
+            "published": published}
+
+
+def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
+                   names: dict[str, str], columns: int = 8, height: int = 300) -> Path:
+    """Every image of the campaign (masters), captioned with twin, format, scene and
+    state, in rows of ``columns``."""
+    import io
+
+    from matplotlib import get_data_path
+    from PIL import Image, ImageDraw, ImageFont
+
+    from twinstudio.fileio import atomic_write
+
+    with ctx.uow() as uow:
+        jobs = [j for j in uow.jobs.list(campaign_id=campaign_id) if j.asset_id]
+        talent_of = {t.id: t.talent_id for t in uow.twins.list()}
+        tiles = []
+        for job in jobs:
+            asset = uow.assets.get(job.asset_id)  # type: ignore[arg-type]
+            mark = uow.marks.get(asset.id)
+            tiles.append((job, asset, mark.blob_sha256))
+    assert ctx.blobs is not None
+    font = ImageFont.truetype(str(Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"),
+                              11)
+    cell_w, label = 240, 30
+    rows = max(1, (len(tiles) + columns - 1) // columns)
+    sheet = Image.new("RGB", (columns * cell_w, rows * (height + label)), (248, 248, 246))
+    draw = ImageDraw.Draw(sheet)
+    colours = {"pending_approval": (40, 110, 40), "approved": (20, 90, 160),
+               "published": (120, 40, 140), "qa_failed": (190, 40, 40),
+               "rejected": (150, 90, 20), "withdrawn": (110, 110, 110)}
+    for i, (job, asset, sha) in enumerate(tiles):
+        image = Image.open(io.BytesIO(ctx.blobs.get(sha))).convert("RGB")
+        image.thumbnail((cell_w - 8, height - 4))
+        x, y = (i % columns) * cell_w, (i // columns) * (height + label)
+        sheet.paste(image, (x + (cell_w - image.width) // 2, y + (height - image.height) // 2))
+        name = names.get(talent_of.get(asset.twin_id, ""), asset.twin_id).split()[0]
+        request = job.request
+        draw.text((x + 4, y + height + 1), f"{name} · {request.format} · {request.pose}",
+                  fill=(20, 20, 20), font=font)
+        draw.text((x + 4, y + height + 14), f"{request.scene} · {asset.state.value}",
+                  fill=colours.get(asset.state.value, (20, 20, 20)), font=font)
+    buffer = io.BytesIO()
+    sheet.save(buffer, "PNG")
+    atomic_write(out, buffer.getvalue())
+    return out
