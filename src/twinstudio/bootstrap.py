@@ -13,7 +13,7 @@ from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.generation import cancel_jobs_hook
-from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
+from twinstudio.services.ports import FaceTools, ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
 from twinstudio.signing.vault import TemplateVault
@@ -49,8 +49,20 @@ def bootstrap(
         blobs=BlobStore(settings.blobs_dir),
         provenance=_provenance(settings),
         vault=TemplateVault(settings.master_key.get_secret_value()),
+        faces=_faces(),
     )
     return ctx
+
+
+def _faces() -> FaceTools | None:
+    """dlib faces when the perception extra is installed (loaded on first use)."""
+    import importlib.util
+
+    if importlib.util.find_spec("dlib") is None:
+        return None
+    from twinstudio.perception.faces import DlibFaces
+
+    return DlibFaces()
 
 
 def _provenance(settings: Settings) -> ProvenanceTools | None:

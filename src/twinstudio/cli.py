@@ -1077,11 +1077,15 @@ def roster_sheet(out_path: Annotated[Path, typer.Option("--out", help="PNG to wr
 @handled
 def demo(workspace: Workspace = Path("demo-workspace"),
          reset: Annotated[bool, typer.Option(help="Delete the workspace first")] = False,
+         campaign_size: Annotated[int, typer.Option(
+             min=0, max=500, help="Images of the demo campaign (0: no campaign)")] = 64,
          as_json: JsonFlag = False) -> None:
-    """Build a demo workspace (30 talents, 3 brands) and decide a set of uses."""
+    """Build a demo workspace (30 talents, 3 brands), decide a set of uses, run a campaign
+    of rights-checked images, approve and publish part of it."""
     from twinstudio.demo import run_demo
 
-    run_demo(workspace, reset=reset, console=out, as_json=as_json)
+    run_demo(workspace, reset=reset, console=out, as_json=as_json,
+             campaign_size=campaign_size)
 
 
 def _register_generation() -> None:

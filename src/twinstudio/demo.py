@@ -361,7 +361,7 @@ def _short(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _campaign(ctx: ServiceContext, world: dict[str, Any], workspace: Path, *,
-              quiet: bool) -> dict[str, Any]:
+              quiet: bool, size: int) -> dict[str, Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from twinstudio.demo_campaign import run_campaign_demo
@@ -377,7 +377,7 @@ def _campaign(ctx: ServiceContext, world: dict[str, Any], workspace: Path, *,
                        + jobs["failed"] + jobs["cancelled"],
                        description=f"campaign: {jobs['running']} rendering")
 
-        return run_campaign_demo(ctx, world, workspace, progress)
+        return run_campaign_demo(ctx, world, workspace, progress, size=size)
 
 
 def _print_campaign(console: Console, campaign: dict[str, Any]) -> None:
@@ -397,7 +397,8 @@ def _print_campaign(console: Console, campaign: dict[str, Any]) -> None:
     console.print(f"Contact sheet: {campaign['contact_sheet']}")
 
 
-def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -> None:
+def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
+             campaign_size: int = 64) -> None:
     if reset:
         remove_workspace(workspace)
     create_workspace(workspace)
@@ -424,10 +425,12 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
         decision = check_use(ctx, item.licence, ProposedUse.model_validate(item.use))
         results.append({"use": item.label, "licence": item.licence, "request": item.use,
                         **decision.model_dump(mode="json")})
-    campaign = _campaign(ctx, world, workspace, quiet=as_json)
+    campaign = _campaign(ctx, world, workspace, quiet=as_json, size=campaign_size) \
+        if campaign_size else None
     billing = bill_demo(ctx, world, workspace)
     provenance = provenance_demo(ctx, world, workspace)
-    campaign["after_revocation"] = campaign_status(ctx, campaign["campaign_id"])["assets"]
+    if campaign:
+        campaign["after_revocation"] = campaign_status(ctx, campaign["campaign_id"])["assets"]
     chain = verify_audit(ctx)
     summary = {"workspace": str(workspace.resolve()), "talents": len(world["people"]),
                "brands": len(world["brands"]), "licences": len(world["licences"]),
@@ -466,7 +469,8 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool) -
                       row["fingerprint"])
     console.print(marks)
     console.print(f"Marked assets and the labelled rendition: {workspace / 'assets'}")
-    _print_campaign(console, campaign)
+    if campaign:
+        _print_campaign(console, campaign)
     allowed = sum(r["allowed"] for r in results)
     console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
                   + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))

@@ -21,7 +21,7 @@ from twinstudio.services.generation import campaign_status, create_campaign
 CAMPAIGN_SIZE = 64
 
 
-def nordvik_brief(garments: dict[str, Any]) -> CampaignBrief:
+def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE) -> CampaignBrief:
     return CampaignBrief.model_validate({
         "name": "Nordvik AW26 launch",
         "twins": "all_licensed",
@@ -39,13 +39,13 @@ def nordvik_brief(garments: dict[str, Any]) -> CampaignBrief:
         ],
         "markets": [{"channel": "social", "territory": "SE"},
                     {"channel": "ecommerce", "territory": "FR"}],
-        "max_assets": CAMPAIGN_SIZE,
+        "max_assets": size,
         "seed": 26,
     })
 
 
 def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path,
-                      progress: Any = None) -> dict[str, Any]:
+                      progress: Any = None, *, size: int = CAMPAIGN_SIZE) -> dict[str, Any]:
     from twinstudio.jobs.local import LocalExecutor
 
     nordvik = world["brands"][0]
@@ -63,7 +63,7 @@ def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Pat
                                 category="trousers", fabric_color="#3b3b3f", fit="loose",
                                 actor=nordvik.id),
     }
-    plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments),
+    plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size),
                            actor=nordvik.id)
     started = time.perf_counter()
     executor = LocalExecutor(Settings(workspace=workspace), workers=os.cpu_count())

@@ -23,7 +23,11 @@ from twinstudio.domain.policy import Reason
 from twinstudio.domain.twin import TwinState
 from twinstudio.perception.capture import CaptureReport, check_capture
 from twinstudio.perception.faces import IDENTITY_THRESHOLD, detect_faces, distance
-from twinstudio.services.biometrics import RELEASE_MISSING, read_templates, store_template
+from twinstudio.services.biometrics import (
+    RELEASE_MISSING,
+    enrolled_face_templates,
+    store_template,
+)
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.rights import active_biometric_release
 
@@ -42,26 +46,9 @@ class EnrolmentResult:
                 "reasons": self.reasons}
 
 
-def _template_of(ctx: ServiceContext, twin_id: str) -> np.ndarray | None:
-    for kind, data in read_templates(ctx, twin_id):
-        if kind == "face":
-            return np.array(json.loads(data)["mean"])
-    return None
-
-
 def enrolled_templates(ctx: ServiceContext) -> dict[str, np.ndarray]:
     """Mean face embedding of every twin with a readable template."""
-    with ctx.uow() as uow:
-        twins = [t.id for t in uow.twins.list() if t.state is not TwinState.SHREDDED]
-    out = {}
-    for twin_id in twins:
-        try:
-            template = _template_of(ctx, twin_id)
-        except Conflict:  # crypto-shredded
-            continue
-        if template is not None:
-            out[twin_id] = template
-    return out
+    return {twin_id: np.array(mean) for twin_id, mean in enrolled_face_templates(ctx).items()}
 
 
 def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, bytes]],

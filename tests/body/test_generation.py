@@ -39,7 +39,6 @@ def studio(tmp_path_factory):
         grant_consent,
         grant_licence,
     )
-
     from twinstudio.workspace import create_workspace
 
     workspace = tmp_path_factory.mktemp("studio-ws")
@@ -77,7 +76,7 @@ def studio(tmp_path_factory):
                                    fabric_color="#c23b3b", actor="test")}
         for brand, org in (("plain", plain), ("shaper", shaper))}
     backend, quality = generation_components()
-    return {"ctx": ctx, "workspace": workspace, "twin_id": enrolled.twin_id,
+    return {"ctx": ctx, "workspace": workspace, "twin_id": enrolled.twin_id, "entry": entry,
             "talent_id": entry.talent_id, "brands": {"plain": plain, "shaper": shaper},
             "licences": licences, "garments": garments, "backend": backend,
             "quality": quality}
@@ -261,3 +260,17 @@ max_assets: 4
     refused = runner.invoke(app, ["campaign", "create", "--brand", brand, "--brief",
                                   str(bad), "--workspace", ws])
     assert refused.exit_code == 2 and "unknown format 'poster'" in refused.output
+
+
+def test_a_photo_of_an_enrolled_twin_that_we_never_made_is_an_unlicensed_likeness(studio):
+    from tests.support.images import decode, encode
+    from twinstudio.services.provenance import verify_image
+
+    ctx = studio["ctx"]
+    # a copy of the talent's capture found online: no credential, mark or fingerprint
+    found = encode(decode(studio["entry"].captures["three_quarter_left"].read_bytes()),
+                   quality=85)
+    result = verify_image(ctx, found)
+    assert result["verdict"] == "unlicensed_likeness", result["signals"]["face"]
+    assert result["twin_id"] == studio["twin_id"] and result["asset_id"] is None
+    assert result["signals"]["face"]["match"]["distance"] < 0.6

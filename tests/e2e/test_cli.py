@@ -688,9 +688,14 @@ def test_commands_outside_a_workspace_exit_2_and_point_to_init(
 
 def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> None:
     workspace = tmp_path / "demo"
-    outcome = invoke("demo", "--workspace", workspace, "--reset", "--json")
+    outcome = invoke("demo", "--workspace", workspace, "--reset", "--campaign-size", "4",
+                     "--json")
     assert outcome.code == EXIT_OK, outcome
     summary = outcome.json()
+    campaign = summary["campaign"]
+    assert campaign["queued"] == 4 and campaign["status"]["jobs"]["succeeded"] == 4
+    assert "category_not_licensed" in campaign["refusal_codes"]  # trousers: not licensed
+    assert Path(campaign["contact_sheet"]).is_file()
 
     assert summary["talents"] == 30
     assert summary["brands"] == 3
@@ -718,7 +723,8 @@ def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> Non
 
 def test_demo_refuses_to_run_twice_without_reset(tmp_path: Path) -> None:
     workspace = tmp_path / "demo"
-    assert invoke("demo", "--workspace", workspace, "--reset", "--json").code == EXIT_OK
+    assert invoke("demo", "--workspace", workspace, "--reset", "--campaign-size", "0",
+                  "--json").code == EXIT_OK
     audit_before = invoke("audit", "show", "--workspace", workspace, "--limit", "10000",
                           "--json").stdout
 
@@ -731,6 +737,7 @@ def test_demo_refuses_to_run_twice_without_reset(tmp_path: Path) -> None:
     assert invoke("audit", "show", "--workspace", workspace, "--limit", "10000",
                   "--json").stdout == audit_before
 
-    again = invoke("demo", "--workspace", workspace, "--reset", "--json")
+    again = invoke("demo", "--workspace", workspace, "--reset", "--campaign-size", "0",
+                   "--json")
     assert again.code == EXIT_OK, again
     assert again.json()["talents"] == 30

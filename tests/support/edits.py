@@ -24,7 +24,7 @@ def lengthen_legs(rgb: np.ndarray, *, hip_y: float, amount: float = 0.05) -> np.
     """Stretch everything below the hip line by ``amount`` (the canvas grows)."""
     import cv2
 
-    height, width = rgb.shape[:2]
+    width = rgb.shape[1]
     top = rgb[:int(hip_y)]
     bottom = rgb[int(hip_y):]
     stretched = cv2.resize(bottom, (width, round(bottom.shape[0] * (1 + amount))),

@@ -74,3 +74,10 @@ def detect_faces(rgb: np.ndarray, upsample: int = 1) -> list[Face]:
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+
+class DlibFaces:
+    """FaceTools on dlib (models load on first use)."""
+
+    def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]:
+        return [(face.embedding, list(face.box)) for face in detect_faces(rgb)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from twinstudio.domain.common import new_id
 from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS
@@ -95,3 +96,25 @@ def purge_expired(ctx: ServiceContext, *, actor: str = "system") -> list[str]:
                      now=now)
         uow.commit()
     return twins
+
+
+def enrolled_face_templates(ctx: ServiceContext) -> dict[str, Any]:
+    """Mean face embedding (list of 128 floats) of every twin with a readable template;
+    crypto-shredded twins are skipped (their templates can no longer be read)."""
+    import json
+
+    from twinstudio.domain.twin import TwinState
+
+    with ctx.uow() as uow:
+        twins = [t.id for t in uow.twins.list() if t.state is not TwinState.SHREDDED]
+    out: dict[str, Any] = {}
+    for twin_id in twins:
+        try:
+            templates = read_templates(ctx, twin_id)
+        except Conflict:
+            continue
+        for kind, data in templates:
+            if kind == "face":
+                out[twin_id] = json.loads(data)["mean"]
+                break
+    return out

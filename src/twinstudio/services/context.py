@@ -9,6 +9,7 @@ from datetime import date, datetime
 from twinstudio.domain.common import utcnow
 from twinstudio.services.ports import (
     Blobs,
+    FaceTools,
     Keyring,
     ProvenanceTools,
     RightsWithdrawnHook,
@@ -26,6 +27,7 @@ class ServiceContext:
     blobs: Blobs | None = None
     provenance: ProvenanceTools | None = None
     vault: Vault | None = None
+    faces: FaceTools | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -316,3 +316,9 @@ class QualityTools(Protocol):
     def face_embedding(self, rgb: Any) -> tuple[Any | None, dict[str, Any]]: ...
     def compare_bodies(self, reference: Any, image: Any
                        ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]: ...
+
+
+class FaceTools(Protocol):
+    """Faces in any image (perception adapter): embeddings and boxes, largest first."""
+
+    def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]: ...

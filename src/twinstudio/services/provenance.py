@@ -242,9 +242,8 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
                               "method": hit.method if hit else None,
                               "detail": hit.detail if hit else {},
                               "registry_size": version[0]}
-    signals["face"] = {"checked": False,
-                       "reason": "face matching needs enrolled identity templates "
-                                 "(enrolment is not built yet)"}
+    signals["face"] = {"checked": False, "reason": "not needed: another signal resolved "
+                                                   "the image"}
     # A credential names an asset only when it is valid *and* signed by a signer we trust:
     # anyone can make a valid manifest with their own certificate.
     trusted_claim = claimed if credential.get("valid") and credential.get("trusted") else None
@@ -264,10 +263,14 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
                                credential_present=bool(credential.get("present")),
                                credential_valid=bool(credential.get("valid")))
                 for a, lic, tw in resolved]
+    likeness: dict[str, Any] | None = None
     if not resolved:
+        # nothing of ours was found: does the image show an enrolled twin's face anyway?
+        signals["face"], likeness = _face_signal(ctx, decoded.rgb)
         verdicts = [decide_verdict(asset=None, licence=None, today=ctx.today(),
                                    credential_present=bool(credential.get("present")),
-                                   credential_valid=bool(credential.get("valid")))]
+                                   credential_valid=bool(credential.get("valid")),
+                                   face_match=likeness is not None)]
     verdict = worst(verdicts)
     chosen = next((r for r, v in zip(resolved, verdicts, strict=False) if v is verdict),
                   None)
@@ -279,13 +282,41 @@ def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
     return {
         "verdict": verdict.value,
         "asset_id": asset.id if asset else None,
-        "twin_id": asset.twin_id if asset else None,
+        "twin_id": asset.twin_id if asset else (likeness or {}).get("twin_id"),
         "licence_id": asset.licence_id if asset else None,
         "signals_agree": agree,
         "signals": signals,
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
         "explanation": _explain(verdict, asset, licence),
     }
+
+
+def _face_signal(ctx: ServiceContext, rgb: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Faces in the image against every enrolled twin's template (dlib, threshold 0.6)."""
+    import numpy as np
+
+    from twinstudio.services.biometrics import enrolled_face_templates
+
+    if ctx.faces is None:
+        return {"checked": False, "reason": "face models are not installed"}, None
+    faces = ctx.faces.embeddings(rgb)
+    if not faces:
+        return {"checked": True, "faces": 0, "match": None}, None
+    templates = enrolled_face_templates(ctx)
+    best: dict[str, Any] | None = None
+    for embedding, box in faces:
+        for twin_id, mean in templates.items():
+            d = float(np.linalg.norm(np.asarray(embedding) - np.asarray(mean)))
+            if d < FACE_THRESHOLD and (best is None or d < best["distance"]):
+                best = {"twin_id": twin_id, "distance": round(d, 4), "box": box}
+    signal = {"checked": True, "faces": len(faces), "templates": len(templates),
+              "threshold": FACE_THRESHOLD, "match": best,
+              "confidence": ("high" if best and best["distance"] < 0.45 else
+                             "medium" if best else "none")}
+    return signal, best
+
+
+FACE_THRESHOLD = 0.6  # dlib's trained same-person distance
 
 
 def _explain(verdict: Verdict, asset, licence) -> str:  # type: ignore[no-untyped-def]
