@@ -104,7 +104,8 @@ def test_a_tampered_pixel_region_turns_licensed_into_tampered(pctx, marked):
 
 def test_after_revocation_the_same_file_is_withdrawn(pctx, licence, marked):
     result = revoke_licence(pctx, licence.id, reason="campaign cancelled", actor="brand")
-    assert result.hook_results[0]["withdrawn_assets"] == [marked.asset.id]
+    merged = {k: v for hook in result.hook_results for k, v in hook.items()}
+    assert merged["withdrawn_assets"] == [marked.asset.id] and merged["cancelled_jobs"] == []
     assert verify_image(pctx, marked.image)["verdict"] == "withdrawn"
 
 

@@ -39,7 +39,7 @@ def worker_main(settings_json: str, campaign_id: str | None, worker_id: str,
     backend, quality = generation_components(backend_name)
     run_worker(ctx, backend=backend, quality=quality, worker_id=worker_id,
                campaign_id=campaign_id, lease_seconds=lease_seconds,
-               should_stop=stop.is_set)
+               should_stop=stop.is_set, wait_for_leases=True)
 
 
 class LocalExecutor:

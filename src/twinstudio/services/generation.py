@@ -489,11 +489,15 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
 def run_worker(ctx: ServiceContext, *, backend: GenerationBackend, quality: QualityTools,
                worker_id: str, campaign_id: str | None = None,
                lease_seconds: float = LEASE_SECONDS, max_jobs: int | None = None,
-               on_outcome: Any = None, should_stop: Any = None) -> int:
+               on_outcome: Any = None, should_stop: Any = None,
+               wait_for_leases: bool = False) -> int:
     """Claim and run jobs until the queue is empty (or ``max_jobs``). A failing job is
     retried by whichever worker claims it next, up to its ``max_attempts``. The lease is
-    renewed in the background while a job runs. Returns the number of jobs run."""
+    renewed in the background while a job runs. With ``wait_for_leases`` the worker also
+    waits for running jobs of other workers, to take them over if their worker died.
+    Returns the number of jobs run."""
     import threading
+    import time
 
     done = 0
     while max_jobs is None or done < max_jobs:
@@ -502,7 +506,15 @@ def run_worker(ctx: ServiceContext, *, backend: GenerationBackend, quality: Qual
         job = claim_job(ctx, worker_id=worker_id, campaign_id=campaign_id,
                         lease_seconds=lease_seconds)
         if job is None:
-            break
+            if not wait_for_leases:
+                break
+            # jobs another (perhaps dead) worker holds: wait for their leases to run out
+            with ctx.uow() as uow:
+                expiry = uow.jobs.next_lease_expiry(campaign_id)
+            if expiry is None:
+                break
+            time.sleep(min(max((expiry - ctx.now()).total_seconds(), 0.2), 5.0))
+            continue
         stop = threading.Event()
 
         def heartbeat(job_id: str = job.id, stop: threading.Event = stop) -> None:

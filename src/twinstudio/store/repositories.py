@@ -732,6 +732,16 @@ class SqlJobRepository(_Repo):
             t.jobs.c.campaign_id == campaign_id).group_by(t.jobs.c.state))
         return {state: int(n) for state, n in rows}
 
+    def next_lease_expiry(self, campaign_id: str | None = None) -> datetime | None:
+        """When the earliest lease of a running job runs out (None: nothing running)."""
+        query = select(func.min(t.jobs.c.lease_expires_at)).where(t.jobs.c.state == "running")
+        if campaign_id is not None:
+            query = query.where(t.jobs.c.campaign_id == campaign_id)
+        value = self._c.execute(query).scalar()
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
     def pending_for_licence(self, licence_id: str) -> int:
         """Jobs that may still make an asset of the licence (queued or running)."""
         return int(self._c.execute(select(func.count()).select_from(t.jobs).where(
