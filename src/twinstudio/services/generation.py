@@ -341,6 +341,21 @@ class JobOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def cancel_refused_job(ctx: ServiceContext, job_id: str, worker_id: str,
+                       reasons: list[dict[str, str]]) -> None:
+    """The rights refuse a job that was allowed when planned: cancel it with the reasons
+    (never retried: only a new grant would change the answer)."""
+    with ctx.uow() as uow:
+        current = uow.jobs.get(job_id, for_update=True)
+        if current.state is JobState.RUNNING and current.lease_owner == worker_id:
+            uow.jobs.update(current.transition(
+                JobState.CANCELLED, now=ctx.now(), lease_owner=None, lease_expires_at=None,
+                last_error="refused: " + "; ".join(r["code"] for r in reasons)))
+            uow.audit.append(actor=worker_id, type="JobRefused", at=ctx.now(), payload={
+                "job_id": job_id, "reasons": reasons})
+            uow.commit()
+
+
 def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> GenerationInputs:
     with ctx.uow() as uow:
         profile, fit = uow.bodies.get(request.twin_id)
@@ -425,15 +440,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     timings["policy"] = time.perf_counter() - t
     if reasons:
         listed = [{"code": r.code, "message": r.message} for r in reasons]
-        with ctx.uow() as uow:
-            current = uow.jobs.get(job.id, for_update=True)
-            if current.state is JobState.RUNNING and current.lease_owner == worker_id:
-                uow.jobs.update(current.transition(
-                    JobState.CANCELLED, now=ctx.now(), lease_owner=None, lease_expires_at=None,
-                    last_error="refused: " + "; ".join(r["code"] for r in listed)))
-                uow.audit.append(actor=worker_id, type="JobRefused", at=ctx.now(), payload={
-                    "job_id": job.id, "reasons": listed})
-                uow.commit()
+        cancel_refused_job(ctx, job.id, worker_id, listed)
         return JobOutcome(job.id, JobState.CANCELLED.value, reasons=listed, timings=timings)
     # 2. render
     t = time.perf_counter()
@@ -533,13 +540,17 @@ def run_worker(ctx: ServiceContext, *, backend: GenerationBackend, quality: Qual
             stop.set()
             release_job(ctx, job.id, worker_id, error=None)
             raise
-        except (RightsRefused, Conflict) as error:
-            stop.set()
-            # rights changed under the lock, or the lease was lost: never retried blindly
+        except RightsRefused as error:
+            stop.set()  # the rights changed between the check and the storage
+            listed = [{"code": r.code, "message": r.message} for r in error.reasons]
+            cancel_refused_job(ctx, job.id, worker_id, listed)
+            outcome = JobOutcome(job.id, JobState.CANCELLED.value, reasons=listed)
+        except Conflict as error:
+            stop.set()  # the lease was lost (taken over or cancelled): not ours to retry
             release_job(ctx, job.id, worker_id, error=f"{type(error).__name__}: {error}",
                         retry=False)
-            outcome = JobOutcome(job.id, "failed", reasons=[{"code": error.code,
-                                                             "message": str(error)}])
+            outcome = JobOutcome(job.id, "lost", reasons=[{"code": error.code,
+                                                           "message": str(error)}])
         except Exception as error:
             stop.set()
             release_job(ctx, job.id, worker_id, error=f"{type(error).__name__}: {error}")
