@@ -14,6 +14,7 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
+from twinstudio.signing.passwords import Argon2Passwords
 from twinstudio.signing.vault import TemplateVault
 from twinstudio.store.blobs import BlobStore
 from twinstudio.store.database import create_db_engine, migrate
@@ -47,6 +48,7 @@ def bootstrap(
         blobs=BlobStore(settings.blobs_dir),
         provenance=_provenance(settings),
         vault=TemplateVault(settings.master_key.get_secret_value()),
+        passwords=Argon2Passwords(),
     )
     return ctx
 

@@ -10,6 +10,7 @@ from twinstudio.domain.common import utcnow
 from twinstudio.services.ports import (
     Blobs,
     Keyring,
+    PasswordHasher,
     ProvenanceTools,
     RightsWithdrawnHook,
     UnitOfWork,
@@ -26,6 +27,7 @@ class ServiceContext:
     blobs: Blobs | None = None
     provenance: ProvenanceTools | None = None
     vault: Vault | None = None
+    passwords: PasswordHasher | None = None  # accounts (issue 8)
 
     def now(self) -> datetime:
         return self.clock()

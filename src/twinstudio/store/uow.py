@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from twinstudio.store.repositories import (
+    SqlApiKeyRepository,
     SqlAssetRepository,
     SqlAuditLog,
     SqlBiometricReleaseRepository,
@@ -18,6 +19,8 @@ from twinstudio.store.repositories import (
     SqlOrganisationRepository,
     SqlTalentRepository,
     SqlTwinRepository,
+    SqlUserRepository,
+    SqlWebSessionRepository,
 )
 
 
@@ -43,6 +46,10 @@ class SqlUnitOfWork:
         self.assets = SqlAssetRepository(c)
         self.marks = SqlMarkRepository(c)
         self.biometrics = SqlBiometricStore(c)
+        # accounts (issue 8)
+        self.users = SqlUserRepository(c)
+        self.api_keys = SqlApiKeyRepository(c)
+        self.web_sessions = SqlWebSessionRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

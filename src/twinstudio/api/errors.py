@@ -1,0 +1,101 @@
+"""The one place where errors become HTTP responses.
+
+Every error body is ``{"error": {"type", "message", "reasons": [{"code", "message"}]}}``;
+a rights refusal lists every reason, a validation error every field that failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twinstudio.domain.errors import (
+    ConfigurationError,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RightsRefused,
+    TooLarge,
+    TwinStudioError,
+    Unauthenticated,
+)
+
+log = logging.getLogger("twinstudio.api")
+
+# Most specific first: TooLarge is an InvalidInput.
+STATUS: list[tuple[type[TwinStudioError], int]] = [
+    (TooLarge, 413),
+    (InvalidInput, 422),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (RightsRefused, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (IntegrityError, 409),
+    (ConfigurationError, 500),
+]
+
+
+def status_of(error: TwinStudioError) -> int:
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def error_body(type_: str, message: str, reasons: list[dict[str, str]] | None = None
+               ) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message, "reasons": reasons or []}}
+
+
+def _twinstudio(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, TwinStudioError)
+    status = status_of(error)
+    reasons = [r.model_dump() for r in getattr(error, "reasons", [])]
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    if status >= 500:
+        log.error("configuration error: %s", error.message)
+    return JSONResponse(error_body(error.code, error.message, reasons), status_code=status,
+                        headers=headers)
+
+
+def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    reasons = []
+    for item in error.errors()[:20]:
+        where = ".".join(str(p) for p in item.get("loc", ())) or "request"
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        reasons.append({"code": str(item.get("type", "invalid")), "message":
+                        f"{where}: {message}"})
+    first = reasons[0]["message"] if reasons else "request is not valid"
+    return JSONResponse(error_body("invalid_input", first, reasons), status_code=422)
+
+
+def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated",
+             403: "permission_denied", 413: "too_large", 415: "unsupported_media_type"}
+    return JSONResponse(error_body(kinds.get(error.status_code, "http_error"),
+                                   str(error.detail)), status_code=error.status_code,
+                        headers=getattr(error, "headers", None))
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "an unexpected error happened; it "
+                                   "was logged"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers (the API and the web pages share them for JSON routes)."""
+    app.add_exception_handler(TwinStudioError, _twinstudio)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
