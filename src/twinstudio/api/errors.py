@@ -88,7 +88,8 @@ def _http(request: Request, error: Exception) -> JSONResponse:
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.error("unexpected error on %s %s", request.method, request.url.path,
+              exc_info=(type(error), error, error.__traceback__))
     return JSONResponse(error_body("internal_error", "an unexpected error happened; it "
                                    "was logged"), status_code=500)
 

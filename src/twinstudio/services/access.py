@@ -71,53 +71,61 @@ class Access:
     # ------------------------------------------------------------ single objects
 
     def talent(self, talent_id: str) -> Talent:
-        if not self.scope.sees_talent(talent_id):
+        scope = self.scope
+        if not scope.sees_talent(talent_id):
             raise _hidden("talent", talent_id)
         with self.ctx.uow() as uow:
             return uow.talents.get(talent_id)
 
     def twin(self, twin_id: str) -> Twin:
-        if not self.scope.sees_twin(twin_id):
+        scope = self.scope
+        if not scope.sees_twin(twin_id):
             raise _hidden("twin", twin_id)
         with self.ctx.uow() as uow:
             return uow.twins.get(twin_id)
 
     def consent(self, consent_id: str) -> DigitalReplicaConsent:
+        scope = self.scope
         with self.ctx.uow() as uow:
             consent = uow.consents.get(consent_id)
-        if not self.scope.sees_twin(consent.twin_id):
+        if not scope.sees_twin(consent.twin_id):
             raise _hidden("consent", consent_id)
         return consent
 
     def release(self, release_id: str) -> BiometricRelease:
+        scope = self.scope
         with self.ctx.uow() as uow:
             release = uow.releases.get(release_id)
-        if not self.scope.sees_talent(release.talent_id):
+        if not scope.sees_talent(release.talent_id):
             raise _hidden("biometric release", release_id)
         return release
 
     def licence(self, licence_id: str) -> Licence:
+        scope = self.scope
         with self.ctx.uow() as uow:
             licence = uow.licences.get(licence_id)
-        if not self.scope.sees_licence(twin_id=licence.twin_id, brand_id=licence.brand_id):
+        if not scope.sees_licence(twin_id=licence.twin_id, brand_id=licence.brand_id):
             raise _hidden("licence", licence_id)
         return licence
 
     def asset(self, asset_id: str) -> Asset:
+        scope = self.scope
         with self.ctx.uow() as uow:
             asset = uow.assets.get(asset_id)
-        if not self.scope.sees_asset(twin_id=asset.twin_id, brand_id=asset.brand_id):
+        if not scope.sees_asset(twin_id=asset.twin_id, brand_id=asset.brand_id):
             raise _hidden("asset", asset_id)
         return asset
 
     def brand(self, brand_id: str) -> Organisation:
-        if not self.scope.sees_brand(brand_id):
+        scope = self.scope
+        if not scope.sees_brand(brand_id):
             raise _hidden("brand", brand_id)
         with self.ctx.uow() as uow:
             return uow.organisations.get(brand_id, OrganisationKind.BRAND)
 
     def organisation(self, organisation_id: str) -> Organisation:
-        if not self.scope.sees_organisation(organisation_id):
+        scope = self.scope
+        if not scope.sees_organisation(organisation_id):
             raise _hidden("organisation", organisation_id)
         with self.ctx.uow() as uow:
             return uow.organisations.get(organisation_id)
@@ -125,43 +133,50 @@ class Access:
     # ------------------------------------------------------------ lists
 
     def talents(self) -> list[Talent]:
+        scope = self.scope
         with self.ctx.uow() as uow:
-            return [t for t in uow.talents.list() if self.scope.sees_talent(t.id)]
+            return [t for t in uow.talents.list() if scope.sees_talent(t.id)]
 
     def twins(self) -> list[Twin]:
+        scope = self.scope
         with self.ctx.uow() as uow:
-            return [t for t in uow.twins.list() if self.scope.sees_twin(t.id)]
+            return [t for t in uow.twins.list() if scope.sees_twin(t.id)]
 
     def consents(self, twin_id: str | None = None) -> list[DigitalReplicaConsent]:
+        scope = self.scope
         with self.ctx.uow() as uow:
             found = uow.consents.list_for_twin(twin_id) if twin_id else uow.consents.list()
-        return [c for c in found if self.scope.sees_twin(c.twin_id)]
+        return [c for c in found if scope.sees_twin(c.twin_id)]
 
     def releases(self) -> list[BiometricRelease]:
+        scope = self.scope
         with self.ctx.uow() as uow:
-            talents = [t.id for t in uow.talents.list() if self.scope.sees_talent(t.id)]
+            talents = [t.id for t in uow.talents.list() if scope.sees_talent(t.id)]
             return [r for tid in talents for r in uow.releases.list_for_talent(tid)]
 
     def licences(self, *, twin_id: str | None = None,
                  brand_id: str | None = None) -> list[Licence]:
+        scope = self.scope
         with self.ctx.uow() as uow:
             found = uow.licences.list(twin_id=twin_id, brand_id=brand_id)
         return [lic for lic in found
-                if self.scope.sees_licence(twin_id=lic.twin_id, brand_id=lic.brand_id)]
+                if scope.sees_licence(twin_id=lic.twin_id, brand_id=lic.brand_id)]
 
     def assets(self, *, licence_id: str | None = None,
                twin_id: str | None = None) -> list[Asset]:
+        scope = self.scope
         with self.ctx.uow() as uow:
             found = uow.assets.list(licence_id=licence_id, twin_id=twin_id)
         return [a for a in found
-                if self.scope.sees_asset(twin_id=a.twin_id, brand_id=a.brand_id)]
+                if scope.sees_asset(twin_id=a.twin_id, brand_id=a.brand_id)]
 
     def organisations(self, kind: OrganisationKind | None = None) -> list[Organisation]:
         """Organisations the principal deals with: its own, and the brands licensing the
         twins it acts for."""
+        scope = self.scope
         with self.ctx.uow() as uow:
             every = uow.organisations.list(kind)
-        if self.scope.everything:
+        if scope.everything:
             return every
         brands = {lic.brand_id for lic in self.licences()}
-        return [o for o in every if self.scope.sees_organisation(o.id) or o.id in brands]
+        return [o for o in every if scope.sees_organisation(o.id) or o.id in brands]
