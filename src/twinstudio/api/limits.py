@@ -32,17 +32,36 @@ class BodyLimit:
                     await _too_large(send, declared, limit)
                     return
         seen = 0
+        exceeded = False
+        started = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise TooLarge(_message(seen, limit))
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            # Whatever the app answers once the body overran (a parser may have turned
+            # the error into a generic 400), the client gets the 413.
+            nonlocal started
+            if exceeded:
+                if not started:
+                    started = True
+                    await _too_large(send, seen, limit)
+                return
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, guarded)
+        except TooLarge:
+            if not started:
+                await _too_large(send, seen, limit)
 
 
 def _message(size: int, limit: int) -> str:
