@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Engine
 
 from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.generation import cancel_jobs_hook
 from twinstudio.services.ports import ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
@@ -43,7 +45,7 @@ def bootstrap(
     ctx = ServiceContext(
         uow=partial(SqlUnitOfWork, engine),
         keyring=FileKeyring(settings.keys_dir),
-        rights_withdrawn_hooks=[withdraw_assets_hook, *(hooks or [])],
+        rights_withdrawn_hooks=[cancel_jobs_hook, withdraw_assets_hook, *(hooks or [])],
         clock=clock,
         blobs=BlobStore(settings.blobs_dir),
         provenance=_provenance(settings),
@@ -70,3 +72,15 @@ def _provenance(settings: Settings) -> ProvenanceTools | None:
             raise
         return None
     return ProvenanceToolkit(signing)
+
+
+def generation_components(backend: str = "studio") -> tuple[Any, Any]:
+    """The generation backend and the QA measurements (heavy models load on first use)."""
+    from twinstudio.domain.errors import ConfigurationError
+    from twinstudio.generation.qa import PerceptionQuality
+
+    if backend != "studio":
+        raise ConfigurationError(f"unknown generation backend {backend!r} (have: studio)")
+    from twinstudio.generation.studio import StudioBackend
+
+    return StudioBackend(), PerceptionQuality()

@@ -123,11 +123,26 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
                                    agency_id=agency, actor="roster")
             talent_id = manifest[key] = talent.id
             atomic_write(manifest_path, json.dumps(manifest, indent=1).encode())
+        _record_body(ctx, talent_id, meta)
         entries.append(RosterEntry(person.index, person.name, talent_id, folder,
                                    {v: folder / f"{v}.png" for v in VIEWS}, meta["fit"]))
     if progress:
         progress(len(people), len(people), "done")
     return entries
+
+
+def _record_body(ctx: ServiceContext, talent_id: str, meta: dict[str, Any]) -> None:
+    """Give the talent's twin its body twin (profile, fit and the appearance seed the
+    captures were baked with), once."""
+    from twinstudio.services.generation import set_twin_body
+
+    with ctx.uow() as uow:
+        twin = uow.twins.get_by_talent(talent_id)
+        if uow.bodies.has(twin.id):
+            return
+    fit = {"phenotypes": meta["fit"]["phenotypes"],
+           "local_changes": meta["fit"]["local_changes"], "maps_seed": meta["index"]}
+    set_twin_body(ctx, twin_id=twin.id, profile=meta["profile"], fit=fit, actor="roster")
 
 
 def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,

@@ -12,7 +12,8 @@ import numpy as np
 
 _lock = threading.Lock()
 LANDMARKS = {"nose": 0, "left_shoulder": 11, "right_shoulder": 12, "left_hip": 23,
-             "right_hip": 24, "left_ear": 7, "right_ear": 8}
+             "right_hip": 24, "left_ear": 7, "right_ear": 8, "left_knee": 25,
+             "right_knee": 26, "left_ankle": 27, "right_ankle": 28}
 
 
 @dataclass

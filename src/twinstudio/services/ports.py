@@ -12,6 +12,8 @@ from twinstudio.domain.accounts import ApiKey, User, WebSession
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
+from twinstudio.domain.garment import Garment
+from twinstudio.domain.generation import Campaign, GenerationRequest, Job
 from twinstudio.domain.ledger import Transaction
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
@@ -138,6 +140,54 @@ class Vault(Protocol):
     def decrypt(self, wrapped: bytes, blob: bytes, twin_id: str) -> bytes: ...
 
 
+class GarmentRepository(Protocol):
+    def add(self, garment: Garment) -> None: ...
+    def get(self, garment_id: str) -> Garment: ...
+    def by_name(self, brand_id: str, name: str) -> Garment | None: ...
+    def list(self, *, brand_id: str | None = None) -> list[Garment]: ...
+
+
+class TwinBodyRepository(Protocol):
+    def put(self, twin_id: str, profile: dict[str, Any], fit: dict[str, Any],
+            at: datetime) -> None: ...
+    def get(self, twin_id: str) -> tuple[dict[str, Any], dict[str, Any]]: ...
+    def has(self, twin_id: str) -> bool: ...
+
+
+class CampaignRepository(Protocol):
+    def add(self, campaign: Campaign) -> None: ...
+    def get(self, campaign_id: str) -> Campaign: ...
+    def list(self, *, brand_id: str | None = None) -> list[Campaign]: ...
+    def add_refusal(self, campaign_id: str, request: GenerationRequest,
+                    reasons: list[dict[str, str]], at: datetime) -> bool: ...
+    def refusals(self, campaign_id: str
+                 ) -> list[tuple[GenerationRequest, list[dict[str, str]]]]: ...
+
+
+class JobRepository(Protocol):
+    def add(self, job: Job) -> bool: ...
+    def get(self, job_id: str, *, for_update: bool = False) -> Job: ...
+    def by_key(self, key: str) -> Job | None: ...
+    def update(self, job: Job) -> None: ...
+    def next_claimable(self, now: datetime, campaign_id: str | None = None) -> Job | None: ...
+    def list(self, *, campaign_id: str | None = None, twin_id: str | None = None,
+             licence_id: str | None = None, states: tuple[str, ...] | None = None
+             ) -> list[Job]: ...
+    def counts(self, campaign_id: str) -> dict[str, int]: ...
+    def pending_for_licence(self, licence_id: str) -> int: ...
+
+
+class AssetDetailRepository(Protocol):
+    def add(self, asset_id: str, *, job_id: str | None, qa: dict[str, Any],
+            reference: dict[str, Any]) -> None: ...
+    def get(self, asset_id: str) -> dict[str, Any] | None: ...
+    def add_publication(self, *, publication_id: str, asset_id: str, channel: str,
+                        territory: str, published_on: Any, labels: list[str],
+                        rendition_sha256: str, at: datetime) -> None: ...
+    def publications(self, asset_id: str | None = None) -> list[dict[str, Any]]: ...
+    def request_takedown(self, asset_id: str, at: datetime) -> int: ...
+
+
 # ------------------------------------------------------------------ accounts (issue 8)
 
 
@@ -187,6 +237,12 @@ class UnitOfWork(Protocol):
     assets: AssetRepository
     marks: MarkRepository
     biometrics: BiometricStore
+    garments: GarmentRepository
+    bodies: TwinBodyRepository
+    campaigns: CampaignRepository
+    jobs: JobRepository
+    asset_details: AssetDetailRepository
+
     users: UserRepository
     api_keys: ApiKeyRepository
     web_sessions: WebSessionRepository
@@ -259,3 +315,43 @@ class ProvenanceTools(Protocol):
              parent: tuple[bytes, str, str] | None = None) -> bytes: ...
     def read_credentials(self, image: bytes, mime: str) -> dict[str, Any]: ...
     def render_labels(self, rgb: Any, labels: list[str]) -> Any: ...
+
+
+# --------------------------------------------------------------------------- generation
+
+
+@dataclass
+class GenerationInputs:
+    """A checked request with everything a backend needs, resolved from the store."""
+
+    request: GenerationRequest
+    body_profile: dict[str, Any]      # BodyProfile as JSON
+    body_fit: dict[str, Any]          # phenotypes, local_changes, maps_seed
+    body_version: str                 # changes when the body twin is refitted
+    garments: list[Garment]
+    patterns: dict[str, Any]          # garment id -> tiling pattern (RGB array)
+
+
+@dataclass
+class GenerationResult:
+    image: Any                        # RGB uint8 (h, w, 3)
+    reference: Any                    # the body twin rendered in the same pose and camera
+    conditioning: dict[str, Any]      # pose keypoints, depth, mask, camera
+    source: str                       # a key of domain.asset.SOURCE_TYPES
+    timings: dict[str, float]         # seconds per step
+
+
+class GenerationBackend(Protocol):
+    """Makes one image of a request. Inputs are checked before any pixel work."""
+
+    name: str
+
+    def check(self, inputs: GenerationInputs) -> None: ...
+    def generate(self, inputs: GenerationInputs) -> GenerationResult: ...
+
+
+class QualityTools(Protocol):
+    """What the QA gates measure in an image (perception adapters)."""
+
+    def face_embedding(self, rgb: Any) -> tuple[Any | None, dict[str, Any]]: ...
+    def body_measures(self, rgb: Any) -> dict[str, float]: ...

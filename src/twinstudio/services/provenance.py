@@ -4,11 +4,13 @@ and verify any image (is it ours, whose twin, which licence, still valid?)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
+from twinstudio.domain.common import utcnow
 from twinstudio.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -22,7 +24,7 @@ from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for, 
 from twinstudio.domain.twin import TwinState
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools
+from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools, UnitOfWork
 from twinstudio.services.rights import integrity_reasons
 
 GENERATOR = "twinstudio"
@@ -37,6 +39,10 @@ def _tools(ctx: ServiceContext) -> tuple[ProvenanceTools, Blobs]:
     return ctx.provenance, ctx.blobs
 
 
+def provenance_tools(ctx: ServiceContext) -> ProvenanceTools:
+    return _tools(ctx)[0]
+
+
 @dataclass
 class MarkResult:
     asset: Asset
@@ -49,10 +55,19 @@ class MarkResult:
 
 def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: str,
                alterations: list[str] | None = None, retouched: bool = False,
-               actor: str = "system") -> MarkResult:
+               actor: str = "system", counts_against_quota: bool = True,
+               parent: tuple[str, bytes, str] | None = None,
+               after: Callable[[UnitOfWork, Asset], None] | None = None) -> MarkResult:
     """Register ``image`` as an asset of the licence's twin and mark it: invisible
     watermark with a fresh asset code, fingerprints, and a signed C2PA manifest. Counts
-    against the licence's ``max_assets``. Refused when the licence or twin is not in force.
+    against the licence's ``max_assets`` (unless ``counts_against_quota`` is False: an
+    image that failed QA is kept as evidence but never used). Refused when the licence or
+    twin is not in force.
+
+    ``parent`` (asset id, signed bytes, mime) makes this an edit of that asset: the
+    manifest carries it as ``parentOf`` ingredient. ``after(uow, asset)`` runs inside the
+    final transaction, so that what the caller records with the asset (a job's completion,
+    QA results, a state) commits with it or not at all.
     """
     import time
 
@@ -91,7 +106,7 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
             if alteration not in licence.terms.permitted_alterations:
                 reasons.append(Reason(code=ReasonCode.ALTERATION_NOT_PERMITTED,
                                       message=f"alteration {alteration!r} is not permitted"))
-        if licence.assets_used >= licence.terms.max_assets:
+        if counts_against_quota and licence.assets_used >= licence.terms.max_assets:
             reasons.append(Reason(code=ReasonCode.ASSET_QUOTA_EXHAUSTED,
                                   message=f"{licence.assets_used} of "
                                           f"{licence.terms.max_assets} assets used"))
@@ -104,7 +119,7 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
 
     asset = Asset(twin_id=licence.twin_id, licence_id=licence.id, brand_id=licence.brand_id,
                   source=source, alterations=alterations, retouched=retouched,
-                  created_at=now, updated_at=now)
+                  parent_id=parent[0] if parent else None, created_at=now, updated_at=now)
     code = secrets.randbits(32)
     timings["decode"] = (time.perf_counter() - started) * 1000
     t = time.perf_counter()
@@ -117,7 +132,9 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
     master = tools.encode(marked, decoded.mime)
     signed = tools.sign(master, _master_mime(decoded.mime),
                         manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
-                                     asset_code=code))
+                                     asset_code=code, edited=parent is not None),
+                        parent=(parent[1], parent[2], f"{parent[0]} master") if parent
+                        else None)
     timings["sign"] = (time.perf_counter() - t) * 1000
 
     with ctx.uow() as uow:  # re-check under the locks: licence or twin may have changed
@@ -133,12 +150,15 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
                                 height=decoded.height, pdq=prints.pdq,
                                 pdq_mirror=prints.pdq_mirror, pdq_quality=prints.pdq_quality,
                                 local_features=prints.local_features, created_at=now))
-        uow.licences.update(licence.model_copy(update={"assets_used": licence.assets_used + 1,
-                                                       "updated_at": now}))
+        if counts_against_quota:
+            uow.licences.update(licence.model_copy(update={
+                "assets_used": licence.assets_used + 1, "updated_at": now}))
         uow.audit.append(actor=actor, type="AssetMarked", at=now, payload={
             "asset_id": asset.id, "licence_id": licence.id, "twin_id": licence.twin_id,
             "blob_sha256": sha, "source": source, "alterations": alterations,
-            "retouched": retouched})
+            "retouched": retouched, "parent_id": asset.parent_id})
+        if after is not None:
+            after(uow, asset)
         uow.commit()
     return MarkResult(asset, code, signed, _master_mime(decoded.mime), sha, timings)
 
@@ -168,6 +188,7 @@ def withdraw_assets_hook(uow, *, twin_id: str, licence_ids, reason: str) -> dict
     for licence_id in licence_ids:
         for asset in uow.assets.list(licence_id=licence_id):
             if asset.state is AssetState.PUBLISHED:
+                uow.asset_details.request_takedown(asset.id, utcnow())
                 flagged.append(asset.id)
             elif asset.state in _WITHDRAWABLE:
                 uow.assets.update(asset.transition(AssetState.WITHDRAWN, reason=reason))

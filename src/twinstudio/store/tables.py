@@ -241,7 +241,87 @@ biometric_templates = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-# -------------------------------------------------------------- accounts (migration 0006)
+# ------------------------------------------------------------ generation (migration 0007)
+
+garments = Table(
+    "garments", metadata,
+    Column("id", ID, primary_key=True),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("brand_id", "name", name="uq_garments_brand_name"),
+)
+
+twin_bodies = Table(
+    "twin_bodies", metadata,
+    Column("twin_id", ID, ForeignKey("twins.id"), primary_key=True),
+    Column("profile", Text, nullable=False),
+    Column("fit", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", ID, primary_key=True),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("name", String(120), nullable=False),
+    Column("brief", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+campaign_refusals = Table(
+    "campaign_refusals", metadata,
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+jobs = Table(
+    "jobs", metadata,
+    Column("id", ID, primary_key=True),
+    Column("campaign_id", ID, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("key", String(40), nullable=False, unique=True),  # idempotency key of the variant
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("licence_id", ID, ForeignKey("licences.id"), nullable=False, index=True),
+    Column("request", Text, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("lease_owner", String(80)),
+    Column("lease_expires_at", UtcDateTime, index=True),
+    Column("last_error", Text),
+    Column("asset_id", ID, ForeignKey("assets.id"), unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+asset_details = Table(  # what generation adds to an asset: its job and its QA gates
+    "asset_details", metadata,
+    Column("asset_id", ID, ForeignKey("assets.id"), primary_key=True),
+    Column("job_id", ID, ForeignKey("jobs.id"), unique=True),
+    Column("qa", Text, nullable=False),
+    Column("reference", Text, nullable=False),  # body-twin measures the gates compare to
+)
+
+asset_publications = Table(
+    "asset_publications", metadata,
+    Column("id", ID, primary_key=True),
+    Column("asset_id", ID, ForeignKey("assets.id"), nullable=False, index=True),
+    Column("channel", String(20), nullable=False),
+    Column("territory", String(2), nullable=False),
+    Column("published_on", Date, nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("rendition_sha256", String(64), nullable=False),
+    Column("published_at", UtcDateTime, nullable=False),
+    Column("takedown_requested_at", UtcDateTime),
+    UniqueConstraint("asset_id", "channel", "territory", name="uq_asset_publications_use"),
+)
+
+# -------------------------------------------------------------- accounts (migration 0007)
 
 users = Table(
     "users", metadata,

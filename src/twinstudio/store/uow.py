@@ -8,16 +8,21 @@ from sqlalchemy import Connection, Engine
 
 from twinstudio.store.repositories import (
     SqlApiKeyRepository,
+    SqlAssetDetailRepository,
     SqlAssetRepository,
     SqlAuditLog,
     SqlBiometricReleaseRepository,
     SqlBiometricStore,
+    SqlCampaignRepository,
     SqlConsentRepository,
+    SqlGarmentRepository,
+    SqlJobRepository,
     SqlLedger,
     SqlLicenceRepository,
     SqlMarkRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
+    SqlTwinBodyRepository,
     SqlTwinRepository,
     SqlUserRepository,
     SqlWebSessionRepository,
@@ -46,6 +51,12 @@ class SqlUnitOfWork:
         self.assets = SqlAssetRepository(c)
         self.marks = SqlMarkRepository(c)
         self.biometrics = SqlBiometricStore(c)
+        self.garments = SqlGarmentRepository(c)
+        self.bodies = SqlTwinBodyRepository(c)
+        self.campaigns = SqlCampaignRepository(c)
+        self.jobs = SqlJobRepository(c)
+        self.asset_details = SqlAssetDetailRepository(c)
+
         # accounts (issue 8)
         self.users = SqlUserRepository(c)
         self.api_keys = SqlApiKeyRepository(c)

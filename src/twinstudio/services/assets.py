@@ -1,0 +1,205 @@
+"""The asset life cycle after generation: approval by the talent (or their agency),
+publication on a channel in a territory (decided by ``evaluate()`` again, with the
+disclosure labels rendered into a signed rendition), and retouching (an edited version
+whose body is compared with the original's body twin).
+
+Approval and publication post their billable events to the ledger in the same
+transaction, so that a use is paid exactly when it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from twinstudio.domain.asset import Asset, AssetState
+from twinstudio.domain.common import new_id
+from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
+from twinstudio.domain.ledger import BillableEvent, EventType
+from twinstudio.domain.policy import Reason, ReasonCode
+from twinstudio.services.billing import post_in
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.generation import body_gate, identity_gate
+from twinstudio.services.ports import QualityTools, UnitOfWork
+from twinstudio.services.provenance import mark_asset, provenance_tools, publication_rendition
+
+NOT_APPROVER = "not_the_approver"
+
+
+def _approver_check(uow: UnitOfWork, asset: Asset, party_id: str) -> None:
+    twin = uow.twins.get(asset.twin_id)
+    talent = uow.talents.get(twin.talent_id)
+    if party_id not in (talent.id, talent.agency_id):
+        raise RightsRefused("approval refused", [Reason(
+            code=NOT_APPROVER, message="only the talent or their agency approves assets "
+                                       "of their twin")])
+
+
+def approve_asset(ctx: ServiceContext, asset_id: str, *, party_id: str,
+                  actor: str) -> Asset:
+    """The talent (or their agency) approves a pending asset; posts the approval fee."""
+    now = ctx.now()
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        _approver_check(uow, asset, party_id)
+        if asset.state is not AssetState.PENDING_APPROVAL:
+            raise Conflict(f"asset {asset_id} is {asset.state.value}; only a pending asset "
+                           "is approved")
+        approved = asset.transition(AssetState.APPROVED, reason=f"approved by {party_id}",
+                                    now=now)
+        uow.assets.update(approved)
+        post_in(uow, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=asset.licence_id,
+                                   occurred_at=now, asset_id=asset.id), now=now, actor=actor)
+        uow.audit.append(actor=actor, type="AssetApproved", at=now, payload={
+            "asset_id": asset_id, "by": party_id})
+        uow.commit()
+    return approved
+
+
+def reject_asset(ctx: ServiceContext, asset_id: str, *, party_id: str, reason: str,
+                 actor: str) -> Asset:
+    if not reason.strip():
+        raise InvalidInput("a rejection needs a reason")
+    now = ctx.now()
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        _approver_check(uow, asset, party_id)
+        rejected = asset.transition(AssetState.REJECTED, reason=reason, now=now)
+        uow.assets.update(rejected)
+        uow.audit.append(actor=actor, type="AssetRejected", at=now, payload={
+            "asset_id": asset_id, "by": party_id, "reason": reason})
+        uow.commit()
+    return rejected
+
+
+@dataclass
+class PublishResult:
+    asset: Asset
+    publication_id: str
+    labels: list[str]
+    rendition_sha256: str
+    image: bytes
+
+
+def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory: str,
+                  day: date, actor: str, always_label: bool = False) -> PublishResult:
+    """Publish an approved asset on ``channel`` in ``territory`` on ``day``: the policy
+    decides again, the rendition carries the disclosure labels and a signed manifest with
+    the master as ingredient; the publication fee is posted."""
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        details = uow.asset_details.get(asset_id)
+        done = {(p["channel"], p["territory"]) for p in uow.asset_details.publications(asset_id)}
+        category = _category(uow, details)
+    if asset.state not in (AssetState.APPROVED, AssetState.PUBLISHED):
+        raise Conflict(f"asset {asset_id} is {asset.state.value}; only an approved asset is "
+                       "published")
+    if (channel, territory) in done:
+        raise Conflict(f"asset {asset_id} is already published on {channel} in {territory}")
+    rendition = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
+                                      day=day, product_category=category,
+                                      always_label=always_label, actor=actor)
+    now = ctx.now()
+    publication_id = new_id("pub")
+    with ctx.uow() as uow:
+        current = uow.assets.get(asset_id)  # revocation may have withdrawn it meanwhile
+        if current.state not in (AssetState.APPROVED, AssetState.PUBLISHED):
+            raise Conflict(f"asset {asset_id} became {current.state.value}")
+        if current.state is AssetState.APPROVED:
+            current = current.transition(AssetState.PUBLISHED, now=now,
+                                         reason=f"{channel}/{territory} {day.isoformat()}")
+            uow.assets.update(current)
+        uow.asset_details.add_publication(
+            publication_id=publication_id, asset_id=asset_id, channel=channel,
+            territory=territory, published_on=day, labels=rendition.labels,
+            rendition_sha256=rendition.blob_sha256, at=now)
+        post_in(uow, BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=asset.licence_id,
+                                   occurred_at=now, asset_id=asset_id, channel=channel),
+                now=now, actor=actor)
+        uow.audit.append(actor=actor, type="AssetPublished", at=now, payload={
+            "asset_id": asset_id, "publication_id": publication_id, "channel": channel,
+            "territory": territory, "date": day.isoformat(), "labels": rendition.labels})
+        uow.commit()
+    return PublishResult(current, publication_id, rendition.labels, rendition.blob_sha256,
+                         rendition.image)
+
+
+def _category(uow: UnitOfWork, details: dict[str, Any] | None) -> str:
+    """The licence product category of the asset's garments (the first garment's)."""
+    if not details or "request" not in details["reference"]:
+        raise Conflict("this asset was not generated by a campaign; publish it with "
+                       "'asset rendition' and an explicit product category")
+    garment_ids = details["reference"]["request"]["garment_ids"]
+    return uow.garments.get(garment_ids[0]).product_category
+
+
+@dataclass
+class EditResult:
+    asset: Asset
+    body: dict[str, Any]
+    identity: dict[str, Any]
+    body_changed: bool
+
+
+def edit_asset(ctx: ServiceContext, asset_id: str, *, image: bytes, quality: QualityTools,
+               actor: str) -> EditResult:
+    """Register an edited (retouched) version of an asset.
+
+    The body-fidelity gate compares the edit with the original's body twin: a body change
+    is refused unless the licence permits ``body_shape``; then the new version records the
+    alteration and is marked retouched, which puts the "photographie retouchée" label on
+    its French publications. The face must still be the twin's. The version is a new asset
+    with the original as its C2PA ingredient, pending approval again."""
+    tools = provenance_tools(ctx)
+    decoded = tools.decode(image)  # type, size and bomb checks at the edge
+    with ctx.uow() as uow:
+        original = uow.assets.get(asset_id)
+        details = uow.asset_details.get(asset_id)
+        licence = uow.licences.get(original.licence_id)
+        mark = uow.marks.get(asset_id)
+    if original.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED,
+                          AssetState.EXPIRED):
+        raise Conflict(f"asset {asset_id} is {original.state.value}; it cannot be edited")
+    if not details or not details["reference"].get("body"):
+        raise Conflict(f"asset {asset_id} has no body-twin reference to compare an edit with")
+    body = body_gate(quality.body_measures(decoded.rgb), details["reference"]["body"])
+    identity = identity_gate(ctx, quality, original.twin_id, decoded.rgb)
+    if "failures" not in body and not body["passed"]:
+        raise InvalidInput(f"the edit cannot be checked: {body['reason']}")
+    body_changed = not body["passed"]
+    if not identity["passed"]:
+        raise RightsRefused("edit refused", [Reason(
+            code=ReasonCode.ALTERATION_NOT_PERMITTED,
+            message=f"the face is no longer the twin's ({identity['reason']})")])
+    if body_changed and "body_shape" not in licence.terms.permitted_alterations:
+        raise RightsRefused("edit refused", [Reason(
+            code=ReasonCode.ALTERATION_NOT_PERMITTED,
+            message=f"{body['reason']}; the licence does not permit body_shape")])
+    alterations = sorted(set(original.alterations) | ({"body_shape"} if body_changed
+                                                       else set()))
+    parent_bytes = _blob(ctx, mark.blob_sha256)
+    qa = {"identity": identity, "body": body, "passed": True, "edit_of": asset_id}
+
+    def record(uow: UnitOfWork, asset: Asset) -> None:
+        uow.assets.update(asset.transition(AssetState.PENDING_APPROVAL, now=ctx.now(),
+                                           reason=f"edit of {asset_id}"))
+        uow.asset_details.add(asset.id, job_id=None, qa=qa, reference=details["reference"])
+        uow.audit.append(actor=actor, type="AssetEdited", at=ctx.now(), payload={
+            "asset_id": asset.id, "parent_id": asset_id, "body_changed": body_changed,
+            "alterations": alterations})
+
+    marked = mark_asset(ctx, licence_id=original.licence_id, image=image,
+                        source=original.source, alterations=alterations,
+                        retouched=body_changed or original.retouched, actor=actor,
+                        counts_against_quota=False, after=record,
+                        parent=(asset_id, parent_bytes, mark.mime))
+    with ctx.uow() as uow:
+        stored = uow.assets.get(marked.asset.id)
+    return EditResult(stored, body, identity, body_changed)
+
+
+def _blob(ctx: ServiceContext, sha: str) -> bytes:
+    if ctx.blobs is None:
+        raise NotFound("no content store configured")
+    return ctx.blobs.get(sha)
