@@ -250,3 +250,18 @@ def test_an_agency_adds_a_talent_to_its_own_agency(world, api):
     assert response.json()["agency_id"] == world.a.agency
     listed = api.get("/api/v1/talents", headers=as_(world, Role.AGENCY)).json()
     assert {t["name"] for t in listed["items"]} == {"Talent a", "New Face"}
+
+
+def test_the_talent_approves_a_pending_asset_and_the_brand_may_not(world, api):
+    pending = world.a.assets[0]
+    brand = api.post(f"/api/v1/assets/{pending}/approve", headers=as_(world, Role.BRAND_ADMIN))
+    assert brand.status_code == 403 and brand.json()["error"]["type"] == "permission_denied"
+    approved = api.post(f"/api/v1/assets/{pending}/approve", headers=as_(world, Role.TALENT))
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "approved"
+    again = api.post(f"/api/v1/assets/{pending}/reject", json={"reason": "no"},
+                     headers=as_(world, Role.TALENT))
+    assert again.status_code == 409
+    statement = api.get(f"/api/v1/talents/{world.a.talent}/statements/2026-06",
+                        headers=as_(world, Role.TALENT)).json()
+    assert statement["totals"]["gross"] == 10000 + 2 * 2500

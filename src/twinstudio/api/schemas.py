@@ -322,6 +322,30 @@ class WithdrawRequest(BaseModel):
     reason: str = Field("withdrawn", min_length=1, max_length=500)
 
 
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "the hair colour is not mine"}]})
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"channel": "social", "territory": "FR", "date": "2026-07-01"}]})
+
+    channel: str = Field(min_length=1, max_length=20)
+    territory: str = Field(pattern=r"^[A-Z]{2}$")
+    date: date
+    always_label: bool = False
+
+
+class PublicationPublic(BaseModel):
+    asset: AssetPublic
+    publication_id: str
+    labels: list[str]
+    rendition_sha256: str
+
+
 class VerifyPublic(BaseModel):
     verdict: str = Field(description="licensed, licence_expired, withdrawn, tampered, "
                                      "unlicensed_likeness or unknown")
