@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twinstudio.domain.errors import (
@@ -55,10 +55,20 @@ def error_body(type_: str, message: str, reasons: list[dict[str, str]] | None = 
     return {"error": {"type": type_, "message": message, "reasons": reasons or []}}
 
 
-def _twinstudio(request: Request, error: Exception) -> JSONResponse:
+def _html(request: Request):  # type: ignore[no-untyped-def]
+    """The web portal's error page renderer, for paths outside the API (None: JSON)."""
+    if request.url.path.startswith("/api/"):
+        return None
+    return getattr(request.app.state, "html_error", None)
+
+
+def _twinstudio(request: Request, error: Exception) -> Response:
     assert isinstance(error, TwinStudioError)
     status = status_of(error)
     reasons = [r.model_dump() for r in getattr(error, "reasons", [])]
+    html = _html(request)
+    if html is not None:
+        return html(request, status, error.code, error.message, reasons)
     headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
     if status >= 500:
         log.error("configuration error: %s", error.message)
@@ -66,7 +76,7 @@ def _twinstudio(request: Request, error: Exception) -> JSONResponse:
                         headers=headers)
 
 
-def _validation(request: Request, error: Exception) -> JSONResponse:
+def _validation(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
     reasons = []
     for item in error.errors()[:20]:
@@ -75,13 +85,20 @@ def _validation(request: Request, error: Exception) -> JSONResponse:
         reasons.append({"code": str(item.get("type", "invalid")), "message":
                         f"{where}: {message}"})
     first = reasons[0]["message"] if reasons else "request is not valid"
+    html = _html(request)
+    if html is not None:
+        return html(request, 422, "invalid_input", first, reasons)
     return JSONResponse(error_body("invalid_input", first, reasons), status_code=422)
 
 
-def _http(request: Request, error: Exception) -> JSONResponse:
+def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated",
              403: "permission_denied", 413: "too_large", 415: "unsupported_media_type"}
+    html = _html(request)
+    if html is not None:
+        return html(request, error.status_code, kinds.get(error.status_code, "http_error"),
+                    str(error.detail), [])
     return JSONResponse(error_body(kinds.get(error.status_code, "http_error"),
                                    str(error.detail)), status_code=error.status_code,
                         headers=getattr(error, "headers", None))
