@@ -147,7 +147,7 @@ def consents(request: Request) -> Response:
     access = found.access
     return render(request, found, "consents.html", consents=access.consents(),
                   names=_names(found), may_revoke=access.may("consent.revoke"),
-                  licences=access.licences())
+                  licences=access.licences(), money=money)
 
 
 @router.get("/consents/{consent_id}/revoke")
