@@ -265,3 +265,15 @@ def test_the_talent_approves_a_pending_asset_and_the_brand_may_not(world, api):
     statement = api.get(f"/api/v1/talents/{world.a.talent}/statements/2026-06",
                         headers=as_(world, Role.TALENT)).json()
     assert statement["totals"]["gross"] == 10000 + 2 * 2500
+
+
+def test_demo_logins_are_created_once_and_can_sign_in(world):
+    from twinstudio.services.accounts import create_demo_logins
+
+    logins = create_demo_logins(world.ctx)
+    assert {login["role"] for login in logins} == {"talent", "agency", "brand_admin",
+                                                   "compliance"}
+    assert create_demo_logins(world.ctx) == logins
+    talent = next(login for login in logins if login["role"] == "talent")
+    principal = authenticate_password(world.ctx, talent["email"], talent["password"])
+    assert principal.talent_id in (world.a.talent, world.b.talent)
