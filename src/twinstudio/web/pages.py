@@ -4,7 +4,7 @@ or calls a service, and renders a template. Every POST checks the CSRF token fir
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
