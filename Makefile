@@ -7,7 +7,7 @@ comma  := ,
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= dev,body,render,perception
+EXTRAS ?= dev,body,render,perception,web
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 NEEDS_TORCH := $(filter body render diffusion,$(subst $(comma), ,$(EXTRAS)))
 TORCH_PIN   := $(if $(NEEDS_TORCH),torch==2.13.0,)
@@ -16,6 +16,8 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Debian packages: EGL + Mesa's software OpenGL for the raster renderer (and libGL for
 # OpenCV). Installed once, only when missing (needs root, as on these machines and CI).
 DEB_PACKAGES := libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libopengl0 libxrender1
+# The web portal's browser tests drive Debian's chromium through Playwright (issue 8).
+DEB_PACKAGES += chromium fonts-dejavu-core
 DEB_STAMP    := $(VENV)/.debian-packages
 
 .PHONY: demo test lint unit setup clean warm system-deps
@@ -54,7 +56,7 @@ warm: setup
 	# test workers never build it concurrently.
 	$(BIN)/python -c "from twinstudio.body3d.model import body_model; body_model()"
 
-test: setup lint warm
+test: setup system-deps lint warm
 	TWINSTUDIO_TEST_POSTGRES_URL=$${TWINSTUDIO_TEST_POSTGRES_URL:-$(TEST_POSTGRES_URL)} \
 	  $(BIN)/pytest -n 2 --dist loadgroup -q
 

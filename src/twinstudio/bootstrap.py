@@ -16,6 +16,7 @@ from twinstudio.services.generation import cancel_jobs_hook
 from twinstudio.services.ports import FaceTools, ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
+from twinstudio.signing.passwords import Argon2Passwords
 from twinstudio.signing.vault import TemplateVault
 from twinstudio.store.blobs import BlobStore
 from twinstudio.store.database import create_db_engine, migrate
@@ -50,6 +51,7 @@ def bootstrap(
         provenance=_provenance(settings),
         vault=TemplateVault(settings.master_key.get_secret_value()),
         faces=_faces(),
+        passwords=Argon2Passwords(),
     )
     return ctx
 

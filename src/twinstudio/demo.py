@@ -474,3 +474,12 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
     allowed = sum(r["allowed"] for r in results)
     console.print(f"{allowed} allowed, {len(results) - allowed} refused. Audit chain: "
                   + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))
+    # Web portal and API (issue 8): demo logins with known passwords, and where to go.
+    from twinstudio.services.accounts import create_demo_logins
+
+    logins = create_demo_logins(ctx)
+    console.print(f"Web portal and API: twinstudio serve --workspace {workspace}, then open "
+                  "http://127.0.0.1:8000/ (API docs: /api/v1/docs). Demo logins:")
+    for login in logins:
+        console.print(f"  {login['role']:<12} {login['email']:<36} {login['password']}",
+                      markup=False, highlight=False)

@@ -2,6 +2,9 @@
 
     TwinStudioError              base; never raised itself
     ├── InvalidInput             bad input at the edge (schema, codes)   exit 2, HTTP 422
+    │   └── TooLarge             an upload or body over the limits        exit 2, HTTP 413
+    ├── Unauthenticated          no valid credentials                     exit 2, HTTP 401
+    ├── PermissionDenied         the role may not do this (own objects)   exit 2, HTTP 403
     ├── NotFound                 unknown id (or not yours)                exit 2, HTTP 404
     ├── Conflict                 contradicts the current state            exit 2, HTTP 409
     │   └── InvalidTransition    a state machine refuses the change
@@ -37,6 +40,21 @@ class TwinStudioError(Exception):
 
 class InvalidInput(TwinStudioError):
     code = "invalid_input"
+
+
+class TooLarge(InvalidInput):
+    code = "too_large"
+
+
+class Unauthenticated(TwinStudioError):
+    code = "unauthenticated"
+
+
+class PermissionDenied(TwinStudioError):
+    """The principal's role may not do this. Objects a principal cannot see are answered
+    with NotFound instead, so that ids cannot be probed."""
+
+    code = "permission_denied"
 
 
 class NotFound(TwinStudioError):

@@ -11,6 +11,7 @@ from twinstudio.services.ports import (
     Blobs,
     FaceTools,
     Keyring,
+    PasswordHasher,
     ProvenanceTools,
     RightsWithdrawnHook,
     UnitOfWork,
@@ -28,6 +29,7 @@ class ServiceContext:
     provenance: ProvenanceTools | None = None
     vault: Vault | None = None
     faces: FaceTools | None = None
+    passwords: PasswordHasher | None = None  # accounts (issue 8)
 
     def now(self) -> datetime:
         return self.clock()

@@ -241,7 +241,7 @@ biometric_templates = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
-# ------------------------------------------------------------ generation (migration 0006)
+# ------------------------------------------------------------ generation (migration 0007)
 
 garments = Table(
     "garments", metadata,
@@ -319,4 +319,40 @@ asset_publications = Table(
     Column("published_at", UtcDateTime, nullable=False),
     Column("takedown_requested_at", UtcDateTime),
     UniqueConstraint("asset_id", "channel", "territory", name="uq_asset_publications_use"),
+)
+
+# -------------------------------------------------------------- accounts (migration 0007)
+
+users = Table(
+    "users", metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), index=True),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Column("last_used_at", UtcDateTime),
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
 )

@@ -7,6 +7,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from twinstudio.store.repositories import (
+    SqlApiKeyRepository,
     SqlAssetDetailRepository,
     SqlAssetRepository,
     SqlAuditLog,
@@ -23,6 +24,8 @@ from twinstudio.store.repositories import (
     SqlTalentRepository,
     SqlTwinBodyRepository,
     SqlTwinRepository,
+    SqlUserRepository,
+    SqlWebSessionRepository,
 )
 
 
@@ -53,6 +56,11 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaignRepository(c)
         self.jobs = SqlJobRepository(c)
         self.asset_details = SqlAssetDetailRepository(c)
+
+        # accounts (issue 8)
+        self.users = SqlUserRepository(c)
+        self.api_keys = SqlApiKeyRepository(c)
+        self.web_sessions = SqlWebSessionRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,0 +1,61 @@
+"""The API application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from twinstudio.api import errors
+from twinstudio.api.limits import DEFAULT_MAX_BODY, BodyLimit
+from twinstudio.api.routers import (
+    assets,
+    audit,
+    consents,
+    licences,
+    me,
+    policy,
+    releases,
+    statements,
+    talents,
+    twins,
+    verify,
+)
+from twinstudio.api.schemas import ErrorResponse
+from twinstudio.services.context import ServiceContext
+
+API_PREFIX = "/api/v1"
+ROUTERS = [me.router, talents.router, twins.router, consents.router, releases.router,
+           licences.router, policy.router, assets.router, statements.router, verify.router,
+           audit.router]
+_ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
+    (401, "No valid API key"),
+    (403, "The role may not do this, or the rights rules refuse (every reason listed)"),
+    (404, "Not found, or not visible to the caller"),
+    (409, "Conflicts with the current state, or a document fails its integrity check"),
+    (413, "Body or upload too large"),
+    (422, "Input not valid (every failed field listed)"))}
+
+
+def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
+               max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
+    """The REST API over ``ctx`` (or over a context bootstrapped from ``settings``)."""
+    if ctx is None:
+        from twinstudio.bootstrap import bootstrap
+
+        ctx = bootstrap(settings)
+    app = FastAPI(
+        title="twinstudio API", version="1",
+        description="Digital twins of fashion models that the talent owns: consent, "
+                    "licences enforced by code, provenance, payment. Authenticate with an "
+                    "API key in the X-API-Key header ('twinstudio apikey create'). Objects "
+                    "of other tenants answer 404. Errors are "
+                    '{"error": {"type", "message", "reasons": [{"code", "message"}]}}.',
+        openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None)
+    app.state.ctx = ctx
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)  # type: ignore[arg-type]
+    for router in ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app

@@ -1,0 +1,119 @@
+"""The one place where errors become HTTP responses.
+
+Every error body is ``{"error": {"type", "message", "reasons": [{"code", "message"}]}}``;
+a rights refusal lists every reason, a validation error every field that failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from twinstudio.domain.errors import (
+    ConfigurationError,
+    Conflict,
+    IntegrityError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RightsRefused,
+    TooLarge,
+    TwinStudioError,
+    Unauthenticated,
+)
+
+log = logging.getLogger("twinstudio.api")
+
+# Most specific first: TooLarge is an InvalidInput.
+STATUS: list[tuple[type[TwinStudioError], int]] = [
+    (TooLarge, 413),
+    (InvalidInput, 422),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (RightsRefused, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (IntegrityError, 409),
+    (ConfigurationError, 500),
+]
+
+
+def status_of(error: TwinStudioError) -> int:
+    for kind, status in STATUS:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def error_body(type_: str, message: str, reasons: list[dict[str, str]] | None = None
+               ) -> dict[str, Any]:
+    return {"error": {"type": type_, "message": message, "reasons": reasons or []}}
+
+
+def _html(request: Request):  # type: ignore[no-untyped-def]
+    """The web portal's error page renderer, for paths outside the API (None: JSON)."""
+    if request.url.path.startswith("/api/"):
+        return None
+    return getattr(request.app.state, "html_error", None)
+
+
+def _twinstudio(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TwinStudioError)
+    status = status_of(error)
+    reasons = [r.model_dump() for r in getattr(error, "reasons", [])]
+    html = _html(request)
+    if html is not None:
+        return html(request, status, error.code, error.message, reasons)
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    if status >= 500:
+        log.error("configuration error: %s", error.message)
+    return JSONResponse(error_body(error.code, error.message, reasons), status_code=status,
+                        headers=headers)
+
+
+def _validation(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    reasons = []
+    for item in error.errors()[:20]:
+        where = ".".join(str(p) for p in item.get("loc", ())) or "request"
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        reasons.append({"code": str(item.get("type", "invalid")), "message":
+                        f"{where}: {message}"})
+    first = reasons[0]["message"] if reasons else "request is not valid"
+    html = _html(request)
+    if html is not None:
+        return html(request, 422, "invalid_input", first, reasons)
+    return JSONResponse(error_body("invalid_input", first, reasons), status_code=422)
+
+
+def _http(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated",
+             403: "permission_denied", 413: "too_large", 415: "unsupported_media_type"}
+    html = _html(request)
+    if html is not None:
+        return html(request, error.status_code, kinds.get(error.status_code, "http_error"),
+                    str(error.detail), [])
+    return JSONResponse(error_body(kinds.get(error.status_code, "http_error"),
+                                   str(error.detail)), status_code=error.status_code,
+                        headers=getattr(error, "headers", None))
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.error("unexpected error on %s %s", request.method, request.url.path,
+              exc_info=(type(error), error, error.__traceback__))
+    return JSONResponse(error_body("internal_error", "an unexpected error happened; it "
+                                   "was logged"), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers (the API and the web pages share them for JSON routes)."""
+    app.add_exception_handler(TwinStudioError, _twinstudio)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

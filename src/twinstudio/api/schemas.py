@@ -1,0 +1,412 @@
+"""Request (``XCreate``) and response (``XPublic``) schemas of the API. Domain documents
+(consent, terms, proposed use) are reused as they are: the API accepts exactly what the
+domain validates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from twinstudio.domain.accounts import Principal, Role
+from twinstudio.domain.asset import Asset, AssetState
+from twinstudio.domain.consent import (
+    BiometricRelease,
+    BiometricReleaseDocument,
+    ConsentDocument,
+    ConsentState,
+    DigitalReplicaConsent,
+)
+from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
+from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.policy import ProposedUse
+from twinstudio.domain.twin import Twin, TwinState
+
+T = TypeVar("T")
+
+
+class ReasonPublic(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(description="machine-readable error code, e.g. rights_refused")
+    message: str
+    reasons: list[ReasonPublic] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="how many items match, over all pages")
+    limit: int
+    offset: int
+
+
+# ------------------------------------------------------------------ me
+
+
+class MePublic(BaseModel):
+    user_id: str
+    email: str
+    name: str
+    role: Role
+    organisation_id: str | None
+    talent_id: str | None
+
+    @classmethod
+    def of(cls, p: Principal) -> MePublic:
+        return cls(user_id=p.user_id, email=p.email, name=p.name, role=p.role,
+                   organisation_id=p.organisation_id, talent_id=p.talent_id)
+
+
+class OrganisationPublic(BaseModel):
+    id: str
+    kind: OrganisationKind
+    name: str
+    country: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, o: Organisation) -> OrganisationPublic:
+        return cls(**o.model_dump())
+
+
+# ------------------------------------------------------------------ talents and twins
+
+
+class TalentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "Astrid Lund", "language": "en"}]})
+
+    name: str = Field(min_length=1, max_length=200)
+    language: str = Field("en", min_length=2, max_length=35)
+    agency_id: str | None = Field(None, max_length=40, description=(
+        "agency representing the talent; agency users always add to their own agency"))
+
+
+class TalentPublic(BaseModel):
+    id: str
+    name: str
+    language: str
+    agency_id: str | None
+    synthetic: bool
+    created_at: datetime
+    twin_id: str
+    twin_state: TwinState
+
+    @classmethod
+    def of(cls, t: Talent, twin: Twin) -> TalentPublic:
+        return cls(id=t.id, name=t.name, language=t.language, agency_id=t.agency_id,
+                   synthetic=t.synthetic, created_at=t.created_at, twin_id=twin.id,
+                   twin_state=twin.state)
+
+
+class TemplateInfo(BaseModel):
+    id: str
+    kind: str
+    retain_until: datetime
+
+
+class TwinPublic(BaseModel):
+    id: str
+    talent_id: str
+    state: TwinState
+    created_at: datetime
+    updated_at: datetime
+    biometric_key: bool = Field(description="whether the twin's biometric data key exists "
+                                            "(false once crypto-shredded)")
+    templates: list[TemplateInfo] = Field(description="encrypted templates (never content)")
+
+    @classmethod
+    def of(cls, t: Twin, has_key: bool, templates: list[TemplateInfo]) -> TwinPublic:
+        return cls(**t.model_dump(), biometric_key=has_key, templates=templates)
+
+
+class PhotoCheck(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    photo: str
+    accepted: bool
+
+
+class EnrolmentPublic(BaseModel):
+    twin_id: str
+    enrolled: bool
+    photos: list[PhotoCheck]
+    reasons: list[ReasonPublic]
+
+
+# ------------------------------------------------------------------ consents and releases
+
+_CONSENT_EXAMPLE = {
+    "purpose": "Digital replica for fashion campaign imagery of licensed brands",
+    "scope": {"channels": ["ecommerce", "social"], "territories": ["*"],
+              "product_categories": ["tops", "outerwear"], "alterations": [],
+              "prohibited_content": ["nudity"]},
+    "rate_of_pay": {"currency": "EUR", "amount": 2000, "basis": "per_asset"},
+    "starts": "2026-01-01", "ends": "2027-12-31", "language": "en"}
+
+
+class ConsentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"talent_id": "tal_0123456789abcdef01234567", "document": _CONSENT_EXAMPLE}]})
+
+    talent_id: str = Field(max_length=40, description="the talent signs themself")
+    document: ConsentDocument
+
+
+class ConsentPublic(BaseModel):
+    id: str
+    talent_id: str
+    twin_id: str
+    state: ConsentState
+    document: ConsentDocument
+    document_hash: str
+    signed_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+    @classmethod
+    def of(cls, c: DigitalReplicaConsent) -> ConsentPublic:
+        return cls(id=c.id, talent_id=c.talent_id, twin_id=c.twin_id, state=c.state,
+                   document=c.document, document_hash=c.document_hash, signed_at=c.signed_at,
+                   revoked_at=c.revoked_at, revocation_reason=c.revocation_reason)
+
+
+class RevokeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "I no longer want my likeness used"}]})
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RevocationPublic(BaseModel):
+    consent_id: str | None
+    licence_id: str | None
+    suspended_licences: list[str]
+    withdrawn_assets: list[str]
+    flagged_for_takedown: list[str]
+
+
+class ReleaseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"talent_id": "tal_0123456789abcdef01234567", "document": {
+            "purpose": "Face template to check the identity of generated images",
+            "retention_days": 365, "written_release": True, "explicit_consent": True,
+            "language": "en"}}]})
+
+    talent_id: str = Field(max_length=40)
+    document: BiometricReleaseDocument
+
+
+class ReleasePublic(BaseModel):
+    id: str
+    talent_id: str
+    state: ConsentState
+    document: BiometricReleaseDocument
+    document_hash: str
+    signed_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, r: BiometricRelease) -> ReleasePublic:
+        return cls(id=r.id, talent_id=r.talent_id, state=r.state, document=r.document,
+                   document_hash=r.document_hash, signed_at=r.signed_at,
+                   revoked_at=r.revoked_at)
+
+
+# ------------------------------------------------------------------ licences and policy
+
+_TERMS_EXAMPLE = {
+    "channels": ["ecommerce", "social"], "territories": ["SE", "FR"],
+    "starts": "2026-01-01", "ends": "2026-12-31", "product_categories": ["tops", "outerwear"],
+    "permitted_alterations": ["hair_color", "background"],
+    "prohibited_content": ["nudity"], "exclusive_categories": [],
+    "approval_required": True, "max_assets": 100,
+    "intended_uses": "E-commerce product pages and social posts for the AW26 outerwear line",
+    "representation": "counsel", "fees": {"currency": "EUR", "per_asset": 2500}}
+
+
+class LicenceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"twin_id": "twn_0123456789abcdef01234567", "brand_id": "brd_0123456789abcdef01234567",
+         "terms": _TERMS_EXAMPLE}]})
+
+    twin_id: str = Field(max_length=40)
+    brand_id: str = Field(max_length=40)
+    terms: LicenceTerms
+    consent_id: str | None = Field(None, max_length=40)
+
+
+class LicencePublic(BaseModel):
+    id: str
+    twin_id: str
+    talent_id: str
+    brand_id: str
+    consent_id: str
+    state: LicenceState
+    state_reason: str | None
+    terms: LicenceTerms
+    document_hash: str
+    granted_at: datetime
+    updated_at: datetime
+    assets_used: int
+
+    @classmethod
+    def of(cls, lic: Licence) -> LicencePublic:
+        return cls(**lic.model_dump(exclude={"signatures"}))
+
+
+class SignaturePublic(BaseModel):
+    signer_id: str
+    role: str
+    valid: bool
+
+
+class VerificationPublic(BaseModel):
+    document_id: str
+    valid: bool
+    document_hash_ok: bool
+    signatures: list[SignaturePublic]
+    missing_signers: list[str]
+
+
+class PolicyCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"licence_id": "lic_0123456789abcdef01234567", "use": {
+            "channel": "social", "territory": "FR", "date": "2026-12-01",
+            "product_category": "outerwear", "alterations": ["hair_color"],
+            "content_tags": []}}]})
+
+    licence_id: str = Field(max_length=40)
+    use: ProposedUse
+
+
+class DecisionPublic(BaseModel):
+    allowed: bool
+    reasons: list[ReasonPublic]
+
+
+# ------------------------------------------------------------------ assets and verify
+
+
+class AssetPublic(BaseModel):
+    id: str
+    twin_id: str
+    licence_id: str
+    brand_id: str
+    state: AssetState
+    source: str
+    alterations: list[str]
+    retouched: bool
+    parent_id: str | None
+    state_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, a: Asset) -> AssetPublic:
+        return cls(**a.model_dump())
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "taken down at the talent's request"}]})
+
+    reason: str = Field("withdrawn", min_length=1, max_length=500)
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "the hair colour is not mine"}]})
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"channel": "social", "territory": "FR", "date": "2026-07-01"}]})
+
+    channel: str = Field(min_length=1, max_length=20)
+    territory: str = Field(pattern=r"^[A-Z]{2}$")
+    date: date
+    always_label: bool = False
+
+
+class PublicationPublic(BaseModel):
+    asset: AssetPublic
+    publication_id: str
+    labels: list[str]
+    rendition_sha256: str
+
+
+class VerifyPublic(BaseModel):
+    verdict: str = Field(description="licensed, licence_expired, withdrawn, tampered, "
+                                     "unlicensed_likeness or unknown")
+    asset_id: str | None
+    twin_id: str | None
+    licence_id: str | None
+    signals_agree: bool
+    signals: dict[str, Any] = Field(description="c2pa, watermark, fingerprint and face")
+    elapsed_ms: float
+    explanation: str
+
+
+# ------------------------------------------------------------------ statements and audit
+
+
+class StatementLinePublic(BaseModel):
+    transaction_id: str
+    date: date
+    due_on: date
+    counterparty_id: str
+    counterparty: str
+    licence_id: str
+    kind: str
+    channel: str | None
+    asset_id: str | None
+    gross: int
+    commission: int
+    platform_fee: int
+    net: int
+
+
+class StatementPublic(BaseModel):
+    party_kind: str
+    party_id: str
+    party_name: str
+    period: str
+    currency: str
+    totals: dict[str, int]
+    by_counterparty: dict[str, int]
+    by_channel: dict[str, int]
+    by_asset: dict[str, int]
+    due: dict[str, int]
+    history: list[tuple[str, int]]
+    lines: list[StatementLinePublic]
+    licence_terms: dict[str, dict[str, Any]]
+
+
+class ChainPublic(BaseModel):
+    ok: bool
+    events: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None
+    problem: str | None
+
+
+class AuditEventPublic(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    type: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str

@@ -1,0 +1,29 @@
+"""The site: the web portal's pages at ``/`` and the REST API at ``/api/v1``, one app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from twinstudio.api import create_api
+from twinstudio.api.limits import DEFAULT_MAX_BODY
+from twinstudio.services.context import ServiceContext
+from twinstudio.web import pages
+from twinstudio.web.session import html_error
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_site(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
+                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False
+                ) -> FastAPI:
+    """The API plus the portal. ``secure_cookies`` marks the session cookie Secure (set it
+    behind HTTPS)."""
+    app = create_api(ctx, settings=settings, max_body_bytes=max_body_bytes)
+    app.state.html_error = html_error
+    app.state.secure_cookies = secure_cookies
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router, include_in_schema=False)
+    return app

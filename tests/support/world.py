@@ -1,0 +1,129 @@
+"""Two tenants side by side for API and web tests: each has an agency, a talent with an
+active twin, a biometric release, a consent, a brand, a licence and a marked asset, and
+users in every role; compliance and admin users are global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.conftest import Clock, consent_doc, terms
+from tests.support.images import encode, scene
+from twinstudio.bootstrap import bootstrap
+from twinstudio.config import Settings
+from twinstudio.domain.accounts import Role
+from twinstudio.domain.asset import AssetState
+from twinstudio.domain.consent import BiometricReleaseDocument
+from twinstudio.domain.ledger import BillableEvent, EventType
+from twinstudio.domain.parties import OrganisationKind
+from twinstudio.domain.twin import TwinState
+from twinstudio.provenance.keys import ensure_development_credentials
+from twinstudio.services.accounts import add_user, create_api_key
+from twinstudio.services.billing import post_event
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.provenance import mark_asset, set_asset_state
+from twinstudio.services.rights import grant_biometric_release, grant_consent, grant_licence
+from twinstudio.signing.passwords import Argon2Passwords
+
+PASSWORD = "correct horse battery"
+TENANT_ROLES = (Role.TALENT, Role.AGENCY, Role.BRAND_EDITOR, Role.BRAND_ADMIN)
+GLOBAL_ROLES = (Role.COMPLIANCE, Role.ADMIN)
+
+
+@dataclass
+class Tenant:
+    tag: str
+    agency: str
+    brand: str
+    talent: str
+    twin: str
+    release: str
+    consent: str
+    licence: str
+    assets: list[str]
+    keys: dict[Role, str] = field(default_factory=dict)
+    emails: dict[Role, str] = field(default_factory=dict)
+
+    def ids(self) -> set[str]:
+        return {self.agency, self.brand, self.talent, self.twin, self.release, self.consent,
+                self.licence, *self.assets}
+
+    def of(self, kind: str) -> str:
+        return {"talent": self.talent, "twin": self.twin, "twin_any": self.twin,
+                "consent": self.consent, "consent_any": self.consent,
+                "release": self.release, "licence": self.licence, "asset": self.assets[0],
+                "brand": self.brand, "agency": self.agency}[kind]
+
+
+@dataclass
+class World:
+    ctx: ServiceContext
+    a: Tenant
+    b: Tenant
+    keys: dict[Role, str]      # the global roles
+    emails: dict[Role, str]
+
+    def key(self, role: Role) -> str:
+        return self.a.keys[role] if role in TENANT_ROLES else self.keys[role]
+
+    def email(self, role: Role) -> str:
+        return self.a.emails[role] if role in TENANT_ROLES else self.emails[role]
+
+
+def world_context(engine, tmp_path: Path, clock: Clock) -> ServiceContext:  # type: ignore[no-untyped-def]
+    settings = Settings(workspace=tmp_path / "ws")
+    ensure_development_credentials(settings.c2pa_dir)
+    ctx = bootstrap(settings, engine=engine, clock=clock)
+    ctx.passwords = Argon2Passwords(fast=True)  # tests check behaviour, not hash cost
+    return ctx
+
+
+def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
+    agency = add_organisation(ctx, kind=OrganisationKind.AGENCY, name=f"Agency {tag}")
+    brand = add_organisation(ctx, kind=OrganisationKind.BRAND, name=f"Brand {tag}",
+                             country="SE")
+    talent, twin = add_talent(ctx, name=f"Talent {tag}", agency_id=agency.id)
+    release = grant_biometric_release(ctx, talent_id=talent.id, document=BiometricReleaseDocument(
+        purpose="Face template to check the identity of generated images",
+        retention_days=365, written_release=True, explicit_consent=True, language="en"))
+    consent = grant_consent(ctx, talent_id=talent.id, document=consent_doc(ctx.today()))
+    set_twin_state(ctx, twin.id, TwinState.ACTIVE, reason="test", actor="test")
+    licence = grant_licence(ctx, twin_id=twin.id, brand_id=brand.id,
+                            terms=terms(starts="2026-05-01", ends="2026-12-31",
+                                        exclusive_categories=[],
+                                        fees={"currency": "EUR", "per_asset": 2500,
+                                              "flat_fee": 10000}))
+    assets = []
+    for i in range(2):
+        marked = mark_asset(ctx, licence_id=licence.id, image=encode(
+            scene(seed + i, 320, 400), quality=90), source="studio")
+        assets.append(marked.asset.id)
+    set_asset_state(ctx, assets[0], AssetState.PENDING_APPROVAL, reason="qa passed",
+                    actor="test")
+    post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=licence.id,
+                                  asset_id=assets[1], occurred_at=ctx.now()), actor="test")
+    tenant = Tenant(tag, agency.id, brand.id, talent.id, twin.id, release.id, consent.id,
+                    licence.id, assets)
+    for role in TENANT_ROLES:
+        email = f"{role.value}-{tag}@example.com"
+        user = add_user(ctx, email=email, name=f"{role.value} {tag}", role=role,
+                        password=PASSWORD,
+                        organisation_id={Role.AGENCY: agency.id, Role.TALENT: None}.get(
+                            role, brand.id),
+                        talent_id=talent.id if role is Role.TALENT else None)
+        tenant.keys[role] = create_api_key(ctx, user_id=user.id, name="tests").secret
+        tenant.emails[role] = email
+    return tenant
+
+
+def build_world(ctx: ServiceContext) -> World:
+    a = _tenant(ctx, "a", 1)
+    b = _tenant(ctx, "b", 11)
+    keys, emails = {}, {}
+    for role in GLOBAL_ROLES:
+        email = f"{role.value}@example.com"
+        user = add_user(ctx, email=email, name=role.value, role=role, password=PASSWORD)
+        keys[role] = create_api_key(ctx, user_id=user.id, name="tests").secret
+        emails[role] = email
+    return World(ctx, a, b, keys, emails)
