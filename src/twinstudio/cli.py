@@ -1101,7 +1101,8 @@ def _register_generation() -> None:
     register(app, asset_app, twin_app)
 
 
-_register_generation()
+if __name__ != "__main__":  # run as a script, the importable module registers them below
+    _register_generation()
 
 
 # ---------------------------------------------------------------------------- accounts
@@ -1206,4 +1207,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # ``python -m twinstudio.cli``: run the importable module's app, which has every command
+    from twinstudio.cli import main as importable_main
+
+    importable_main()
