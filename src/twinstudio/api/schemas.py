@@ -18,12 +18,12 @@ from twinstudio.domain.consent import (
     ConsentState,
     DigitalReplicaConsent,
 )
+from twinstudio.domain.garment import Fit, Garment, GarmentCategory, Length
+from twinstudio.domain.generation import Campaign, CampaignBrief, Job, JobState
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import ProposedUse
 from twinstudio.domain.twin import Twin, TwinState
-from twinstudio.domain.garment import Fit, Garment, GarmentCategory, Length
-from twinstudio.domain.generation import Campaign, CampaignBrief, Job, JobState
 
 T = TypeVar("T")
 
