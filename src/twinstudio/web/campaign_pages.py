@@ -189,7 +189,7 @@ def _campaign_view(request: Request, found: Visitor, campaign_id: str) -> dict[s
     status = campaign_public(access, campaign_id, request.app.state.runner)
     jobs = access.jobs(campaign_id)
     finished = sum(status.jobs.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
-    return {"status": status, "jobs": jobs, "finished": finished,
+    return {"campaign": status, "jobs": jobs, "finished": finished,
             "percent": round(100 * finished / status.total) if status.total else 100}
 
 
