@@ -25,8 +25,8 @@ ROLES = (*TENANT_ROLES, *GLOBAL_ROLES)
 SEES = {
     Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset"},
     Role.AGENCY: {"talent", "twin", "consent", "release", "licence", "asset", "agency"},
-    Role.BRAND_EDITOR: {"licence", "asset", "brand"},
-    Role.BRAND_ADMIN: {"licence", "asset", "brand"},
+    Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign"},
+    Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign"},
 }
 PNG = encode(scene(5, 64, 64), "PNG")
 
@@ -53,7 +53,8 @@ def _is_binary(schema: dict[str, Any]) -> bool:
 
 def _request(doc, op, path_ids: dict[str, str], body_ids: dict[str, str]) -> dict[str, Any]:
     """Keyword arguments for TestClient.request: the route's own example body (with ids
-    put in), or one small PNG per file field of a multipart form."""
+    put in), or for a multipart form one small PNG per file field and each other field's
+    documented example (ids put in)."""
     content = op.get("requestBody", {}).get("content", {})
     if "application/json" in content:
         schema = _resolve(doc, content["application/json"]["schema"])
@@ -64,11 +65,15 @@ def _request(doc, op, path_ids: dict[str, str], body_ids: dict[str, str]) -> dic
         return {"json": body}
     if "multipart/form-data" in content:
         schema = _resolve(doc, content["multipart/form-data"]["schema"])
-        files = []
+        files, data = [], {}
         for name, prop in schema["properties"].items():
-            if _is_binary(prop) or _is_binary(prop.get("items", {})):
+            options = [prop, *prop.get("anyOf", [])]
+            if any(_is_binary(o) or _is_binary(o.get("items", {})) for o in options):
                 files.append((name, ("probe.png", PNG, "image/png")))
-        return {"files": files}
+            elif prop.get("examples"):
+                data[name] = prop["examples"][0]
+        data.update(body_ids)
+        return {"files": files, "data": data}
     return {}
 
 
@@ -92,6 +97,10 @@ def _snapshot(world: World) -> dict[str, Any]:
             "assets": [(a.id, a.state) for a in uow.assets.list(twin_id=b.twin)],
             "talents": sorted(t.id for t in uow.talents.list() if t.agency_id == b.agency),
             "templates": uow.biometrics.templates(b.twin),
+            "garments": [g.model_dump() for g in uow.garments.list(brand_id=b.brand)],
+            "campaigns": [c.id for c in uow.campaigns.list(brand_id=b.brand)],
+            "jobs": [(j.id, j.state, j.attempts, j.asset_id)
+                     for j in uow.jobs.list(campaign_id=b.campaign)],
         }
 
 
@@ -188,7 +197,8 @@ def test_every_route_refuses_a_request_without_an_api_key(world):
     for path, method, op in _operations(doc):
         url = _fill(path, {p: world.a.of(op["x-isolation"].get("object", "talent"))
                            for p in ("talent_id", "twin_id", "consent_id", "release_id",
-                                     "licence_id", "asset_id", "brand_id")})
+                                     "licence_id", "asset_id", "brand_id", "garment_id",
+                                     "campaign_id")})
         for headers in ({}, {"X-API-Key": "tsk_000000000000_forged"}):
             response = client.request(method, url, headers=headers)
             assert response.status_code == 401, (method, path, response.text)

@@ -1,6 +1,8 @@
 """Two tenants side by side for API and web tests: each has an agency, a talent with an
-active twin, a biometric release, a consent, a brand, a licence and a marked asset, and
-users in every role; compliance and admin users are global."""
+active twin (with a body twin and a face template, so that campaigns run with the fake
+backend), a biometric release, a consent, a brand with two garments, a licence, marked
+assets, a planned campaign (two jobs queued, two variants refused), and users in every
+role; compliance and admin users are global."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import Clock, consent_doc, terms
+from tests.support.fakes import EMBEDDING, FIT, PROFILE
 from tests.support.images import encode, scene
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.domain.accounts import Role
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.consent import BiometricReleaseDocument
+from twinstudio.domain.generation import CampaignBrief
 from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
@@ -21,6 +25,8 @@ from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.accounts import add_user, create_api_key
 from twinstudio.services.billing import post_event
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.garments import add_garment
+from twinstudio.services.generation import create_campaign, set_twin_body
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.provenance import mark_asset, set_asset_state
 from twinstudio.services.rights import grant_biometric_release, grant_consent, grant_licence
@@ -42,18 +48,22 @@ class Tenant:
     consent: str
     licence: str
     assets: list[str]
+    garments: list[str] = field(default_factory=list)   # a parka (outerwear), a skirt
+    campaign: str = ""
+    jobs: list[str] = field(default_factory=list)
     keys: dict[Role, str] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
 
     def ids(self) -> set[str]:
         return {self.agency, self.brand, self.talent, self.twin, self.release, self.consent,
-                self.licence, *self.assets}
+                self.licence, *self.assets, *self.garments, self.campaign, *self.jobs}
 
     def of(self, kind: str) -> str:
         return {"talent": self.talent, "twin": self.twin, "twin_any": self.twin,
                 "consent": self.consent, "consent_any": self.consent,
                 "release": self.release, "licence": self.licence, "asset": self.assets[0],
-                "brand": self.brand, "agency": self.agency}[kind]
+                "brand": self.brand, "agency": self.agency, "garment": self.garments[0],
+                "campaign": self.campaign}[kind]
 
 
 @dataclass
@@ -105,6 +115,7 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
                                   asset_id=assets[1], occurred_at=ctx.now()), actor="test")
     tenant = Tenant(tag, agency.id, brand.id, talent.id, twin.id, release.id, consent.id,
                     licence.id, assets)
+    _campaign(ctx, tenant)
     for role in TENANT_ROLES:
         email = f"{role.value}-{tag}@example.com"
         user = add_user(ctx, email=email, name=f"{role.value} {tag}", role=role,
@@ -115,6 +126,36 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
         tenant.keys[role] = create_api_key(ctx, user_id=user.id, name="tests").secret
         tenant.emails[role] = email
     return tenant
+
+
+def face_template(ctx: ServiceContext, twin_id: str) -> None:
+    """The face template enrolment would store (the fake QA measures EMBEDDING)."""
+    import json
+
+    from twinstudio.services.biometrics import store_template
+
+    with ctx.uow() as uow:
+        store_template(ctx, uow, twin_id=twin_id, kind="face",
+                       data=json.dumps({"mean": EMBEDDING.tolist(), "photos": {}}).encode(),
+                       actor="test")
+        uow.commit()
+
+
+def _campaign(ctx: ServiceContext, tenant: Tenant) -> None:
+    set_twin_body(ctx, twin_id=tenant.twin, profile=PROFILE, fit=FIT, actor="test")
+    face_template(ctx, tenant.twin)
+    parka = add_garment(ctx, brand_id=tenant.brand, name=f"Parka {tenant.tag}",
+                        category="coat", fabric_color="#2f4f6f", actor="test")
+    skirt = add_garment(ctx, brand_id=tenant.brand, name=f"Skirt {tenant.tag}",
+                        category="skirt", fabric_color="#333333", actor="test")
+    tenant.garments = [parka.id, skirt.id]
+    plan = create_campaign(ctx, brand_id=tenant.brand, actor="test", brief=CampaignBrief(
+        name=f"Launch {tenant.tag}", looks=[[parka.id], [skirt.id]], poses=["relaxed"],
+        formats=["feed", "story"], scenes=["cyclorama_white"],
+        markets=[{"channel": "social", "territory": "SE"}]))  # type: ignore[list-item]
+    tenant.campaign = plan.campaign.id
+    with ctx.uow() as uow:
+        tenant.jobs = [j.id for j in uow.jobs.list(campaign_id=plan.campaign.id)]
 
 
 def build_world(ctx: ServiceContext) -> World:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 
 from twinstudio.api import errors
@@ -9,7 +13,9 @@ from twinstudio.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from twinstudio.api.routers import (
     assets,
     audit,
+    campaigns,
     consents,
+    garments,
     licences,
     me,
     policy,
@@ -20,12 +26,13 @@ from twinstudio.api.routers import (
     verify,
 )
 from twinstudio.api.schemas import ErrorResponse
+from twinstudio.jobs.background import CampaignRunner, WorkerRunner
 from twinstudio.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
 ROUTERS = [me.router, talents.router, twins.router, consents.router, releases.router,
-           licences.router, policy.router, assets.router, statements.router, verify.router,
-           audit.router]
+           licences.router, policy.router, garments.router, campaigns.router, assets.router,
+           statements.router, verify.router, audit.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),
@@ -36,8 +43,15 @@ _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, tex
 
 
 def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
-               max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
-    """The REST API over ``ctx`` (or over a context bootstrapped from ``settings``)."""
+               max_body_bytes: int = DEFAULT_MAX_BODY, runner: CampaignRunner | None = None,
+               quality: Callable[[], Any] | None = None) -> FastAPI:
+    """The REST API over ``ctx`` (or over a context bootstrapped from ``settings``).
+
+    ``runner`` runs campaigns in the background (default: worker threads of this process
+    with the studio backend, loaded on the first run; ``twinstudio serve`` passes an
+    ``ExecutorRunner`` with worker processes); ``quality`` builds the QA measurements
+    for asset edits (default: the perception models, loaded on first use). Tests inject
+    fakes of both."""
     if ctx is None:
         from twinstudio.bootstrap import bootstrap
 
@@ -52,6 +66,8 @@ def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ign
         openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
         redoc_url=None)
     app.state.ctx = ctx
+    app.state.runner = runner if runner is not None else WorkerRunner()
+    app.state.quality = quality if quality is not None else _default_quality()
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)  # type: ignore[arg-type]
     for router in ROUTERS:
@@ -59,3 +75,13 @@ def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ign
     app.include_router(api)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+def _default_quality() -> Callable[[], Any]:
+    @cache
+    def build() -> Any:
+        from twinstudio.bootstrap import generation_components
+
+        return generation_components()[1]
+
+    return build

@@ -69,3 +69,17 @@ def isolation(**rule: Any) -> dict[str, Any]:
     - ``role=ACTION``: no tenant object; the role alone decides
     """
     return {"x-isolation": rule}
+
+
+def get_runner(request: Request) -> Any:
+    """The campaign runner the app was made with (``create_api(runner=...)``)."""
+    return request.app.state.runner
+
+
+def get_quality(request: Request) -> Any:
+    """The QA measurements for edits (``create_api(quality=...)``), built on first use."""
+    return request.app.state.quality()
+
+
+Runner = Annotated[Any, Depends(get_runner)]
+Quality = Annotated[Any, Depends(get_quality)]

@@ -18,6 +18,8 @@ from twinstudio.domain.consent import (
     ConsentState,
     DigitalReplicaConsent,
 )
+from twinstudio.domain.garment import Fit, Garment, GarmentCategory, Length
+from twinstudio.domain.generation import Campaign, CampaignBrief, Job, JobState
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import ProposedUse
@@ -410,3 +412,151 @@ class AuditEventPublic(BaseModel):
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+# ------------------------------------------------------------------ garments and campaigns
+
+
+class GarmentPublic(BaseModel):
+    id: str
+    brand_id: str | None
+    name: str
+    category: GarmentCategory
+    product_category: str = Field(description="the licence product category it falls under")
+    fit: Fit
+    length: Length
+    base_color: str
+    colorways: list[str]
+    pattern_sha256: str | None
+    pattern_size_cm: float
+
+    @classmethod
+    def of(cls, g: Garment) -> GarmentPublic:
+        return cls(id=g.id, brand_id=g.brand_id, name=g.name, category=g.category,
+                   product_category=g.product_category, fit=g.fit, length=g.length,
+                   base_color=g.fabric.base_color, colorways=list(g.colorways),
+                   pattern_sha256=g.fabric.pattern_sha256,
+                   pattern_size_cm=g.fabric.pattern_size_cm)
+
+
+_BRIEF_EXAMPLE = {
+    "name": "AW26 launch", "twins": "all_licensed",
+    "looks": [["gar_0123456789abcdef01234567"]], "poses": ["relaxed", "contrapposto"],
+    "formats": ["feed", "story"],
+    "segments": [{"name": "nordic_winter", "scene": "gradient_frost", "season": "AW26",
+                  "lighting": "cool"}],
+    "markets": [{"channel": "social", "territory": "SE"}], "max_assets": 4}
+
+
+class CampaignCreate(CampaignBrief):
+    """A campaign brief (exactly what ``twinstudio campaign create`` reads from YAML or
+    JSON), with the brand it is for: a brand user's own brand when left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={
+        "examples": [{**_BRIEF_EXAMPLE, "brand_id": "brd_0123456789abcdef01234567"}]})
+
+    brand_id: str | None = Field(None, max_length=40, description=(
+        "the brand; brand users may leave it out (their own), admins name it"))
+
+    def brief(self) -> CampaignBrief:
+        return CampaignBrief.model_validate(self.model_dump(exclude={"brand_id"}))
+
+
+class RefusalPublic(BaseModel):
+    key: str = Field(description="the variant's idempotency key")
+    twin_id: str
+    garment_ids: list[str]
+    pose: str
+    scene: str
+    format: str
+    segment: str | None
+    reasons: list[ReasonPublic]
+
+
+class CampaignPlanPublic(BaseModel):
+    campaign_id: str
+    name: str
+    brand_id: str
+    queued: int = Field(description="variants queued as jobs")
+    already_queued: int = Field(description="variants an earlier plan already queued")
+    beyond_cap: int = Field(description="allowed variants left out by max_assets")
+    refused: list[RefusalPublic] = Field(description="variants the policy refused, never "
+                                                     "rendered, with every reason")
+
+
+class CampaignPublic(BaseModel):
+    id: str
+    name: str
+    brand_id: str
+    created_at: datetime
+    brief: CampaignBrief
+    jobs: dict[str, int] = Field(description="job count per state")
+    total: int = Field(description="jobs in all")
+    done: bool = Field(description="every job has ended (succeeded, failed or cancelled)")
+    running: bool = Field(description="a run of this campaign is going on in this server")
+    assets: dict[str, int] = Field(description="count of the campaign's assets per state")
+    refused: int
+    refusal_codes: dict[str, int] = Field(description="refused variants per reason code")
+    refusals: list[RefusalPublic]
+    failures: list[dict[str, str | None]]
+
+    @classmethod
+    def of(cls, campaign: Campaign, status: dict[str, Any], refusals: list[RefusalPublic],
+           running: bool) -> CampaignPublic:
+        codes: dict[str, int] = {}
+        for refusal in refusals:
+            for reason in refusal.reasons:
+                codes[reason.code] = codes.get(reason.code, 0) + 1
+        return cls(id=campaign.id, name=campaign.name, brand_id=campaign.brand_id,
+                   created_at=campaign.created_at, brief=campaign.brief, jobs=status["jobs"],
+                   total=status["total"], done=status["done"], running=running,
+                   assets=status["assets"], refused=status["refused"], refusal_codes=codes,
+                   refusals=refusals, failures=status["failures"])
+
+
+class CampaignSummaryPublic(BaseModel):
+    id: str
+    name: str
+    brand_id: str
+    created_at: datetime
+    jobs: dict[str, int]
+
+
+class RunPublic(BaseModel):
+    campaign_id: str
+    started: bool = Field(description="false when a run of it was already going on")
+    queued: int = Field(description="jobs waiting when the run started")
+
+
+class JobPublic(BaseModel):
+    id: str
+    campaign_id: str
+    state: JobState
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    asset_id: str | None
+    twin_id: str
+    garment_ids: list[str]
+    pose: str
+    scene: str
+    format: str
+    segment: str | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, j: Job) -> JobPublic:
+        r = j.request
+        return cls(id=j.id, campaign_id=j.campaign_id, state=j.state, attempts=j.attempts,
+                   max_attempts=j.max_attempts, last_error=j.last_error, asset_id=j.asset_id,
+                   twin_id=j.twin_id, garment_ids=list(r.garment_ids), pose=r.pose,
+                   scene=r.scene, format=r.format, segment=r.segment, updated_at=j.updated_at)
+
+
+class EditPublic(BaseModel):
+    asset: AssetPublic = Field(description="the edited version: a new asset, pending "
+                                           "approval, with the original as ingredient")
+    body_changed: bool = Field(description="the body gate found a body change "
+                                           "(body_shape; labelled retouched)")
+    body: dict[str, Any]
+    identity: dict[str, Any]

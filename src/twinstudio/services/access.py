@@ -15,6 +15,8 @@ from twinstudio.domain.accounts import BRAND_ROLES, Principal, Role, Scope, may
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.errors import NotFound, PermissionDenied
+from twinstudio.domain.garment import Garment
+from twinstudio.domain.generation import Campaign, Job
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin
@@ -116,6 +118,26 @@ class Access:
             raise _hidden("asset", asset_id)
         return asset
 
+    def garment(self, garment_id: str) -> Garment:
+        """A garment of the brand's catalogue (a brand's own; compliance and admin: any)."""
+        scope = self.scope
+        with self.ctx.uow() as uow:
+            garment = uow.garments.get(garment_id)
+        if garment.brand_id is None or not scope.sees_brand(garment.brand_id):
+            raise _hidden("garment", garment_id)
+        return garment
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        """A campaign is the brand's planning document (its brief may name other twins and
+        its refusals other licences): seen by its brand, compliance and admin only. The
+        talent's side sees the resulting assets of their twin, not the campaign."""
+        scope = self.scope
+        with self.ctx.uow() as uow:
+            campaign = uow.campaigns.get(campaign_id)
+        if not scope.sees_brand(campaign.brand_id):
+            raise _hidden("campaign", campaign_id)
+        return campaign
+
     def brand(self, brand_id: str) -> Organisation:
         scope = self.scope
         if not scope.sees_brand(brand_id):
@@ -169,6 +191,24 @@ class Access:
             found = uow.assets.list(licence_id=licence_id, twin_id=twin_id)
         return [a for a in found
                 if scope.sees_asset(twin_id=a.twin_id, brand_id=a.brand_id)]
+
+    def garments(self, brand_id: str | None = None) -> list[Garment]:
+        scope = self.scope
+        with self.ctx.uow() as uow:
+            found = uow.garments.list(brand_id=brand_id)
+        return [g for g in found if g.brand_id is not None and scope.sees_brand(g.brand_id)]
+
+    def campaigns(self, brand_id: str | None = None) -> list[Campaign]:
+        scope = self.scope
+        with self.ctx.uow() as uow:
+            found = uow.campaigns.list(brand_id=brand_id)
+        return [c for c in found if scope.sees_brand(c.brand_id)]
+
+    def jobs(self, campaign_id: str) -> list[Job]:
+        """The jobs of a visible campaign (NotFound for one that is not)."""
+        self.campaign(campaign_id)
+        with self.ctx.uow() as uow:
+            return uow.jobs.list(campaign_id=campaign_id)
 
     def organisations(self, kind: OrganisationKind | None = None) -> list[Organisation]:
         """Organisations the principal deals with: its own, and the brands licensing the

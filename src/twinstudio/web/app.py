@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from twinstudio.api import create_api
 from twinstudio.api.limits import DEFAULT_MAX_BODY
+from twinstudio.jobs.background import CampaignRunner
 from twinstudio.services.context import ServiceContext
-from twinstudio.web import pages
+from twinstudio.web import campaign_pages, pages
 from twinstudio.web.session import html_error
 
 STATIC = Path(__file__).parent / "static"
 
 
 def create_site(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
-                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False
-                ) -> FastAPI:
+                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False,
+                runner: CampaignRunner | None = None,
+                quality: Callable[[], Any] | None = None) -> FastAPI:
     """The API plus the portal. ``secure_cookies`` marks the session cookie Secure (set it
-    behind HTTPS)."""
-    app = create_api(ctx, settings=settings, max_body_bytes=max_body_bytes)
+    behind HTTPS); ``runner`` and ``quality`` as for ``create_api``."""
+    app = create_api(ctx, settings=settings, max_body_bytes=max_body_bytes, runner=runner,
+                     quality=quality)
     app.state.html_error = html_error
     app.state.secure_cookies = secure_cookies
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # before pages: its POST /assets/{id}/{decision} would take /assets/{id}/publish
+    app.include_router(campaign_pages.router, include_in_schema=False)
     app.include_router(pages.router, include_in_schema=False)
     return app

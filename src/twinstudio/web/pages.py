@@ -17,6 +17,7 @@ from twinstudio.domain.asset import AssetState
 from twinstudio.domain.errors import InvalidInput, NotFound, Unauthenticated
 from twinstudio.domain.ledger import period_of
 from twinstudio.domain.money import Money
+from twinstudio.web.campaign_pages import qa_summary
 from twinstudio.web.session import (
     check_csrf,
     render,
@@ -233,7 +234,9 @@ def assets(request: Request, state: str | None = None,
     shown = [a for a in reversed(every)
              if (not state or a.state.value == state)
              and (not licence_id or a.licence_id == licence_id)]
-    return render(request, found, "assets.html", assets=shown, total=len(every),
+    with found.ctx.uow() as uow:  # the QA result of generated images, for the approver
+        qa = {a.id: qa_summary(uow.asset_details.get(a.id)) for a in shown}
+    return render(request, found, "assets.html", assets=shown, total=len(every), qa=qa,
                   states=[s.value for s in AssetState], state=state or "",
                   licence_id=licence_id or "", licences=access.licences(),
                   names=_names(found), may_approve=access.may("asset.approve"),

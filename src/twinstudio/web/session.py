@@ -79,14 +79,17 @@ NAV: dict[Role, list[tuple[str, str]]] = {
                   ("/verify", "Verify")],
     Role.AGENCY: [("/talents", "Talents"), ("/licences", "Licences"), ("/assets", "Assets"),
                   ("/consents", "Consents"), ("/verify", "Verify")],
-    Role.BRAND_EDITOR: [("/licences", "Licences"), ("/assets", "Gallery"),
+    Role.BRAND_EDITOR: [("/licences", "Licences"), ("/garments", "Catalogue"),
+                        ("/campaigns", "Campaigns"), ("/assets", "Gallery"),
                         ("/verify", "Verify")],
-    Role.BRAND_ADMIN: [("/licences", "Licences"), ("/assets", "Gallery"),
+    Role.BRAND_ADMIN: [("/licences", "Licences"), ("/garments", "Catalogue"),
+                       ("/campaigns", "Campaigns"), ("/assets", "Gallery"),
                        ("/verify", "Verify")],
-    Role.COMPLIANCE: [("/audit", "Audit"), ("/licences", "Licences"), ("/assets", "Assets"),
+    Role.COMPLIANCE: [("/audit", "Audit"), ("/licences", "Licences"),
+                      ("/campaigns", "Campaigns"), ("/assets", "Assets"),
                       ("/verify", "Verify")],
     Role.ADMIN: [("/audit", "Audit"), ("/talents", "Talents"), ("/licences", "Licences"),
-                 ("/assets", "Assets"), ("/verify", "Verify")],
+                 ("/campaigns", "Campaigns"), ("/assets", "Assets"), ("/verify", "Verify")],
 }
 
 

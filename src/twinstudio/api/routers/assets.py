@@ -1,12 +1,16 @@
-"""Assets: list (with filters), show, the marked image, withdraw."""
+"""Assets: list (with filters), show, the marked image, approve, reject, publish, edit,
+withdraw."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from twinstudio.api.deps import AccessDep, PagingDep, isolation
+from fastapi import APIRouter, File, Response, UploadFile
+
+from twinstudio.api.deps import AccessDep, PagingDep, Quality, isolation
 from twinstudio.api.schemas import (
     AssetPublic,
+    EditPublic,
     Page,
     PublicationPublic,
     PublishRequest,
@@ -126,3 +130,23 @@ def publish(asset_id: str, body: PublishRequest, access: AccessDep) -> Publicati
     return PublicationPublic(asset=AssetPublic.of(result.asset),
                              publication_id=result.publication_id, labels=result.labels,
                              rendition_sha256=result.rendition_sha256)
+
+
+@router.post("/{asset_id}/edit", status_code=201, openapi_extra=isolation(
+    object="asset", param="asset_id", action="asset.edit"))
+def edit(asset_id: str, access: AccessDep, quality: Quality,
+         image: Annotated[UploadFile, File(description="the retouched image (JPEG, PNG or "
+                                                       "WebP)")]) -> EditPublic:
+    """Register a retouched version (brand editors and admins): the body-fidelity gate
+    compares it with the original; a body change is refused (403, the reason) unless the
+    licence permits ``body_shape``, and then the version is labelled retouched. The face
+    must still be the twin's. The version is a new asset, pending approval again."""
+    from twinstudio.api.uploads import read_image
+    from twinstudio.services.assets import edit_asset
+
+    access.asset(asset_id)
+    access.require("asset.edit")
+    result = edit_asset(access.ctx, asset_id, image=read_image(image), quality=quality,
+                        actor=access.principal.actor)
+    return EditPublic(asset=AssetPublic.of(result.asset), body_changed=result.body_changed,
+                      body=result.body, identity=result.identity)

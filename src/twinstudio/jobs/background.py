@@ -1,0 +1,125 @@
+"""Campaign runs started from the web portal or the REST API, in the background.
+
+A request must answer at once (202), so the run goes on in a daemon thread of the server
+process. ``ExecutorRunner`` (what ``twinstudio serve`` uses) has that thread drive the
+``LocalExecutor``: worker processes, each with its own renderer and models.
+``WorkerRunner`` runs workers as threads of this process with the components it is given
+(tests inject a fake backend and fake QA measurements; the default loads the studio
+backend lazily). Both keep at most one run per campaign; the job queue in the database
+makes a second start, or a start on another server, harmless anyway (leases).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+log = logging.getLogger("twinstudio.jobs")
+Components = Callable[[], tuple[Any, Any]]  # () -> (generation backend, quality tools)
+
+
+class CampaignRunner(Protocol):
+    def start(self, ctx: Any, campaign_id: str) -> bool:
+        """Start running the campaign's queued jobs; False when already running here."""
+        ...
+
+    def running(self, campaign_id: str) -> bool: ...
+
+
+class _ThreadedRunner:
+    """One daemon thread per running campaign; subclasses say how a run is done."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._threads: dict[str, threading.Thread] = {}
+
+    def start(self, ctx: Any, campaign_id: str) -> bool:
+        with self._lock:
+            current = self._threads.get(campaign_id)
+            if current is not None and current.is_alive():
+                return False
+            thread = threading.Thread(target=self._guarded, args=(ctx, campaign_id),
+                                      name=f"campaign-{campaign_id}", daemon=True)
+            self._threads[campaign_id] = thread
+            thread.start()
+        return True
+
+    def running(self, campaign_id: str) -> bool:
+        with self._lock:
+            thread = self._threads.get(campaign_id)
+            return thread is not None and thread.is_alive()
+
+    def wait(self, campaign_id: str, timeout: float | None = None) -> bool:
+        """Wait for the campaign's run to end (tests); True when it has."""
+        with self._lock:
+            thread = self._threads.get(campaign_id)
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _guarded(self, ctx: Any, campaign_id: str) -> None:
+        try:
+            self._run(ctx, campaign_id)
+        except Exception:  # a background thread has nobody else to tell
+            log.exception("campaign %s: the run stopped with an error", campaign_id)
+
+    def _run(self, ctx: Any, campaign_id: str) -> None:
+        raise NotImplementedError
+
+
+class ExecutorRunner(_ThreadedRunner):
+    """The production path: ``LocalExecutor`` worker processes, watched from a thread."""
+
+    def __init__(self, settings: Any, *, workers: int | None = None,
+                 backend: str = "studio") -> None:
+        super().__init__()
+        self.settings = settings
+        self.workers = workers
+        self.backend = backend
+
+    def _run(self, ctx: Any, campaign_id: str) -> None:
+        from twinstudio.jobs.local import LocalExecutor
+
+        LocalExecutor(self.settings, workers=self.workers, backend=self.backend).run(
+            ctx, campaign_id)
+
+
+class WorkerRunner(_ThreadedRunner):
+    """Workers as threads of this process, over the given components (built once, on
+    the first run: the studio backend's models load only when a campaign runs)."""
+
+    def __init__(self, components: Components | None = None, *, workers: int = 1) -> None:
+        super().__init__()
+        self._components = components
+        self._built: tuple[Any, Any] | None = None
+        self.workers = max(1, workers)
+
+    def components(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._built is None:
+                if self._components is None:
+                    from twinstudio.bootstrap import generation_components
+
+                    self._built = generation_components()
+                else:
+                    self._built = self._components()
+            return self._built
+
+    def _run(self, ctx: Any, campaign_id: str) -> None:
+        import uuid
+
+        from twinstudio.services.generation import run_worker
+
+        backend, quality = self.components()
+        tag = uuid.uuid4().hex[:6]
+        threads = [threading.Thread(target=run_worker, args=(ctx,), kwargs={
+            "backend": backend, "quality": quality, "worker_id": f"thread-{tag}-{i}",
+            "campaign_id": campaign_id, "wait_for_leases": True}, daemon=True)
+            for i in range(self.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
