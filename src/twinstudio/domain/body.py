@@ -10,6 +10,7 @@ swatches are listed here.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -62,8 +63,13 @@ class Appearance(BaseModel):
     hair_color: str = "#2b1d14"
     eye_color: str = "#4a3222"
     lip_color: str | None = None  # default: derived from the skin tone
+    brow_color: str | None = None  # default: the hair's, a little darker
+    brow_thickness_mm: float = Field(default=8.0, ge=3.0, le=14.0)
+    hairline_mm: float = Field(default=62.0, ge=35.0, le=90.0)  # above the eyes
+    eyeliner: float = Field(default=0.0, ge=0.0, le=1.0)  # darkness of the eyelids
+    beard: Literal["none", "stubble", "moustache", "full"] = "none"
 
-    @field_validator("hair_color", "eye_color", "lip_color")
+    @field_validator("hair_color", "eye_color", "lip_color", "brow_color")
     @classmethod
     def _colours(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
         return None if value is None else validate_hex_colour(value, info.field_name)
@@ -73,8 +79,18 @@ class Appearance(BaseModel):
         return MONK_SKIN_TONES[self.skin_tone]
 
 
+ANCESTRY_MORPHS = ("african", "asian", "caucasian")
+
+
 class BodyProfile(BaseModel):
-    """Everything needed to build a body twin: sex, age, measurements, appearance."""
+    """Everything needed to build a body twin: sex, age, measurements, appearance, and
+    optionally the shape of the face.
+
+    ``face`` weighs named face features of the body model (``nose_width``, ``eye_slant``,
+    ...; the body-twin adapter lists them), each in [-1, 1], 0 being the model's average.
+    ``ancestry`` blends the body model's three ancestry morphs (MakeHuman's names; weights
+    in [0, 1] that the model normalises). A talent's own twin leaves both empty; the
+    synthetic roster samples them so that its people have faces of their own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,3 +98,28 @@ class BodyProfile(BaseModel):
     age: int = Field(ge=18, le=90)
     measurements: BodyMeasurements
     appearance: Appearance
+    face: dict[str, float] = Field(default_factory=dict)
+    ancestry: dict[str, float] | None = None
+
+    @field_validator("face")
+    @classmethod
+    def _face(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if not name.replace("_", "").isalpha() or name != name.lower():
+                raise ValueError(f"face feature {name!r} is not a lower_case name")
+            if not -1.0 <= weight <= 1.0:
+                raise ValueError(f"face feature {name} is {weight}; weights are in [-1, 1]")
+        return value
+
+    @field_validator("ancestry")
+    @classmethod
+    def _ancestry(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is None:
+            return None
+        unknown = sorted(set(value) - set(ANCESTRY_MORPHS))
+        if unknown:
+            raise ValueError(f"unknown ancestry morphs {unknown}; known: "
+                             f"{', '.join(ANCESTRY_MORPHS)}")
+        if any(not 0.0 <= w <= 1.0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("ancestry weights are in [0, 1] and not all 0")
+        return value

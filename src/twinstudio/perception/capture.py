@@ -5,9 +5,10 @@ Thresholds were set on the synthetic roster's renders on this machine (see the t
              a 3 px Gaussian blur 2-3);
   exposure   mean luminance of the person between 35 and 225, clipped pixels under 10 %;
   face       at least 4 % of the image height for a front or three-quarter view;
-  view       from the face's yaw (nose against the eye corners: front |yaw| < 0.12,
-             three-quarter above) and, without a face, from the shoulders' width against
-             the torso's length (side < 0.35) and their left/right order (back).
+  view       side when the shoulders' width against the torso's length is under 0.35;
+             otherwise from the face's yaw (nose against the eye corners: front
+             |yaw| < 0.12, three-quarter above) and, without a face, from the shoulders'
+             left/right order (back).
 """
 
 from __future__ import annotations
@@ -61,10 +62,10 @@ def classify_view(face: Face | None, pose: BodyPose) -> View:
     torso = np.linalg.norm((pose.xy("left_shoulder") + pose.xy("right_shoulder")) / 2
                            - (pose.xy("left_hip") + pose.xy("right_hip")) / 2)
     ratio = abs(shoulders[0]) / max(torso, 1.0)
+    if ratio < SIDE_RATIO:  # before the face: MediaPipe may find a face in profile
+        return "side"
     if face is not None:
         return "front" if abs(_yaw(face)) < FRONT_YAW else "three_quarter"
-    if ratio < SIDE_RATIO:
-        return "side"
     # the person's left shoulder appears on the image's left only when they face away
     return "back" if shoulders[0] < 0 else "three_quarter"
 
