@@ -3,8 +3,9 @@ then a set of proposed uses decided by the policy, each explained, then billable
 posted to the ledger, last month closed and one talent's statement written (CSV + PDF),
 then assets marked (C2PA, watermark, fingerprints) and copies of them verified.
 
-Dates are relative to today so the demo tells the same story whenever it runs. Twins are
-activated without a capture here; the enrolment issue replaces that with real enrolment.
+Dates are relative to today so the demo tells the same story whenever it runs. Every
+roster talent signs a biometric release and enrols their capture set through
+``enrol_twin``, the path of ``twinstudio twin enrol``.
 """
 
 from __future__ import annotations
@@ -22,20 +23,19 @@ from rich.table import Table
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.domain.consent import ConsentDocument
-from twinstudio.domain.errors import RightsRefused
+from twinstudio.domain.errors import Conflict, RightsRefused
 from twinstudio.domain.ledger import BillableEvent, EventType, period_of
 from twinstudio.domain.licence import Licence, LicenceTerms
 from twinstudio.domain.money import Money
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import ProposedUse
-from twinstudio.domain.twin import TwinState
 from twinstudio.ledger import write_csv, write_pdf
 from twinstudio.provenance.keys import ensure_development_credentials
-from twinstudio.roster import build_roster
+from twinstudio.roster import build_roster, enrol_roster
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.parties import add_organisation, set_twin_state
+from twinstudio.services.parties import add_organisation
 from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
 from twinstudio.services.rights import (
     check_use,
@@ -115,6 +115,13 @@ def build_demo(ctx: ServiceContext, workspace: Path,
     people = []
     roster = build_roster(ctx, workspace, count=30, seed=7,
                           agency_for=lambda i: agencies[i % 2].id, progress=progress)
+    enrolled = enrol_roster(ctx, roster, actor="operator", progress=progress and (
+        lambda done, total, name: progress(done, total, f"enrolling {name}")))
+    refused_enrolment = [f"{e.name}: {r.reasons[0]['code']} ({r.reasons[0]['message']})"
+                         for e, r in zip(roster, enrolled, strict=True)
+                         if r is not None and not r.enrolled]
+    if refused_enrolment:
+        raise Conflict("roster enrolment refused: " + " | ".join(refused_enrolment))
     for index, entry in enumerate(roster):
         with ctx.uow() as uow:
             talent = uow.talents.get(entry.talent_id)
@@ -123,8 +130,6 @@ def build_demo(ctx: ServiceContext, workspace: Path,
         consent = grant_consent(ctx, talent_id=talent.id,
                                 document=_consent_doc(talent.language, today,
                                                       identity=identity))
-        set_twin_state(ctx, twin.id, TwinState.ACTIVE, actor="operator",
-                       reason="demo twin activated without capture")
         people.append((talent, twin, consent))
 
     def first(i: int) -> str:

@@ -152,9 +152,13 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     lip = hex_to_rgb(appearance.lip_color) if appearance.lip_color else skin * np.array(
         [0.86, 0.66, 0.64])
     albedo = albedo * (1.0 - lips[..., None]) + lip * lips[..., None]
-    brow_x = np.abs(np.abs(x) - abs(k["left_eye"][0])) < 0.022
-    low_brow = eye_y + 0.02
-    brows = head & brow_x & (y > low_brow) & (
+    # brows: a band over each eye, with its length, arch (middle up), tilt (outer end up)
+    # and thickness; t runs from -1 (inner end) to 1 (outer end)
+    half = appearance.brow_length_mm / 2000.0
+    t = (np.abs(x) - abs(k["left_eye"][0])) / half
+    low_brow = eye_y + 0.02 + (appearance.brow_arch_mm * (1.0 - t ** 2)
+                               + appearance.brow_tilt_mm * t) / 1000.0
+    brows = head & (np.abs(t) < 1.0) & (y > low_brow) & (
         y < low_brow + appearance.brow_thickness_mm / 1000.0) & (z > nose[2] - 0.05)
     hair_rgb = hex_to_rgb(appearance.hair_color)
     albedo[brows] = hex_to_rgb(appearance.brow_color) if appearance.brow_color else (
@@ -163,11 +167,12 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
         liner = skin_mask("eyelids", size) * head * appearance.eyeliner
         albedo = albedo * (1.0 - liner[..., None]) + np.array([28, 20, 18]) * liner[..., None]
     if appearance.beard != "none":
-        front = head & (z > nose[2] - 0.09)
-        below_nose = (y < nose[1] - 0.012) & (y > nose[1] - 0.115)
-        region = {"stubble": front & below_nose, "full": front & below_nose,
-                  "moustache": head & (np.abs(x) < 0.03) & (y < nose[1] - 0.012)
-                  & (y > nose[1] - 0.03) & (z > nose[2] - 0.04)}[appearance.beard]
+        moustache = head & (np.abs(x) < 0.03) & (y < nose[1] - 0.012) & (
+            y > nose[1] - 0.03) & (z > nose[2] - 0.04)
+        # chin and jaw below the lower lip, narrowing up the cheeks
+        jaw = head & (y < nose[1] - 0.03 - 0.4 * np.maximum(np.abs(x) - 0.03, 0)) & (
+            y > nose[1] - 0.115) & (z > nose[2] - 0.09)
+        region = moustache if appearance.beard == "moustache" else moustache | jaw
         region &= lips < 0.3
         strength = 0.35 if appearance.beard == "stubble" else 0.85
         albedo[region] = albedo[region] * (1 - strength) + hair_rgb * 0.8 * strength
@@ -177,7 +182,8 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     albedo[material == EYES] = eye_white
     for side in ("left_eye", "right_eye"):
         centre = k[side]
-        near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0065)
+        near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1])
+                                     < appearance.iris_mm / 1000.0)
         albedo[near] = hex_to_rgb(appearance.eye_color)
         pupil = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0025)
         albedo[pupil] = (15, 12, 12)

@@ -53,7 +53,7 @@ _EYES = ["#3b2a1e", "#4a3222", "#5b4a2f", "#3f5b6b", "#4f6b3c", "#6b8aa3"]
 
 
 # Spread of the face features (standard deviation, clipped) and candidates per person.
-FACE_SPREAD = 0.55
+FACE_SPREAD = 0.6
 FACE_LIMIT = 0.9
 FACE_CANDIDATES = 8
 
@@ -92,7 +92,8 @@ def _hex(rgb: tuple[float, float, float]) -> str:
 
 
 def _looks(rng: random.Random, sex: Sex, skin_tone: int, hair: str) -> dict[str, object]:
-    """Lips, brows, hairline, eyeliner and beards of each person's own."""
+    """Lips, brows (colour, thickness, length, arch, tilt), irises, hairline, eyeliner and
+    beards of each person's own."""
     skin = [int(MONK_SKIN_TONES[skin_tone][i:i + 2], 16) for i in (1, 3, 5)]
     lip = (skin[0] * rng.uniform(0.72, 0.92), skin[1] * rng.uniform(0.5, 0.7),
            skin[2] * rng.uniform(0.5, 0.72))
@@ -100,6 +101,10 @@ def _looks(rng: random.Random, sex: Sex, skin_tone: int, hair: str) -> dict[str,
     brow = tuple(int(hair[i:i + 2], 16) * darker for i in (1, 3, 5))
     return {"lip_color": _hex(lip), "brow_color": _hex(brow),  # type: ignore[arg-type]
             "brow_thickness_mm": round(rng.uniform(5.0, 12.0), 1),
+            "brow_length_mm": round(rng.uniform(36.0, 54.0), 1),
+            "brow_arch_mm": round(rng.uniform(-1.0, 5.0), 1),
+            "brow_tilt_mm": round(rng.uniform(-3.0, 4.0), 1),
+            "iris_mm": round(rng.uniform(5.5, 7.5), 2),
             "hairline_mm": round(rng.uniform(45.0, 75.0), 1),
             "eyeliner": round(rng.uniform(0.0, 0.8), 2) if rng.random() < 0.6 else 0.0,
             "beard": rng.choice(["none", "stubble", "moustache", "full"])

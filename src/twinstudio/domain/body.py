@@ -65,6 +65,10 @@ class Appearance(BaseModel):
     lip_color: str | None = None  # default: derived from the skin tone
     brow_color: str | None = None  # default: the hair's, a little darker
     brow_thickness_mm: float = Field(default=8.0, ge=3.0, le=14.0)
+    brow_length_mm: float = Field(default=44.0, ge=30.0, le=60.0)
+    brow_arch_mm: float = Field(default=0.0, ge=-2.0, le=6.0)  # middle raised over ends
+    brow_tilt_mm: float = Field(default=0.0, ge=-5.0, le=5.0)  # outer end raised (+)
+    iris_mm: float = Field(default=6.5, ge=5.0, le=8.0)  # radius
     hairline_mm: float = Field(default=62.0, ge=35.0, le=90.0)  # above the eyes
     eyeliner: float = Field(default=0.0, ge=0.0, le=1.0)  # darkness of the eyelids
     beard: Literal["none", "stubble", "moustache", "full"] = "none"
