@@ -43,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--strangers", type=int, default=5,
+    parser.add_argument("--strangers", type=int, default=3,
                         help="people of seed+1000, never enrolled, to match")
     parser.add_argument("--no-enrol", action="store_true")
     args = parser.parse_args()

@@ -98,11 +98,14 @@ def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str,
 def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
                  renderer: str = "raster", cache_dir: Path | None = None,
                  agency_for: Callable[[int], str | None] | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> list[RosterEntry]:
+                 progress: Callable[[int, int, str], None] | None = None,
+                 indices: list[int] | None = None) -> list[RosterEntry]:
     """Build (or reuse) the roster and register each person as a synthetic talent.
 
     ``renderer`` is ``raster`` (default, about a second a view) or ``cycles`` (the
-    physically based preview, about half a minute a view on these CPUs)."""
+    physically based preview, about half a minute a view on these CPUs). ``indices``
+    builds only those people of the roster of ``count`` (the same people as in the
+    whole roster)."""
     from twinstudio.body3d.model import DEFAULT_CACHE
 
     if renderer == "raster":
@@ -119,6 +122,10 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
     manifest_path = workspace / "roster" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     people = sample_roster(count, seed)
+    if indices is not None:
+        if not all(0 <= i < count for i in indices):
+            raise InvalidInput(f"roster indices must be between 0 and {count - 1}")
+        people = [people[i] for i in indices]
     entries = []
     for done, person in enumerate(people):
         if progress:
