@@ -9,8 +9,10 @@ Builds (or reuses from the cache) the roster in a temporary workspace, then:
     embedding, MediaPipe pose and segmentation, sharpness, exposure, view), over the
     enrolment views (front, three-quarter left and right, side); goal <= 1 s;
   * genuine distances: every pair of one person's face views (front and three-quarters);
-  * impostor distances: every pair of different people's front views, and every pair of
-    their face views (any view against any view);
+  * impostor distances: every pair of different people's front views, every pair of
+    their face views (any view against any view), every pair of templates (the mean of a
+    person's face views: what the likeness check of enrolment compares) and each front
+    against the other people's templates (what ``match`` compares);
   * with enrolment (default): every talent enrolled through ``enrol_roster`` (the path of
     ``twinstudio twin enrol``), ``match`` on each front capture, and ``match`` on people of
     another seed who were never enrolled.
@@ -98,10 +100,27 @@ def main() -> None:
         if va == vb == "front":
             impostor_front.append(d)
             worst.append((d, f"{entries[a].name} / {entries[b].name}"))
+    # what enrol_twin's likeness check and match compare: the mean of a person's views
+    templates = {i: np.mean([embeddings[(i, v)] for v in FACE_VIEWS if (i, v) in embeddings],
+                            axis=0)
+                 for i in {i for i, _ in embeddings}}
+    template_pairs = [distance(templates[a], templates[b])
+                      for a, b in itertools.combinations(sorted(templates), 2)]
+    front_to_others = [distance(embeddings[(a, "front")], templates[b])
+                       for a in templates for b in templates
+                       if a != b and (a, "front") in embeddings]
+    front_to_own = [distance(embeddings[(a, "front")], templates[a])
+                    for a in templates if (a, "front") in embeddings]
     t = IDENTITY_THRESHOLD
     print(f"genuine  (own face views):        {spread(genuine)}")
+    print(f"genuine  (front vs own template): {spread(front_to_own)}")
     print(f"impostor (front vs front):        {spread(impostor_front)}")
     print(f"impostor (any face view):         {spread(impostor_any)}")
+    print(f"impostor (template vs template):  {spread(template_pairs)}")
+    print(f"impostor (front vs other template): {spread(front_to_others)}")
+    print(f"template pairs < {t} (enrolment refuses the later one as "
+          f"likeness_enrolled_elsewhere): {sum(d < t for d in template_pairs)} of "
+          f"{len(template_pairs)}")
     print(f"genuine pairs >= {t}: {sum(d >= t for d in genuine)} of {len(genuine)}; "
           f"impostor front pairs < {t}: {sum(d < t for d in impostor_front)} of "
           f"{len(impostor_front)}; impostor any-view pairs < {t}: "

@@ -13,16 +13,24 @@ from twinstudio.domain.twin import TwinState
 pytestmark = pytest.mark.xdist_group("anny")
 
 
+# dlib does not separate every pair of synthetic faces (bench/enrol.py prints how many it
+# does not); these two of the 30-person seed-7 roster it does (their templates are 0.66
+# apart), and the stranger of another seed is over 0.6 from both. A change to the roster's
+# faces must pick them again with bench/enrol.py.
+PEOPLE = [2, 7]
+STRANGER = {"count": 3, "seed": 1007, "indices": [0]}
+
+
 @pytest.fixture(scope="module")
 def roster(tmp_path_factory):
-    """Three roster people (seed 7) and one person of another seed, never enrolled."""
+    """Two roster people (seed 7) and one person of another seed, never enrolled."""
     from twinstudio.roster import build_roster
 
     workspace = tmp_path_factory.mktemp("enrol-ws")
     cache = tmp_path_factory.mktemp("enrol-cache")
     ctx = bootstrap(Settings(workspace=workspace))
-    entries = build_roster(ctx, workspace, count=3, seed=7, cache_dir=cache)
-    stranger = build_roster(ctx, workspace, count=1, seed=11, cache_dir=cache)[0]
+    entries = build_roster(ctx, workspace, count=30, seed=7, indices=PEOPLE, cache_dir=cache)
+    stranger = build_roster(ctx, workspace, cache_dir=cache, **STRANGER)[0]
     return ctx, entries, stranger
 
 
@@ -103,13 +111,13 @@ def test_a_set_mixing_two_people_is_refused_naming_the_odd_photo(roster):
 
     ctx, entries, _ = roster
     talent_id = _new_talent(ctx, "Mixed Set")
-    photos = [*_photos(entries[1], {"front", "three_quarter_left", "three_quarter_right"}),
-              ("intruder.png", entries[2].captures["front"].read_bytes())]
+    photos = [*_photos(entries[0], {"front", "three_quarter_left", "three_quarter_right"}),
+              ("intruder.png", entries[1].captures["front"].read_bytes())]
     result = enrol_twin(ctx, talent_id=talent_id, photos=photos, actor="t")
     assert not result.enrolled
     assert result.reasons[0]["code"] == "identity_mismatch", result.reasons
     assert "intruder.png" in result.reasons[0]["message"]
-    assert "1-front.png" not in result.reasons[0]["message"]
+    assert f"{entries[0].index}-front.png" not in result.reasons[0]["message"]
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(talent_id)
         assert twin.state is TwinState.ENROLLING and uow.biometrics.templates(twin.id) == []
