@@ -64,3 +64,15 @@ def test_roster_people_have_faces_of_their_own_and_bad_faces_are_refused():
         BodyProfile.model_validate({**person, "face": {"nose_width": 1.5}})
     with pytest.raises(ValidationError, match="unknown ancestry"):
         BodyProfile.model_validate({**person, "ancestry": {"martian": 1.0}})
+
+
+def test_face_features_name_anny_local_changes_and_unknown_ones_are_refused():
+    from twinstudio.body3d.fit import face_local_changes
+    from twinstudio.body3d.model import FACE_LOCAL_CHANGES
+    from twinstudio.domain.errors import InvalidInput
+
+    assert face_local_changes({"eye_size": 0.5, "nose_width": -0.25}) == {
+        "l-eye-scale-incr": 0.5, "r-eye-scale-incr": 0.5, "nose-scale-horiz-incr": -0.25}
+    assert len(set(FACE_LOCAL_CHANGES)) == len(FACE_LOCAL_CHANGES)
+    with pytest.raises(InvalidInput, match="snout"):
+        face_local_changes({"snout": 0.2})
