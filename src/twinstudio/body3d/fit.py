@@ -124,7 +124,7 @@ class BodyFitter:
             tolerance_mm: float = 0.3) -> BodyFit:
         started = time.perf_counter()
         fixed = {"gender": 1.0 if profile.sex is Sex.FEMALE else 0.0,
-                 "age": anny_age(profile.age), **(profile.ancestry or {})}
+                 "age": anny_age(profile.age)}
         # The face is held as given while the body fits (a head taller or wider changes
         # the height, which the fit then makes up elsewhere).
         face = face_local_changes(profile.face)

@@ -26,7 +26,8 @@ FIT_LOCAL_CHANGES = ["upperlegs-height-incr", "measure-bust-circ-incr",
 
 # Face features: named, each moving one or a symmetric pair of anny's head and face local
 # changes by the same weight in [-1, 1]. The fit keeps them as given (a face is not a
-# measurement); the roster samples them so that dlib tells its people apart.
+# measurement); the roster samples them (but the head's size: HEAD_SIZE_FEATURES) so
+# that dlib tells its people apart.
 FACE_FEATURES: dict[str, tuple[str, ...]] = {
     "cheek_bones": ("l-cheek-bones-incr", "r-cheek-bones-incr"),
     "cheek_volume": ("l-cheek-volume-incr", "r-cheek-volume-incr"),
@@ -52,8 +53,10 @@ FACE_FEATURES: dict[str, tuple[str, ...]] = {
     "nose_volume": ("nose-volume-incr",), "nose_flare": ("nose-flaring-incr",),
 }
 FACE_LOCAL_CHANGES = [label for labels in FACE_FEATURES.values() for label in labels]
-# anny's ancestry morphs (MakeHuman's), blended by weights that it normalises.
-ANCESTRY_PHENOTYPES = ["african", "asian", "caucasian"]
+# These change the head's size, and with it where the fit's sections fall: the fit then
+# misses the measurements by up to 3 cm (measured on the roster), so the roster leaves
+# them at 0. anny's ancestry morphs do the same to the whole body and are not used.
+HEAD_SIZE_FEATURES = ("head_width", "head_height", "face_fullness", "forehead_height")
 
 
 def configure_cache(cache_dir: Path | None = None) -> Path:

@@ -5,8 +5,9 @@ so the demo and the tests use synthetic people. For a seed the roster is always 
 Every Monk Skin Tone step appears once the roster has ten people or more; sexes alternate;
 ages span 18–60; builds range from slim to plus size (fashion now books all of them).
 
-Faces: each person gets face features and an ancestry blend of the body model, drawn from
-their own random stream so that names and measurements do not depend on them. Of a few
+Faces: each person gets face features of the body model (eyes, brows, nose, mouth, cheeks,
+chin), drawn from their own random stream so that names and measurements do not depend on
+them, and lips, brows, irises, hairline, eyeliner and beards of their own. Of a few
 candidate faces the one farthest from everyone drawn before is kept, which keeps the
 roster's faces apart for dlib's face embedding (``bench/enrol.py`` prints the distances).
 """
@@ -17,9 +18,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from twinstudio.body3d.model import FACE_FEATURES
+from twinstudio.body3d.model import FACE_FEATURES, HEAD_SIZE_FEATURES
 from twinstudio.domain.body import (
-    ANCESTRY_MORPHS,
     MONK_SKIN_TONES,
     Appearance,
     BodyMeasurements,
@@ -58,32 +58,23 @@ FACE_LIMIT = 0.9
 FACE_CANDIDATES = 8
 
 
-def _face_candidate(rng: random.Random) -> tuple[dict[str, float], dict[str, float]]:
-    face = {name: round(max(-FACE_LIMIT, min(FACE_LIMIT, rng.gauss(0.0, FACE_SPREAD))), 3)
-            for name in FACE_FEATURES}
-    weights = [rng.gammavariate(0.6, 1.0) for _ in ANCESTRY_MORPHS]
-    total = sum(weights)
-    ancestry = {m: round(w / total, 3) for m, w in zip(ANCESTRY_MORPHS, weights, strict=True)}
-    return face, ancestry
+ROSTER_FACE_FEATURES = [name for name in FACE_FEATURES if name not in HEAD_SIZE_FEATURES]
 
 
-def _face_vector(face: dict[str, float], ancestry: dict[str, float]) -> list[float]:
-    # ancestry moves the whole head, so a unit of it counts as much as several features
-    return [*face.values(), *(3.0 * w for w in ancestry.values())]
+def _face_candidate(rng: random.Random) -> dict[str, float]:
+    return {name: round(max(-FACE_LIMIT, min(FACE_LIMIT, rng.gauss(0.0, FACE_SPREAD))), 3)
+            for name in ROSTER_FACE_FEATURES}
 
 
-def sample_faces(count: int, seed: int) -> list[tuple[dict[str, float], dict[str, float]]]:
-    """``count`` faces (features, ancestry), each the farthest of a few candidates from
-    the faces already drawn; the same for the same seed."""
+def sample_faces(count: int, seed: int) -> list[dict[str, float]]:
+    """``count`` faces (feature weights), each the farthest of a few candidates from the
+    faces already drawn; the same for the same seed."""
     rng = random.Random(f"twinstudio-faces-{seed}")
-    chosen: list[tuple[dict[str, float], dict[str, float]]] = []
-    vectors: list[list[float]] = []
+    chosen: list[dict[str, float]] = []
     for _ in range(count):
         candidates = [_face_candidate(rng) for _ in range(FACE_CANDIDATES)]
-        best = max(candidates, key=lambda c: min(
-            (math.dist(_face_vector(*c), v) for v in vectors), default=0.0))
-        chosen.append(best)
-        vectors.append(_face_vector(*best))
+        chosen.append(max(candidates, key=lambda c: min(
+            (math.dist(list(c.values()), list(f.values())) for f in chosen), default=0.0)))
     return chosen
 
 
@@ -162,6 +153,6 @@ def sample_roster(count: int, seed: int) -> list[RosterPerson]:
             sex=sex, age=age, measurements=measurements,
             appearance=Appearance(skin_tone=tones[index], hair_color=hair, eye_color=eyes,
                                   **_looks(looks, sex, tones[index], hair)),  # type: ignore[arg-type]
-            face=faces[index][0], ancestry=faces[index][1])
+            face=faces[index])
         people.append(RosterPerson(index, name, build, profile))
     return people

@@ -83,18 +83,14 @@ class Appearance(BaseModel):
         return MONK_SKIN_TONES[self.skin_tone]
 
 
-ANCESTRY_MORPHS = ("african", "asian", "caucasian")
-
-
 class BodyProfile(BaseModel):
     """Everything needed to build a body twin: sex, age, measurements, appearance, and
     optionally the shape of the face.
 
     ``face`` weighs named face features of the body model (``nose_width``, ``eye_slant``,
     ...; the body-twin adapter lists them), each in [-1, 1], 0 being the model's average.
-    ``ancestry`` blends the body model's three ancestry morphs (MakeHuman's names; weights
-    in [0, 1] that the model normalises). A talent's own twin leaves both empty; the
-    synthetic roster samples them so that its people have faces of their own."""
+    A talent's own twin leaves it empty; the synthetic roster samples it so that its
+    people have faces of their own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -103,7 +99,6 @@ class BodyProfile(BaseModel):
     measurements: BodyMeasurements
     appearance: Appearance
     face: dict[str, float] = Field(default_factory=dict)
-    ancestry: dict[str, float] | None = None
 
     @field_validator("face")
     @classmethod
@@ -113,17 +108,4 @@ class BodyProfile(BaseModel):
                 raise ValueError(f"face feature {name!r} is not a lower_case name")
             if not -1.0 <= weight <= 1.0:
                 raise ValueError(f"face feature {name} is {weight}; weights are in [-1, 1]")
-        return value
-
-    @field_validator("ancestry")
-    @classmethod
-    def _ancestry(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        if value is None:
-            return None
-        unknown = sorted(set(value) - set(ANCESTRY_MORPHS))
-        if unknown:
-            raise ValueError(f"unknown ancestry morphs {unknown}; known: "
-                             f"{', '.join(ANCESTRY_MORPHS)}")
-        if any(not 0.0 <= w <= 1.0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError("ancestry weights are in [0, 1] and not all 0")
         return value
