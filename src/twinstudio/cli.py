@@ -1036,11 +1036,14 @@ def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
                  seed: Annotated[int, typer.Option()] = 7,
                  renderer: Annotated[str, typer.Option(
                      help="raster (fast) or cycles (physically based preview)")] = "raster",
+                 enrol: Annotated[bool, typer.Option(
+                     "--enrol", help="also record a biometric release for each talent and "
+                                     "enrol their captures (as 'twin enrol' does)")] = False,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
     from rich.progress import Progress
 
-    from twinstudio.roster import build_roster
+    from twinstudio.roster import build_roster, enrol_roster
 
     ctx = context(workspace)
     with Progress(console=err, transient=True) as bar:
@@ -1051,19 +1054,33 @@ def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
 
         entries = build_roster(ctx, workspace, count=count, seed=seed, renderer=renderer,
                                progress=progress)
+        enrolments = enrol_roster(ctx, entries, actor="roster", progress=progress) if enrol \
+            else [None] * len(entries)
+    with ctx.uow() as uow:
+        states = {e.talent_id: uow.twins.get_by_talent(e.talent_id).state.value
+                  for e in entries}
     rows = [{"index": e.index, "name": e.name, "talent_id": e.talent_id,
+             "twin_state": states[e.talent_id],
+             "enrolment": None if r is None else r.as_dict(),
              "captures": {k: str(v) for k, v in e.captures.items()},
-             "fit_errors_mm": {str(r["measurement"]): r["error_mm"]
-                               for r in e.fit["measurements"] if "error_mm" in r}}
-            for e in entries]
+             "fit_errors_mm": {str(m["measurement"]): m["error_mm"]
+                               for m in e.fit["measurements"] if "error_mm" in m}}
+            for e, r in zip(entries, enrolments, strict=True)]
+    refused = [row for row in rows if row["enrolment"] and not row["enrolment"]["enrolled"]]
     if as_json:
         _print_json(rows)
-        return
-    table = Table("#", "name", "talent", "worst fit error (mm)")
-    for row in rows:
-        worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
-        table.add_row(str(row["index"]), row["name"], row["talent_id"], f"{worst:.1f}")
-    out.print(table)
+    else:
+        table = Table("#", "name", "talent", "twin", "worst fit error (mm)")
+        for row in rows:
+            worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
+            state = row["twin_state"] + (
+                " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
+                if row in refused else "")
+            table.add_row(str(row["index"]), row["name"], row["talent_id"], state,
+                          f"{worst:.1f}")
+        out.print(table)
+    if refused:
+        raise typer.Exit(3)
 
 
 @roster_app.command("sheet")

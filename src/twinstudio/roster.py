@@ -21,14 +21,24 @@ from typing import Any
 import numpy as np
 
 from twinstudio.body3d.roster_spec import RosterPerson, sample_roster
+from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.errors import InvalidInput
+from twinstudio.domain.twin import TwinState
+from twinstudio.enrolment import EnrolmentResult, enrol_twin
 from twinstudio.fileio import atomic_write
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_talent
+from twinstudio.services.rights import active_biometric_release, grant_biometric_release
 
 VIEWS = {"front": 0.0, "three_quarter_left": 35.0, "three_quarter_right": -35.0,
          "side": 90.0, "back": 180.0}
 CAPTURE_POSE = "relaxed"
+# What a roster talent enrols: the back view shows no face, so it stays out.
+ENROL_VIEWS = ("front", "three_quarter_left", "three_quarter_right", "side")
+ROSTER_RELEASE = BiometricReleaseDocument(
+    purpose="Face template and body keypoints of a synthetic roster talent, to check the "
+            "identity of generated images and find unlicensed uses",
+    retention_days=365, written_release=True, explicit_consent=True, language="en")
 
 
 @dataclass
@@ -88,11 +98,14 @@ def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str,
 def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
                  renderer: str = "raster", cache_dir: Path | None = None,
                  agency_for: Callable[[int], str | None] | None = None,
-                 progress: Callable[[int, int, str], None] | None = None) -> list[RosterEntry]:
+                 progress: Callable[[int, int, str], None] | None = None,
+                 indices: list[int] | None = None) -> list[RosterEntry]:
     """Build (or reuse) the roster and register each person as a synthetic talent.
 
     ``renderer`` is ``raster`` (default, about a second a view) or ``cycles`` (the
-    physically based preview, about half a minute a view on these CPUs)."""
+    physically based preview, about half a minute a view on these CPUs). ``indices``
+    builds only those people of the roster of ``count`` (the same people as in the
+    whole roster)."""
     from twinstudio.body3d.model import DEFAULT_CACHE
 
     if renderer == "raster":
@@ -109,6 +122,10 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
     manifest_path = workspace / "roster" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     people = sample_roster(count, seed)
+    if indices is not None:
+        if not all(0 <= i < count for i in indices):
+            raise InvalidInput(f"roster indices must be between 0 and {count - 1}")
+        people = [people[i] for i in indices]
     entries = []
     for done, person in enumerate(people):
         if progress:
@@ -143,6 +160,34 @@ def _record_body(ctx: ServiceContext, talent_id: str, meta: dict[str, Any]) -> N
     fit = {"phenotypes": meta["fit"]["phenotypes"],
            "local_changes": meta["fit"]["local_changes"], "maps_seed": meta["index"]}
     set_twin_body(ctx, twin_id=twin.id, profile=meta["profile"], fit=fit, actor="roster")
+
+
+def enrol_roster(ctx: ServiceContext, entries: list[RosterEntry], *, actor: str = "roster",
+                 progress: Callable[[int, int, str], None] | None = None,
+                 ) -> list[EnrolmentResult | None]:
+    """Enrol each roster talent through ``enrol_twin``, the path of ``twinstudio twin
+    enrol``: a biometric release is recorded first for a talent without one, then the
+    capture set (``ENROL_VIEWS``) is checked and the twin enrolled or refused with
+    reasons. A twin that is no longer enrolling (already enrolled) is left as it is and
+    gives ``None``; a refusal is returned, not raised, so the caller decides."""
+    results: list[EnrolmentResult | None] = []
+    for done, entry in enumerate(entries):
+        if progress:
+            progress(done, len(entries), entry.name)
+        with ctx.uow() as uow:
+            twin = uow.twins.get_by_talent(entry.talent_id)
+            release = active_biometric_release(uow, entry.talent_id)
+        if twin.state is not TwinState.ENROLLING:
+            results.append(None)
+            continue
+        if release is None:
+            grant_biometric_release(ctx, talent_id=entry.talent_id, document=ROSTER_RELEASE)
+        photos = [(f"{view}.png", entry.captures[view].read_bytes()) for view in ENROL_VIEWS]
+        results.append(enrol_twin(ctx, talent_id=entry.talent_id, photos=photos,
+                                  actor=actor))
+    if progress:
+        progress(len(entries), len(entries), "done")
+    return results
 
 
 def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,

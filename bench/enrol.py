@@ -1,0 +1,157 @@
+"""Enrolment on the synthetic roster: speed per photo and how far apart dlib puts faces.
+Prints figures; asserts nothing.
+
+    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/enrol.py            # 30 people, seed 7
+    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/enrol.py --count 8 --no-enrol
+
+Builds (or reuses from the cache) the roster in a temporary workspace, then:
+  * seconds per photo of ``check_capture`` (decode, dlib face detection, landmarks and
+    embedding, MediaPipe pose and segmentation, sharpness, exposure, view), over the
+    enrolment views (front, three-quarter left and right, side); goal <= 1 s;
+  * genuine distances: every pair of one person's face views (front and three-quarters);
+  * impostor distances: every pair of different people's front views, every pair of
+    their face views (any view against any view), every pair of templates (the mean of a
+    person's face views: what the likeness check of enrolment compares) and each front
+    against the other people's templates (what ``match`` compares);
+  * with enrolment (default): every talent enrolled through ``enrol_roster`` (the path of
+    ``twinstudio twin enrol``), ``match`` on each front capture, and ``match`` on people of
+    another seed who were never enrolled.
+dlib's identity threshold is 0.6: genuine pairs should be under it, impostors over it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+FACE_VIEWS = ("front", "three_quarter_left", "three_quarter_right")
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "none"
+    q = np.percentile(values, [0, 5, 50, 95, 100])
+    return (f"min {q[0]:.3f}  p5 {q[1]:.3f}  median {q[2]:.3f}  p95 {q[3]:.3f}  "
+            f"max {q[4]:.3f}  (n={len(values)})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--strangers", type=int, default=3,
+                        help="people of seed+1000, never enrolled, to match")
+    parser.add_argument("--no-enrol", action="store_true")
+    args = parser.parse_args()
+
+    from twinstudio.bootstrap import bootstrap
+    from twinstudio.config import Settings
+    from twinstudio.enrolment import match
+    from twinstudio.perception.capture import check_capture
+    from twinstudio.perception.faces import IDENTITY_THRESHOLD, distance
+    from twinstudio.roster import ENROL_VIEWS, build_roster, enrol_roster
+    from twinstudio.workspace import create_workspace
+
+    workspace = Path(tempfile.mkdtemp(prefix="bench-enrol-")) / "ws"
+    create_workspace(workspace)
+    ctx = bootstrap(Settings(workspace=workspace))
+    started = time.perf_counter()
+    entries = build_roster(ctx, workspace, count=args.count, seed=args.seed)
+    print(f"roster of {len(entries)} (seed {args.seed}) built or loaded in "
+          f"{time.perf_counter() - started:.0f} s")
+
+    check_capture(entries[0].captures["front"].read_bytes())  # load the models once
+    seconds, embeddings, refused = [], {}, []
+    for entry in entries:
+        for view in ENROL_VIEWS:
+            data = entry.captures[view].read_bytes()
+            t0 = time.perf_counter()
+            report = check_capture(data)
+            seconds.append(time.perf_counter() - t0)
+            if not report.ok:
+                refused.append(f"{entry.name} {view}: "
+                               + ", ".join(r["code"] for r in report.reasons))
+            if view in FACE_VIEWS and report.face is not None:
+                embeddings[(entry.index, view)] = report.face.embedding
+    print(f"check_capture per photo: median {statistics.median(seconds):.2f} s, mean "
+          f"{statistics.mean(seconds):.2f} s, max {max(seconds):.2f} s "
+          f"({len(seconds)} photos; goal <= 1 s)")
+    missing = [f"{entries[i].name} {v}" for i in range(len(entries)) for v in FACE_VIEWS
+               if (entries[i].index, v) not in embeddings]
+    print(f"face found in {len(embeddings)} of {len(entries) * len(FACE_VIEWS)} face views"
+          + (f"; missing: {', '.join(missing)}" if missing else ""))
+    if refused:
+        print(f"{len(refused)} photo(s) refused by the checks: " + "; ".join(refused))
+
+    genuine, impostor_front, impostor_any = [], [], []
+    worst: list[tuple[float, str]] = []
+    for (a, va), (b, vb) in itertools.combinations(embeddings, 2):
+        d = distance(embeddings[(a, va)], embeddings[(b, vb)])
+        if a == b:
+            genuine.append(d)
+            continue
+        impostor_any.append(d)
+        if va == vb == "front":
+            impostor_front.append(d)
+            worst.append((d, f"{entries[a].name} / {entries[b].name}"))
+    # what enrol_twin's likeness check and match compare: the mean of a person's views
+    templates = {i: np.mean([embeddings[(i, v)] for v in FACE_VIEWS if (i, v) in embeddings],
+                            axis=0)
+                 for i in {i for i, _ in embeddings}}
+    template_pairs = [distance(templates[a], templates[b])
+                      for a, b in itertools.combinations(sorted(templates), 2)]
+    front_to_others = [distance(embeddings[(a, "front")], templates[b])
+                       for a in templates for b in templates
+                       if a != b and (a, "front") in embeddings]
+    front_to_own = [distance(embeddings[(a, "front")], templates[a])
+                    for a in templates if (a, "front") in embeddings]
+    t = IDENTITY_THRESHOLD
+    print(f"genuine  (own face views):        {spread(genuine)}")
+    print(f"genuine  (front vs own template): {spread(front_to_own)}")
+    print(f"impostor (front vs front):        {spread(impostor_front)}")
+    print(f"impostor (any face view):         {spread(impostor_any)}")
+    print(f"impostor (template vs template):  {spread(template_pairs)}")
+    print(f"impostor (front vs other template): {spread(front_to_others)}")
+    print(f"template pairs < {t} (enrolment refuses the later one as "
+          f"likeness_enrolled_elsewhere): {sum(d < t for d in template_pairs)} of "
+          f"{len(template_pairs)}")
+    print(f"genuine pairs >= {t}: {sum(d >= t for d in genuine)} of {len(genuine)}; "
+          f"impostor front pairs < {t}: {sum(d < t for d in impostor_front)} of "
+          f"{len(impostor_front)}; impostor any-view pairs < {t}: "
+          f"{sum(d < t for d in impostor_any)} of {len(impostor_any)}")
+    print("closest different people (front): " + "; ".join(
+        f"{n} {d:.3f}" for d, n in sorted(worst)[:5]))
+
+    if args.no_enrol:
+        return
+    t0 = time.perf_counter()
+    results = enrol_roster(ctx, entries)
+    took = time.perf_counter() - t0
+    enrolled = [r for r in results if r is not None and r.enrolled]
+    print(f"enrolled {len(enrolled)} of {len(entries)} through enrol_twin in {took:.0f} s "
+          f"({took / max(len(entries) * len(ENROL_VIEWS), 1):.2f} s per photo)")
+    for entry, result in zip(entries, results, strict=True):
+        if result is not None and not result.enrolled:
+            print(f"  refused {entry.name}: " + "; ".join(r["code"] for r in result.reasons))
+    with ctx.uow() as uow:
+        twin_of = {e.talent_id: uow.twins.get_by_talent(e.talent_id).id for e in entries}
+    first = sum(bool(found) and found[0]["twin_id"] == twin_of[e.talent_id]
+                for e in entries for found in [match(ctx, e.captures["front"].read_bytes())])
+    print(f"match on each front capture returns that talent first: {first} of "
+          f"{len(entries)}")
+    if args.strangers:
+        strangers = build_roster(ctx, workspace, count=args.strangers, seed=args.seed + 1000)
+        matched = [s.name for s in strangers if match(ctx, s.captures["front"].read_bytes())]
+        print(f"people of seed {args.seed + 1000} never enrolled, matched to a twin: "
+              f"{len(matched)} of {len(strangers)}"
+              + (f" ({', '.join(matched)})" if matched else ""))
+
+
+if __name__ == "__main__":
+    main()
