@@ -14,6 +14,7 @@ from twinstudio.config import Settings
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.generation import CampaignBrief
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
+from twinstudio.services.biometrics import enrolled_face_templates
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
 from twinstudio.services.generation import campaign_status, create_campaign
@@ -21,10 +22,11 @@ from twinstudio.services.generation import campaign_status, create_campaign
 CAMPAIGN_SIZE = 64
 
 
-def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE) -> CampaignBrief:
+def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,
+                  twins: list[str] | None = None) -> CampaignBrief:
     return CampaignBrief.model_validate({
         "name": "Nordvik AW26 launch",
-        "twins": "all_licensed",
+        "twins": twins or "all_licensed",
         "looks": [[garments["parka"].id], [garments["puffer"].id], [garments["merino"].id],
                   [garments["merino"].id, garments["trousers"].id]],
         "poses": ["relaxed", "contrapposto", "hand_on_hip"],
@@ -63,7 +65,13 @@ def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Pat
                                 category="trousers", fabric_color="#3b3b3f", fit="loose",
                                 actor=nordvik.id),
     }
-    plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size),
+    # the twins whose enrolment gave a face template: the identity gate needs one (a twin
+    # the roster could not enrol would only make images that fail QA)
+    enrolled = set(enrolled_face_templates(ctx))
+    with ctx.uow() as uow:
+        licensed = sorted({lic.twin_id for lic in uow.licences.list(brand_id=nordvik.id)})
+    twins = [t for t in licensed if t in enrolled]
+    plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size, twins),
                            actor=nordvik.id)
     started = time.perf_counter()
     executor = LocalExecutor(Settings(workspace=workspace), workers=os.cpu_count())
