@@ -50,7 +50,8 @@ class FakeQuality:
     def face_embedding(self, rgb: Any) -> tuple[Any, dict[str, Any]]:
         return self.embedding, {"faces": 1}
 
-    def compare_bodies(self, reference: Any, image: Any) -> tuple[dict, dict, dict]:
+    def compare_bodies(self, reference: Any, image: Any, *, same_scene: bool = True
+                       ) -> tuple[dict, dict, dict]:
         changed = {k: v * (1 + self.body_change) if k == "waist" else v
                    for k, v in BODY.items()}
         return dict(BODY), changed, {}

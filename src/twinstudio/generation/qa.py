@@ -94,19 +94,42 @@ def _row_gradient(rgb: np.ndarray) -> np.ndarray:
 
 
 def _edge_near(gradient_row: np.ndarray, x: int) -> int:
+    """The strongest edge within SEARCH pixels of ``x``."""
     low, high = max(x - SEARCH, 0), min(x + SEARCH + 1, len(gradient_row))
     return low + int(np.argmax(gradient_row[low:high]))
 
 
+def _edge_following(gradient_row: np.ndarray, x: int) -> int:
+    """Where the reference's edge at ``x`` is in this image: still at ``x`` (within a
+    pixel) if a local maximum there is at least a quarter of the strongest edge nearby,
+    so that a silhouette edge a new background made weaker is not mistaken for a moved
+    one; otherwise the strongest edge nearby (the silhouette moved, e.g. a warp)."""
+    low, high = max(x - SEARCH, 1), min(x + SEARCH + 1, len(gradient_row) - 1)
+    strongest = float(gradient_row[low:high].max())
+    for i in (x, x - 1, x + 1):
+        if low <= i < high and gradient_row[i] >= gradient_row[i - 1] \
+                and gradient_row[i] >= gradient_row[i + 1] \
+                and gradient_row[i] >= 0.25 * strongest:
+            return i
+    return _edge_near(gradient_row, x)
+
+
 def paired_widths(reference: np.ndarray, reference_mask: np.ndarray,
                   points: dict[str, tuple[float, float, float]], image: np.ndarray,
-                  valid: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+                  valid: np.ndarray, *, same_scene: bool = True
+                  ) -> tuple[dict[str, float], dict[str, float]]:
     """Widths at the body lines in ``reference`` and in ``image`` (aligned onto it).
 
     The reference's segmentation says roughly where the silhouette's edges are; in each
     image the edge is then placed at the strongest colour edge within a few pixels, so
     both widths are read on the same lines with pixel precision, and a segmentation that
-    merges an arm in one image but not the other cannot change the answer."""
+    merges an arm in one image but not the other cannot change the answer.
+
+    ``same_scene``: both images have the same background (an edit of an asset): the
+    strongest edge near the reference's edge is taken, which finds a silhouette a warp
+    moved by a few pixels. Otherwise (the body twin rendered on the neutral backdrop
+    against the image in its scene) an edge still where the reference has it is kept
+    even when the new background made it weaker."""
     height, width = reference_mask.shape
     placed = _lines(points, reference_mask.shape)
     if placed is None:
@@ -130,7 +153,8 @@ def paired_widths(reference: np.ndarray, reference_mask: np.ndarray,
                     and valid[y, min(right + SEARCH + 2, width - 1)]):
                 continue
             l0, r0 = _edge_near(g_ref[y], left), _edge_near(g_ref[y], right)
-            l1, r1 = _edge_near(g_img[y], l0), _edge_near(g_img[y], r0)
+            find = _edge_near if same_scene else _edge_following
+            l1, r1 = find(g_img[y], l0), find(g_img[y], r0)
             pairs.append((r0 - l0 + 1, r1 - l1 + 1))
         if len(pairs) >= 3:
             ref_out[name] = float(np.median([p[0] for p in pairs])) / torso
@@ -192,7 +216,7 @@ class PerceptionQuality:
         return face.embedding, {"faces": len(faces), "box": list(face.box),
                                 "face_height": face.height}
 
-    def compare_bodies(self, reference: Any, image: Any
+    def compare_bodies(self, reference: Any, image: Any, *, same_scene: bool = True
                        ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]:
         """Body measures of ``reference`` and of ``image`` on the same lines: ``image`` is
         aligned onto ``reference`` first (crops and scaling undone), lines come from the
@@ -223,7 +247,8 @@ class PerceptionQuality:
         info = {"alignment": {"scale": round(1 / scale, 4),
                               "shift_px": [round(float(matrix[0, 2]), 1),
                                            round(float(matrix[1, 2]), 1)]}}
-        ref_widths, img_widths = paired_widths(reference, mask, pose.points, aligned, valid)
+        ref_widths, img_widths = paired_widths(reference, mask, pose.points, aligned, valid,
+                                               same_scene=same_scene)
         ref = {**measure_body(pose.points, mask, valid), **ref_widths}
         img = {**measure_body(pose.points, other_mask & valid, valid), **img_widths}
         for name in LINES:  # widths only where both could be read

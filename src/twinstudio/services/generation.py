@@ -397,11 +397,12 @@ MIN_BODY_MEASURES = 4
 
 
 def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
-              tolerance: float = BODY_TOLERANCE) -> dict[str, Any]:
+              tolerance: float = BODY_TOLERANCE, same_scene: bool = True) -> dict[str, Any]:
     """The body in ``rgb`` against ``reference_rgb`` (the body twin rendered with the same
     pose and camera, or the original of an edit). Measures the image lost (cropped out)
     are not failures, but at least four must be compared or the body cannot be checked."""
-    reference, measured, info = quality.compare_bodies(reference_rgb, rgb)
+    reference, measured, info = quality.compare_bodies(reference_rgb, rgb,
+                                                       same_scene=same_scene)
     compared = {k: v for k, v in reference.items() if k in measured}
     if len(compared) < MIN_BODY_MEASURES:
         why = info.get("reason", "is the whole person in the image?")
@@ -450,7 +451,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     # 3. QA gates
     t = time.perf_counter()
     identity = identity_gate(ctx, quality, request.twin_id, result.image)
-    body = body_gate(quality, result.reference, result.image)
+    body = body_gate(quality, result.reference, result.image, same_scene=False)
     qa = {"identity": identity, "body": body, "passed": identity["passed"] and body["passed"]}
     timings["qa"] = time.perf_counter() - t
     # 4. mark and store, completing the job in the same transaction

@@ -355,7 +355,7 @@ class QualityTools(Protocol):
     """What the QA gates measure in an image (perception adapters)."""
 
     def face_embedding(self, rgb: Any) -> tuple[Any | None, dict[str, Any]]: ...
-    def compare_bodies(self, reference: Any, image: Any
+    def compare_bodies(self, reference: Any, image: Any, *, same_scene: bool = True
                        ) -> tuple[dict[str, float], dict[str, float], dict[str, Any]]: ...
 
 
