@@ -102,6 +102,9 @@ def check_capture(data: bytes) -> CaptureReport:
     report.pose = pose
     report.face = faces[0] if faces else None
     report.view = classify_view(report.face, pose)
+    if report.view in ("side", "back"):
+        # a face found in profile (MediaPipe finds some) gives no comparable embedding
+        report.face = None
     if report.view in ("front", "three_quarter"):
         if report.face is None:
             fail("no_face", f"no face found in a {report.view.replace('_', '-')} view")
