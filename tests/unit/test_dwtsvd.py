@@ -11,7 +11,17 @@ SEEDS = {"password_img": 20261, "password_wm": 7337}
 
 
 def _library():
-    import blind_watermark
+    import multiprocessing
+
+    # blind_watermark calls multiprocessing.set_start_method('fork') when imported, which
+    # fails once another test in this worker has fixed the start method (processes=1
+    # below never starts a process anyway)
+    original = multiprocessing.set_start_method
+    multiprocessing.set_start_method = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        import blind_watermark
+    finally:
+        multiprocessing.set_start_method = original
 
     blind_watermark.bw_notes.close()
     return blind_watermark.WaterMark
