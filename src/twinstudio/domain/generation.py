@@ -17,9 +17,16 @@ import random
 from datetime import date, datetime
 from enum import StrEnum
 from itertools import product
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.errors import InvalidTransition
@@ -108,6 +115,11 @@ def _known(kind: str, value: str, table: dict[str, Any]) -> str:
     return value
 
 
+SceneName = Annotated[str, AfterValidator(lambda v: _known("scene", v, SCENES))]
+LightingName = Annotated[str, AfterValidator(lambda v: _known("lighting", v, LIGHTING))]
+FormatName = Annotated[str, AfterValidator(lambda v: _known("format", v, FORMATS))]
+
+
 class Market(BaseModel):
     """Where and how the image is meant to be used: checked by the policy per market."""
 
@@ -139,9 +151,9 @@ class GenerationRequest(BaseModel):
     garment_ids: tuple[str, ...] = Field(min_length=1, max_length=MAX_GARMENTS)
     colourway: int = Field(default=0, ge=0, le=20)  # 0 the base colour, n the n-th colourway
     pose: str
-    scene: str
-    lighting: str = "studio"
-    format: str
+    scene: SceneName
+    lighting: LightingName = "studio"
+    format: FormatName
     segment: str | None = None
     season: str | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
@@ -150,20 +162,8 @@ class GenerationRequest(BaseModel):
     markets: tuple[Market, ...] = Field(min_length=1)
     use_date: date
 
-    @field_validator("scene")
-    @classmethod
-    def _scene(cls, v: str) -> str:
-        return _known("scene", v, SCENES)
 
-    @field_validator("lighting")
-    @classmethod
-    def _lighting(cls, v: str) -> str:
-        return _known("lighting", v, LIGHTING)
 
-    @field_validator("format")
-    @classmethod
-    def _format(cls, v: str) -> str:
-        return _known("format", v, FORMATS)
 
     @field_validator("alterations")
     @classmethod
@@ -190,20 +190,12 @@ class Segment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_\-]+$")
-    scene: str
+    scene: SceneName
     season: str | None = Field(default=None, max_length=20)
-    lighting: str = "studio"
+    lighting: LightingName = "studio"
     colourway: int = Field(default=0, ge=0, le=20)
 
-    @field_validator("scene")
-    @classmethod
-    def _scene(cls, v: str) -> str:
-        return _known("scene", v, SCENES)
 
-    @field_validator("lighting")
-    @classmethod
-    def _lighting(cls, v: str) -> str:
-        return _known("lighting", v, LIGHTING)
 
 
 MAX_VARIANTS = 5000
@@ -223,10 +215,10 @@ class CampaignBrief(BaseModel):
     twins: Literal["all_licensed"] | list[str] = "all_licensed"
     looks: list[list[str]] = Field(min_length=1)
     poses: list[str] = Field(min_length=1)
-    formats: list[str] = Field(min_length=1)
+    formats: list[FormatName] = Field(min_length=1)
     segments: list[Segment] = Field(default_factory=list)
-    scenes: list[str] = Field(default_factory=list)
-    lighting: str = "studio"
+    scenes: list[SceneName] = Field(default_factory=list)
+    lighting: LightingName = "studio"
     markets: list[Market] = Field(min_length=1)
     use_date: date | None = None
     alterations: list[str] = Field(default_factory=list)
@@ -244,20 +236,8 @@ class CampaignBrief(BaseModel):
                 raise ValueError("a look names the same garment twice")
         return v
 
-    @field_validator("formats")
-    @classmethod
-    def _formats(cls, v: list[str]) -> list[str]:
-        return [_known("format", f, FORMATS) for f in v]
 
-    @field_validator("scenes")
-    @classmethod
-    def _scenes(cls, v: list[str]) -> list[str]:
-        return [_known("scene", s, SCENES) for s in v]
 
-    @field_validator("lighting")
-    @classmethod
-    def _lighting(cls, v: str) -> str:
-        return _known("lighting", v, LIGHTING)
 
     @field_validator("alterations")
     @classmethod

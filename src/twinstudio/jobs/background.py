@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -28,7 +29,7 @@ class CampaignRunner(Protocol):
     def running(self, campaign_id: str) -> bool: ...
 
 
-class _ThreadedRunner:
+class _ThreadedRunner(ABC):
     """One daemon thread per running campaign; subclasses say how a run is done."""
 
     def __init__(self) -> None:
@@ -66,8 +67,9 @@ class _ThreadedRunner:
         except Exception:  # a background thread has nobody else to tell
             log.exception("campaign %s: the run stopped with an error", campaign_id)
 
+    @abstractmethod
     def _run(self, ctx: Any, campaign_id: str) -> None:
-        raise NotImplementedError
+        """Run the campaign's jobs to the end (each runner its own way)."""
 
 
 class ExecutorRunner(_ThreadedRunner):
