@@ -1113,9 +1113,9 @@ def demo(workspace: Workspace = Path("demo-workspace"),
 
 
 def _register_generation() -> None:
-    from twinstudio.cli_generation import register
-
-    register(app, asset_app, twin_app)
+    # cli_generation registers its commands on this module's apps when it is imported
+    # (whichever of the two modules is imported first)
+    import twinstudio.cli_generation  # noqa: F401
 
 
 if __name__ != "__main__":  # run as a script, the importable module registers them below

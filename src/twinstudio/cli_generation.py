@@ -20,9 +20,12 @@ from twinstudio.cli import (
     _print_json,
     _read_image_file,
     _validation_line,
+    app,
+    asset_app,
     context,
     handled,
     out,
+    twin_app,
     writable_path,
 )
 from twinstudio.domain.errors import InvalidInput
@@ -396,6 +399,7 @@ def twin_body(twin_id: Annotated[str, typer.Argument(help="Twin id")],
 
 
 def register(app: typer.Typer, asset_app: typer.Typer, twin_app: typer.Typer) -> None:
+    """Add these commands to the main app (called once, when this module is imported)."""
     app.add_typer(garment_app, name="garment")
     app.add_typer(campaign_app, name="campaign")
     for name, func in (("approve", asset_approve), ("reject", asset_reject),
@@ -403,3 +407,6 @@ def register(app: typer.Typer, asset_app: typer.Typer, twin_app: typer.Typer) ->
                        ("export", asset_export)):
         asset_app.command(name)(handled(func))
     twin_app.command("body")(handled(twin_body))
+
+
+register(app, asset_app, twin_app)
