@@ -14,6 +14,8 @@ the library and the other way round (a test checks both directions):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 D1, D2 = 36.0, 20.0
@@ -29,6 +31,7 @@ def _dct_matrix(n: int = BLOCK) -> np.ndarray:
 
 
 _D = _dct_matrix()
+_D32 = _D.astype(np.float32)  # for float32 bands: half the SVD time, same bits
 
 
 def _planes(bgr: np.ndarray):  # type: ignore[no-untyped-def]
@@ -48,14 +51,20 @@ def _blocks(ca: np.ndarray, rows: int, cols: int) -> np.ndarray:
                                                                                  BLOCK)
 
 
-def _shufflers(password_img: int, count: int) -> np.ndarray:
-    return np.random.RandomState(password_img).random(size=(count, BLOCK * BLOCK)) \
+@functools.lru_cache(maxsize=16)
+def shufflers(password_img: int, count: int) -> np.ndarray:
+    # the same for every image of a size: kept (read-only) instead of drawn each time
+    shuffle = np.random.RandomState(password_img).random(size=(count, BLOCK * BLOCK)) \
         .argsort(axis=1)
+    shuffle.flags.writeable = False
+    return shuffle
 
 
+@functools.lru_cache(maxsize=16)
 def _payload_order(password_wm: int, size: int) -> np.ndarray:
     order = np.arange(size)
     np.random.RandomState(password_wm).shuffle(order)
+    order.flags.writeable = False
     return order
 
 
@@ -64,37 +73,70 @@ def capacity(height: int, width: int) -> int:
     return ((height + 1) // 2 // BLOCK) * ((width + 1) // 2 // BLOCK)
 
 
+def block_bits(bits: list[int], password_wm: int, count: int) -> np.ndarray:
+    if len(bits) >= count:
+        raise ValueError(f"image too small for a {len(bits)}-bit mark")
+    payload = np.asarray(bits, np.float64)[_payload_order(password_wm, len(bits))]
+    return payload[np.arange(count) % len(bits)]
+
+
+def embed_band(band: np.ndarray, bit: np.ndarray, shuffle: np.ndarray) -> np.ndarray:
+    """A low band (2-D) with one bit per 4x4 block (``bit``: one value per block, in
+    row-major block order) quantised into its two largest singular values."""
+    rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
+    count = rows * cols
+    d = _D32 if band.dtype == np.float32 else _D
+    coefficients = (d @ _blocks(band, rows, cols) @ d.T).reshape(count, -1)
+    shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
+    u, s, vt = np.linalg.svd(shuffled)
+    s[:, 0] = (s[:, 0] // D1 + 0.25 + 0.5 * bit) * D1
+    s[:, 1] = (s[:, 1] // D2 + 0.25 + 0.5 * bit) * D2  # (cast to s's dtype on assignment)
+    rebuilt = (u @ (s[:, :, None] * vt)).reshape(count, -1)
+    restored = np.empty_like(rebuilt)
+    np.put_along_axis(restored, shuffle, rebuilt, axis=1)
+    blocks = d.T @ restored.reshape(-1, BLOCK, BLOCK) @ d
+    out = band.copy()
+    out[:rows * BLOCK, :cols * BLOCK] = blocks.reshape(rows, cols, BLOCK, BLOCK) \
+        .transpose(0, 2, 1, 3).reshape(rows * BLOCK, cols * BLOCK)
+    return out
+
+
+def band_votes(band: np.ndarray, shuffle: np.ndarray) -> np.ndarray:
+    """Per 4x4 block of a low band, the bit it reads as, softly (0, 0.25, 0.75 or 1)."""
+    rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
+    d = _D32 if band.dtype == np.float32 else _D
+    coefficients = (d @ _blocks(band, rows, cols) @ d.T).reshape(rows * cols, -1)
+    shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
+    s = np.linalg.svd(shuffled, compute_uv=False)
+    return ((s[:, 0] % D1 > D1 / 2) * 3 + (s[:, 1] % D2 > D2 / 2)) / 4
+
+
+def soft_payload(votes: np.ndarray, size: int, password_wm: int) -> np.ndarray:
+    """Average the votes of each payload bit (votes: (channels, blocks)), in [0, 1]."""
+    channels, count = votes.shape
+    position = np.tile(np.arange(count) % size, channels)
+    soft = np.bincount(position, weights=votes.ravel(), minlength=size) / \
+        np.bincount(position, minlength=size)
+    result = np.empty(size)
+    result[_payload_order(password_wm, size)] = soft
+    return result
+
+
 def embed(bgr: np.ndarray, bits: list[int], *, password_img: int, password_wm: int
           ) -> np.ndarray:
     """Float BGR image carrying ``bits`` (clip and round before storing as uint8)."""
+    import cv2
     import pywt
 
-    payload = np.asarray(bits, np.float64)[_payload_order(password_wm, len(bits))]
     height, width = bgr.shape[:2]
     yuv, rows, cols = _planes(bgr)
     count = rows * cols
-    if len(bits) >= count:
-        raise ValueError(f"image too small for a {len(bits)}-bit mark")
-    shuffle = _shufflers(password_img, count)
-    bit = payload[np.arange(count) % len(bits)]
+    bit = block_bits(bits, password_wm, count)
+    shuffle = shufflers(password_img, count)
     out = []
     for channel in range(3):
         ca, details = pywt.dwt2(yuv[:, :, channel], "haar")
-        coefficients = (_D @ _blocks(ca, rows, cols) @ _D.T).reshape(count, -1)
-        shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
-        u, s, vt = np.linalg.svd(shuffled)
-        s[:, 0] = (s[:, 0] // D1 + 0.25 + 0.5 * bit) * D1
-        s[:, 1] = (s[:, 1] // D2 + 0.25 + 0.5 * bit) * D2
-        rebuilt = (u @ (s[:, :, None] * vt)).reshape(count, -1)
-        restored = np.empty_like(rebuilt)
-        np.put_along_axis(restored, shuffle, rebuilt, axis=1)
-        blocks = _D.T @ restored.reshape(-1, BLOCK, BLOCK) @ _D
-        ca = ca.copy()
-        ca[:rows * BLOCK, :cols * BLOCK] = blocks.reshape(rows, cols, BLOCK, BLOCK) \
-            .transpose(0, 2, 1, 3).reshape(rows * BLOCK, cols * BLOCK)
-        out.append(pywt.idwt2((ca, details), "haar"))
-    import cv2
-
+        out.append(pywt.idwt2((embed_band(ca, bit, shuffle), details), "haar"))
     marked = np.stack(out, axis=2)[:height, :width].astype(np.float32)
     return np.clip(cv2.cvtColor(marked, cv2.COLOR_YUV2BGR), 0, 255)
 
@@ -108,17 +150,7 @@ def extract(bgr: np.ndarray, size: int, *, password_img: int, password_wm: int
     count = rows * cols
     if size >= count:
         return np.full(size, 0.5)
-    shuffle = _shufflers(password_img, count)
-    votes = np.zeros((3, count))
-    for channel in range(3):
-        ca, _ = pywt.dwt2(yuv[:, :, channel], "haar")
-        coefficients = (_D @ _blocks(ca, rows, cols) @ _D.T).reshape(count, -1)
-        shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
-        s = np.linalg.svd(shuffled, compute_uv=False)
-        votes[channel] = ((s[:, 0] % D1 > D1 / 2) * 3 + (s[:, 1] % D2 > D2 / 2)) / 4
-    position = np.arange(count) % size
-    soft = np.bincount(np.tile(position, 3), weights=votes.ravel(), minlength=size) / \
-        np.bincount(np.tile(position, 3), minlength=size)
-    result = np.empty(size)
-    result[_payload_order(password_wm, size)] = soft
-    return result
+    shuffle = shufflers(password_img, count)
+    votes = np.stack([band_votes(pywt.dwt2(yuv[:, :, channel], "haar")[0], shuffle)
+                      for channel in range(3)])
+    return soft_payload(votes, size, password_wm)

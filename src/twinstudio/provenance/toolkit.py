@@ -16,6 +16,7 @@ from twinstudio.provenance.fingerprint import (
     local_features,
     match_local,
     pdq_pair,
+    pdq_registered,
 )
 from twinstudio.provenance.index import FingerprintIndex
 from twinstudio.provenance.keys import SigningCredentials
@@ -47,7 +48,7 @@ class ProvenanceToolkit:
 
     # fingerprints -------------------------------------------------------------
     def fingerprints(self, rgb: Any) -> Fingerprints:
-        straight, mirrored, quality = pdq_pair(rgb)
+        straight, mirrored, quality = pdq_registered(rgb)
         return Fingerprints(straight.hex(), mirrored.hex(), quality,
                             local_features(rgb).to_bytes())
 

@@ -27,13 +27,55 @@ PASSWORD_IMG = 20261
 PASSWORD_WM = 7337
 
 
+# The mark lives in each YUV plane's second-level Haar approximation (SCALE x SCALE pixel
+# blocks summed and halved twice: LEVEL 2), one DCT-SVD block per 16x16 pixels. The luma
+# carries it through recompression and resizing; the chroma planes, whose values are
+# small, keep it through brightness and contrast changes that rescale the luma.
+LEVEL = 2
+SCALE = 2 ** LEVEL
+
+
+def _yuv(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb.astype(np.float32), cv2.COLOR_RGB2YUV)
+
+
+def _band(plane: np.ndarray) -> np.ndarray:
+    """A plane's level-2 Haar approximation: SCALE x SCALE block sums / SCALE, that is
+    block means x SCALE (OpenCV's area resize makes the means)."""
+    import cv2
+
+    rows, cols = plane.shape[0] // SCALE, plane.shape[1] // SCALE
+    means = cv2.resize(plane[:rows * SCALE, :cols * SCALE], (cols, rows),
+                       interpolation=cv2.INTER_AREA)
+    return means * np.float32(SCALE)  # float32: precise to 1e-3 against steps of 20
+
+
+def _blocks(band: np.ndarray) -> int:
+    return (band.shape[0] // dwtsvd.BLOCK) * (band.shape[1] // dwtsvd.BLOCK)
+
+
 def embed(rgb: np.ndarray, code: int) -> np.ndarray:
-    """The image with ``code`` embedded (uint8 RGB, same size)."""
+    """The image with ``code`` embedded (uint8 RGB, same size). Each band's change is
+    spread evenly over the pixels of its block (the inverse of the approximation)."""
+    import cv2
+
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError("embed needs an RGB uint8 image")
-    out = dwtsvd.embed(np.ascontiguousarray(rgb[:, :, ::-1]), codes.encode(code),
-                       password_img=PASSWORD_IMG, password_wm=PASSWORD_WM)
-    return np.clip(np.round(out), 0, 255).astype(np.uint8)[:, :, ::-1].copy()
+    yuv = _yuv(rgb)
+    count = _blocks(_band(yuv[:, :, 0]))
+    bit = dwtsvd.block_bits(codes.encode(code), PASSWORD_WM, count)
+    shuffle = dwtsvd.shufflers(PASSWORD_IMG, count)
+    for channel in range(3):
+        band = _band(yuv[:, :, channel])
+        change = ((dwtsvd.embed_band(band, bit, shuffle) - band) / SCALE).astype(np.float32)
+        rows, cols = change.shape[0] * SCALE, change.shape[1] * SCALE
+        yuv[:rows, :cols, channel] += cv2.resize(change, (cols, rows),
+                                                 interpolation=cv2.INTER_NEAREST)
+    out = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB)
+    np.clip(out, 0, 255, out=out)
+    return np.rint(out, out=out).astype(np.uint8)
 
 
 @dataclass
@@ -44,8 +86,14 @@ class WatermarkReading:
 
 
 def _extract(rgb: np.ndarray) -> list[int]:
-    soft = dwtsvd.extract(np.ascontiguousarray(rgb[:, :, ::-1]), codes.PAYLOAD_BITS,
-                          password_img=PASSWORD_IMG, password_wm=PASSWORD_WM)
+    yuv = _yuv(rgb)
+    bands = [_band(yuv[:, :, channel]) for channel in range(3)]
+    count = _blocks(bands[0])
+    if count <= codes.PAYLOAD_BITS:
+        return [0] * codes.PAYLOAD_BITS
+    shuffle = dwtsvd.shufflers(PASSWORD_IMG, count)
+    votes = np.stack([dwtsvd.band_votes(band, shuffle) for band in bands])
+    soft = dwtsvd.soft_payload(votes, codes.PAYLOAD_BITS, PASSWORD_WM)
     return [int(v > _threshold(soft)) for v in soft]
 
 

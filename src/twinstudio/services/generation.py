@@ -490,6 +490,8 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     timings["store"] = time.perf_counter() - t
     for step, seconds in result.timings.items():
         timings[f"render.{step}"] = seconds
+    for step, ms in marked.timings_ms.items():  # watermark, fingerprint, sign, ...
+        timings[f"store.{step}"] = ms / 1000
     outcome.asset_id = marked.asset.id
     return outcome
 
