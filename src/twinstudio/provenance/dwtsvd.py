@@ -10,6 +10,10 @@ the library and the other way round (a test checks both directions):
   the two largest singular values (steps d1=36, d2=20) to carry one bit -> inverse.
   Bit i of the (seeded-shuffled) payload goes to blocks i, i+n, i+2n, ... of every
   channel; reading averages them.
+
+``embed``/``extract`` are the library's scheme (first-level band); ``embed_band``,
+``band_votes`` and ``soft_payload`` are its per-band steps, which ``watermark`` applies
+one Haar level deeper.
 """
 
 from __future__ import annotations
