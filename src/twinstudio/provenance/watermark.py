@@ -99,7 +99,7 @@ def _extract(rgb: np.ndarray) -> list[int]:
     if count <= codes.PAYLOAD_BITS:
         return [0] * codes.PAYLOAD_BITS
     shuffle = dwtsvd.shufflers(PASSWORD_IMG, count)
-    votes = np.stack([dwtsvd.band_votes(band, shuffle) for band in bands])
+    votes = [dwtsvd.band_votes(band, shuffle) for band in bands]
     soft = dwtsvd.soft_payload(votes, codes.PAYLOAD_BITS, PASSWORD_WM)
     return [int(v > _threshold(soft)) for v in soft]
 
