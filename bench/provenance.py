@@ -162,21 +162,24 @@ def main() -> None:
     jobs += [("unrelated", "", jpeg(scene(100_000 + i), 85)) for i in range(args.unrelated)]
     workers = os.cpu_count() or 1
     resolved: dict[str, list[bool]] = {name: [] for name in TRANSFORMS}
-    false_matches, lookups = 0, []
+    false_matches, lookups, unrelated_lookups = 0, [], []
     with ProcessPoolExecutor(workers, initializer=_worker_init,
                              initargs=(str(workdir), url)) as pool:
         for label, expected, got, ms in pool.map(_verify, jobs, chunksize=4):
-            lookups.append(ms)
             if label == "unrelated":
+                unrelated_lookups.append(ms)
                 false_matches += got is not None
             else:
+                lookups.append(ms)
                 resolved[label].append(got == expected)
     print(f"{'transform (metadata stripped)':32s} resolved to the right asset")
     for name, hits in resolved.items():
         print(f"  {name:30s} {100 * sum(hits) / len(hits):6.1f} %  ({sum(hits)}/{len(hits)})")
     print(f"false matches over {args.unrelated} unrelated images: {false_matches}")
-    print(f"verify lookup: median {statistics.median(lookups):.0f} ms, "
-          f"p95 {np.percentile(lookups, 95):.0f} ms (registry of {len(marked)})")
+    print(f"verify lookup of a copy: median {statistics.median(lookups):.0f} ms, "
+          f"p95 {np.percentile(lookups, 95):.0f} ms (registry of {len(marked)}); of an "
+          f"unrelated image (no signal resolves it, so its faces are also looked for): "
+          f"median {statistics.median(unrelated_lookups):.0f} ms")
 
 
 if __name__ == "__main__":
