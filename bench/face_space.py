@@ -1,6 +1,9 @@
 """How far apart can dlib put synthetic faces? Prints figures; asserts nothing.
 
-    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/face_space.py   # about 8 minutes
+    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/face_space.py
+    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/face_space.py --faces 6 --candidates 4
+
+(the second took 25 minutes beside a test run; each face is a pose, a render and dlib).
 
 The roster's people must be told apart by dlib's face embedding at its trained threshold
 (0.6) for enrolment's likeness rule and ``match`` to work on them (issue 4). This asks how
