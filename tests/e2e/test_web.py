@@ -11,15 +11,12 @@ screenshotted into tests/e2e/screenshots/ (kept, git-ignored) for a person to lo
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from tests.support.web import serve
 from tests.support.world import PASSWORD, World, build_world, world_context
 from twinstudio.domain.accounts import Role
 from twinstudio.web.app import create_site
@@ -30,29 +27,11 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
                                 "(make system-deps)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def site(engine, tmp_path, clock) -> Iterator[tuple[str, World]]:
     world = build_world(world_context(engine, tmp_path, clock))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_site(world.ctx), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(create_site(world.ctx)) as base:
+        yield base, world
 
 
 @pytest.fixture

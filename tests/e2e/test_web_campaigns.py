@@ -7,17 +7,15 @@ sees the labels of the rendition. Screenshots of every page go to tests/e2e/scre
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from tests.e2e.test_web import CHROMIUM, _free_port, _login, _shot
+from tests.e2e.test_web import CHROMIUM, _login, _shot
 from tests.e2e.test_web import browser as browser
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import encode, scene
+from tests.support.web import serve
 from tests.support.world import World, build_world, world_context
 from twinstudio.domain.accounts import Role
 from twinstudio.jobs.background import WorkerRunner
@@ -33,21 +31,8 @@ def site(engine, tmp_path, clock) -> Iterator[tuple[str, World]]:
     quality = FakeQuality()
     # a visible pace: each image takes 0.4 s, so the page shows the run in progress
     runner = WorkerRunner(lambda: (FakeBackend(delay=0.4), quality))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        create_site(world.ctx, runner=runner, quality=lambda: quality), host="127.0.0.1",
-        port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serve(create_site(world.ctx, runner=runner, quality=lambda: quality)) as base:
+        yield base, world
 
 
 def test_a_brand_adds_a_garment_runs_a_campaign_and_publishes_an_approved_image(

@@ -31,9 +31,9 @@ from pydantic import (
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.errors import InvalidTransition
 from twinstudio.domain.vocabulary import (
-    ALTERATIONS,
+    ALTERATION_CODES,
     CHANNELS,
-    CONTENT_TAGS,
+    CONTENT_TAG_CODES,
     TERRITORIES,
     check_codes,
 )
@@ -157,23 +157,10 @@ class GenerationRequest(BaseModel):
     segment: str | None = None
     season: str | None = None
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
-    alterations: tuple[str, ...] = ()
-    content_tags: tuple[str, ...] = ()
+    alterations: Annotated[tuple[str, ...], ALTERATION_CODES] = ()
+    content_tags: Annotated[tuple[str, ...], CONTENT_TAG_CODES] = ()
     markets: tuple[Market, ...] = Field(min_length=1)
     use_date: date
-
-
-
-
-    @field_validator("alterations")
-    @classmethod
-    def _alterations(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_codes("alterations", list(v), ALTERATIONS))
-
-    @field_validator("content_tags")
-    @classmethod
-    def _tags(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_codes("content_tags", list(v), CONTENT_TAGS))
 
     @property
     def key(self) -> str:
@@ -221,8 +208,8 @@ class CampaignBrief(BaseModel):
     lighting: LightingName = "studio"
     markets: list[Market] = Field(min_length=1)
     use_date: date | None = None
-    alterations: list[str] = Field(default_factory=list)
-    content_tags: list[str] = Field(default_factory=list)
+    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list)
+    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
     max_assets: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
@@ -235,19 +222,6 @@ class CampaignBrief(BaseModel):
             if len(set(look)) != len(look):
                 raise ValueError("a look names the same garment twice")
         return v
-
-
-
-
-    @field_validator("alterations")
-    @classmethod
-    def _alterations(cls, v: list[str]) -> list[str]:
-        return check_codes("alterations", v, ALTERATIONS)
-
-    @field_validator("content_tags")
-    @classmethod
-    def _tags(cls, v: list[str]) -> list[str]:
-        return check_codes("content_tags", v, CONTENT_TAGS)
 
     @model_validator(mode="after")
     def _looks_like(self) -> CampaignBrief:

@@ -10,6 +10,7 @@ tests get the same answer for the same facts.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -22,9 +23,9 @@ from twinstudio.domain.licence import (
 )
 from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.domain.vocabulary import (
-    ALTERATIONS,
+    ALTERATION_CODES,
     CHANNELS,
-    CONTENT_TAGS,
+    CONTENT_TAG_CODES,
     IDENTITY_ALTERATIONS,
     PRODUCT_CATEGORIES,
     TERRITORIES,
@@ -92,8 +93,8 @@ class ProposedUse(BaseModel):
     territory: str
     date: date
     product_category: str
-    alterations: list[str] = Field(default_factory=list)
-    content_tags: list[str] = Field(default_factory=list)
+    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list)
+    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
 
     @field_validator("channel")
     @classmethod
@@ -112,16 +113,6 @@ class ProposedUse(BaseModel):
     def _category(cls, v: str) -> str:
         check_codes("product_category", [v], PRODUCT_CATEGORIES)
         return v
-
-    @field_validator("alterations")
-    @classmethod
-    def _alterations(cls, v: list[str]) -> list[str]:
-        return check_codes("alterations", v, ALTERATIONS)
-
-    @field_validator("content_tags")
-    @classmethod
-    def _tags(cls, v: list[str]) -> list[str]:
-        return check_codes("content_tags", v, CONTENT_TAGS)
 
 
 def _r(code: str, message: str) -> Reason:

@@ -5,6 +5,10 @@ Extending a vocabulary is a deliberate change here (and a migration of nothing: 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pydantic import AfterValidator
+
 from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
 
 WILDCARD = "*"
@@ -56,6 +60,21 @@ def check_codes(
     if len(set(values)) != len(values):
         raise ValueError(f"{field}: duplicate codes in {values}")
     return values
+
+
+def codes_of(field: str, allowed: frozenset[str]) -> AfterValidator:
+    """A model field's check (``Annotated[list[str], codes_of(...)]``): ``check_codes`` on
+    the field's sequence of codes, which it keeps as given."""
+
+    def check(values: Sequence[str]) -> Sequence[str]:
+        check_codes(field, list(values), allowed)
+        return values
+
+    return AfterValidator(check)
+
+
+ALTERATION_CODES = codes_of("alterations", ALTERATIONS)
+CONTENT_TAG_CODES = codes_of("content_tags", CONTENT_TAGS)
 
 
 def covers(granted: list[str], value: str) -> bool:

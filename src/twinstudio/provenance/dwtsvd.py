@@ -84,6 +84,19 @@ def block_bits(bits: list[int], password_wm: int, count: int) -> np.ndarray:
     return payload[np.arange(count) % len(bits)]
 
 
+def _dct_for(band: np.ndarray) -> np.ndarray:
+    return _D32 if band.dtype == np.float32 else _D
+
+
+def _shuffled_blocks(band: np.ndarray, shuffle: np.ndarray) -> np.ndarray:
+    """The band's 4x4 blocks (row-major), each DCT-transformed and its 16 coefficients
+    permuted by its row of ``shuffle``: the matrices whose singular values carry bits."""
+    rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
+    d = _dct_for(band)
+    coefficients = (d @ _blocks(band, rows, cols) @ d.T).reshape(rows * cols, -1)
+    return np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
+
+
 def _top_two(matrices: np.ndarray) -> tuple[np.ndarray, ...]:
     """The two largest singular values of each 4x4 matrix, with their left and right
     singular vectors, from the eigen decomposition of A^T A (float64): twice as fast as a
@@ -115,9 +128,8 @@ def embed_band(band: np.ndarray, bit: np.ndarray, shuffle: np.ndarray) -> np.nda
     each block's decomposition is left as it is)."""
     rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
     count = rows * cols
-    d = _D32 if band.dtype == np.float32 else _D
-    coefficients = (d @ _blocks(band, rows, cols) @ d.T).reshape(count, -1)
-    shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
+    d = _dct_for(band)
+    shuffled = _shuffled_blocks(band, shuffle)
     s, u0, u1, v0, v1 = _top_two(shuffled)
     t0 = (s[:, 0] // D1 + 0.25 + 0.5 * bit) * D1
     t1 = (s[:, 1] // D2 + 0.25 + 0.5 * bit) * D2
@@ -135,11 +147,7 @@ def embed_band(band: np.ndarray, bit: np.ndarray, shuffle: np.ndarray) -> np.nda
 
 def band_votes(band: np.ndarray, shuffle: np.ndarray) -> np.ndarray:
     """Per 4x4 block of a low band, the bit it reads as, softly (0, 0.25, 0.75 or 1)."""
-    rows, cols = band.shape[0] // BLOCK, band.shape[1] // BLOCK
-    d = _D32 if band.dtype == np.float32 else _D
-    coefficients = (d @ _blocks(band, rows, cols) @ d.T).reshape(rows * cols, -1)
-    shuffled = np.take_along_axis(coefficients, shuffle, axis=1).reshape(-1, BLOCK, BLOCK)
-    a = shuffled.astype(np.float64)
+    a = _shuffled_blocks(band, shuffle).astype(np.float64)
     values = np.linalg.eigvalsh(np.swapaxes(a, 1, 2) @ a)   # squared singular values
     s0, s1 = np.sqrt(np.maximum(values[:, 3], 0.0)), np.sqrt(np.maximum(values[:, 2], 0.0))
     return ((s0 % D1 > D1 / 2) * 3 + (s1 % D2 > D2 / 2)) / 4

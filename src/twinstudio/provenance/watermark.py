@@ -59,8 +59,10 @@ def _band(plane: np.ndarray) -> np.ndarray:
     return means * np.float32(SCALE)  # float32: precise to 1e-3 against steps of 20
 
 
-def _blocks(band: np.ndarray) -> int:
-    return (band.shape[0] // dwtsvd.BLOCK) * (band.shape[1] // dwtsvd.BLOCK)
+def _blocks(height: int, width: int) -> int:
+    """DCT-SVD blocks in a plane of this size (the band's 4x4 blocks)."""
+    side = SCALE * dwtsvd.BLOCK
+    return (height // side) * (width // side)
 
 
 def embed(rgb: np.ndarray, code: int) -> np.ndarray:
@@ -71,7 +73,7 @@ def embed(rgb: np.ndarray, code: int) -> np.ndarray:
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError("embed needs an RGB uint8 image")
     yuv = _yuv(rgb)
-    count = _blocks(_band(yuv[:, :, 0]))
+    count = _blocks(*rgb.shape[:2])
     bit = dwtsvd.block_bits(codes.encode(code), PASSWORD_WM, count)
     shuffle = dwtsvd.shufflers(PASSWORD_IMG, count)
     for channel in range(3):
@@ -93,13 +95,12 @@ class WatermarkReading:
 
 
 def _extract(rgb: np.ndarray) -> list[int]:
-    yuv = _yuv(rgb)
-    bands = [_band(yuv[:, :, channel]) for channel in range(3)]
-    count = _blocks(bands[0])
+    count = _blocks(*rgb.shape[:2])
     if count <= codes.PAYLOAD_BITS:
         return [0] * codes.PAYLOAD_BITS
+    yuv = _yuv(rgb)
     shuffle = dwtsvd.shufflers(PASSWORD_IMG, count)
-    votes = [dwtsvd.band_votes(band, shuffle) for band in bands]
+    votes = [dwtsvd.band_votes(_band(yuv[:, :, channel]), shuffle) for channel in range(3)]
     soft = dwtsvd.soft_payload(votes, codes.PAYLOAD_BITS, PASSWORD_WM)
     return [int(v > _threshold(soft)) for v in soft]
 
