@@ -104,7 +104,9 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
 
 @pytest.mark.xfail(reason="dlib puts most synthetic faces under 0.6 of each other: this "
                           "stranger's front is 0.52 from an enrolled template (bench/enrol.py:"
-                          " 2 of 3 strangers of seed 1007 match a twin)", strict=False)
+                          " 2 of 3 strangers of seed 1007 match a twin; bench/face_space.py: "
+                          "no drawing of the body model's faces gets past 0.6; issue 4 is "
+                          "blocked on this)", strict=False)
 def test_a_person_never_enrolled_matches_nobody(roster):
     from twinstudio.enrolment import match
     from twinstudio.roster import enrol_roster
