@@ -52,10 +52,10 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
-    from twinstudio.enrolment import match
     from twinstudio.perception.capture import check_capture
     from twinstudio.perception.faces import IDENTITY_THRESHOLD, distance
     from twinstudio.roster import ENROL_VIEWS, build_roster, enrol_roster
+    from twinstudio.services.enrolment import match
     from twinstudio.workspace import create_workspace
 
     workspace = Path(tempfile.mkdtemp(prefix="bench-enrol-")) / "ws"

@@ -46,12 +46,13 @@ def main() -> None:
     from twinstudio.domain.generation import CampaignBrief
     from twinstudio.domain.parties import OrganisationKind
     from twinstudio.domain.twin import TwinState
-    from twinstudio.enrolment import enrol_twin
     from twinstudio.jobs.local import LocalExecutor
     from twinstudio.provenance.keys import ensure_development_credentials
     from twinstudio.roster import build_roster
+    from twinstudio.services.campaigns import create_campaign
+    from twinstudio.services.enrolment import enrol_twin
     from twinstudio.services.garments import add_garment
-    from twinstudio.services.generation import create_campaign, run_worker
+    from twinstudio.services.jobs import run_worker
     from twinstudio.services.parties import add_organisation, set_twin_state
     from twinstudio.services.rights import (
         grant_biometric_release,

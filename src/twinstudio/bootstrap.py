@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.generation import cancel_jobs_hook
+from twinstudio.services.jobs import cancel_jobs_hook
 from twinstudio.services.ports import FaceTools, ProvenanceTools, RightsWithdrawnHook
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring

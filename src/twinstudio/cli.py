@@ -946,7 +946,7 @@ def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
                photos: Annotated[Path, typer.Option(help="Folder of capture photos")],
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Check a capture session and enrol the talent's twin (needs a biometric release)."""
-    from twinstudio.enrolment import enrol_twin
+    from twinstudio.services.enrolment import enrol_twin
 
     if not photos.is_dir():
         raise InvalidInput(f"{photos} is not a folder of photos")
@@ -1015,7 +1015,7 @@ def twin_show(twin_id: Annotated[str, typer.Argument(help="Twin id")],
 def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Which enrolled twins appear in this image?"""
-    from twinstudio.enrolment import match
+    from twinstudio.services.enrolment import match
 
     found = match(context(workspace), _read_image_file(image))
     if as_json:

@@ -139,7 +139,7 @@ def campaign_create(brand: Annotated[str, typer.Option(help="Brand id")],
                     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Plan a campaign: every variant is decided by the policy; allowed ones are queued,
     refused ones are recorded with their reasons and never rendered."""
-    from twinstudio.services.generation import create_campaign
+    from twinstudio.services.campaigns import create_campaign
 
     plan = create_campaign(context(workspace), brand_id=brand, brief=load_brief(brief),
                            actor=brand)
@@ -213,7 +213,7 @@ def _print_status(status: dict[str, Any]) -> None:
 def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaign id")],
                         workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Job counts, asset states and refusals of a campaign."""
-    from twinstudio.services.generation import campaign_status
+    from twinstudio.services.campaigns import campaign_status
 
     status = campaign_status(context(workspace), campaign_id)
     if as_json:
@@ -381,7 +381,7 @@ def twin_body(twin_id: Annotated[str, typer.Argument(help="Twin id")],
     from twinstudio.body3d.fit import fit_body
     from twinstudio.cli import load_model
     from twinstudio.domain.body import BodyProfile
-    from twinstudio.services.generation import set_twin_body
+    from twinstudio.services.bodies import set_twin_body
 
     body = load_model(profile, BodyProfile)
     ctx = context(workspace)

@@ -37,8 +37,8 @@ from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.roster import build_roster, enrol_roster
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger, close_period, post_event, talent_statement
+from twinstudio.services.campaigns import campaign_status
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.generation import campaign_status
 from twinstudio.services.parties import add_organisation, set_twin_state
 from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
 from twinstudio.services.rights import (

@@ -15,9 +15,9 @@ from twinstudio.domain.asset import AssetState
 from twinstudio.domain.generation import CampaignBrief
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
 from twinstudio.services.biometrics import enrolled_face_templates
+from twinstudio.services.campaigns import campaign_status, create_campaign
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
-from twinstudio.services.generation import campaign_status, create_campaign
 
 CAMPAIGN_SIZE = 64
 

@@ -24,9 +24,9 @@ from twinstudio.body3d.roster_spec import RosterPerson, sample_roster
 from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.domain.twin import TwinState
-from twinstudio.enrolment import EnrolmentResult, enrol_twin
 from twinstudio.fileio import atomic_write
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.enrolment import EnrolmentResult, enrol_twin
 from twinstudio.services.parties import add_talent
 from twinstudio.services.rights import active_biometric_release, grant_biometric_release
 
@@ -151,7 +151,7 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
 def _record_body(ctx: ServiceContext, talent_id: str, meta: dict[str, Any]) -> None:
     """Give the talent's twin its body twin (profile, fit and the appearance seed the
     captures were baked with), once."""
-    from twinstudio.services.generation import set_twin_body
+    from twinstudio.services.bodies import set_twin_body
 
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(talent_id)

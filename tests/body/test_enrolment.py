@@ -61,8 +61,8 @@ def _new_talent(ctx, name):
 
 
 def test_enrolment_needs_a_release_then_activates_the_twin_and_matches(roster):
-    from twinstudio.enrolment import enrol_twin, match
     from twinstudio.services.audit import verify_audit
+    from twinstudio.services.enrolment import enrol_twin, match
 
     ctx, entries, _, _ = roster
     first = entries[0]
@@ -84,8 +84,8 @@ def test_enrolment_needs_a_release_then_activates_the_twin_and_matches(roster):
 
 
 def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roster):
-    from twinstudio.enrolment import match
     from twinstudio.roster import enrol_roster
+    from twinstudio.services.enrolment import match
 
     ctx, entries, _, _ = roster
     results = enrol_roster(ctx, entries)
@@ -108,8 +108,8 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
                           "no drawing of the body model's faces gets past 0.6; issue 4 is "
                           "blocked on this)", strict=False)
 def test_a_person_never_enrolled_matches_nobody(roster):
-    from twinstudio.enrolment import match
     from twinstudio.roster import enrol_roster
+    from twinstudio.services.enrolment import match
 
     ctx, entries, stranger, _ = roster
     enrol_roster(ctx, entries)
@@ -117,7 +117,7 @@ def test_a_person_never_enrolled_matches_nobody(roster):
 
 
 def test_a_set_mixing_two_people_is_refused_naming_the_odd_photo(roster):
-    from twinstudio.enrolment import enrol_twin
+    from twinstudio.services.enrolment import enrol_twin
 
     ctx, entries, _, intruder = roster
     talent_id = _new_talent(ctx, "Mixed Set")
@@ -134,7 +134,7 @@ def test_a_set_mixing_two_people_is_refused_naming_the_odd_photo(roster):
 
 
 def test_a_set_without_a_side_view_or_enough_photos_is_refused(roster):
-    from twinstudio.enrolment import enrol_twin
+    from twinstudio.services.enrolment import enrol_twin
 
     ctx, entries, _, _ = roster
     entry = entries[1]

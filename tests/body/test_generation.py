@@ -29,9 +29,9 @@ def studio(tmp_path_factory):
     """A workspace with one enrolled roster person, two brands (one may alter the body
     shape), a small catalogue, and the real backend and QA tools."""
     from twinstudio.bootstrap import generation_components
-    from twinstudio.enrolment import enrol_twin
     from twinstudio.provenance.keys import ensure_development_credentials
     from twinstudio.roster import build_roster
+    from twinstudio.services.enrolment import enrol_twin
     from twinstudio.services.garments import add_garment
     from twinstudio.services.parties import add_organisation
     from twinstudio.services.rights import (
@@ -92,7 +92,7 @@ def _request(studio, brand: str = "plain", **overrides) -> GenerationRequest:
 
 
 def _generate(studio, request):
-    from twinstudio.services.generation import resolve_inputs
+    from twinstudio.services.jobs import resolve_inputs
 
     return studio["backend"].generate(resolve_inputs(studio["ctx"], request))
 
@@ -121,7 +121,7 @@ def test_every_format_keeps_the_face_whole_and_the_garment_in_frame(studio, fmt)
 
 def test_the_body_gate_flags_slimming_and_lengthening_but_not_crops_or_colour(studio):
     from twinstudio.perception.pose import detect_pose
-    from twinstudio.services.generation import body_gate
+    from twinstudio.services.quality import body_gate
 
     result = _generate(studio, _request(studio, garment_ids=(
         studio["garments"]["plain"]["tee"].id,), scene="set_concrete"))
@@ -154,7 +154,8 @@ def test_the_body_gate_flags_slimming_and_lengthening_but_not_crops_or_colour(st
 def _one_asset(studio, brand: str):
     """Plan and run a one-image campaign in this process; returns the asset id."""
     from twinstudio.domain.generation import CampaignBrief
-    from twinstudio.services.generation import create_campaign, run_worker
+    from twinstudio.services.campaigns import create_campaign
+    from twinstudio.services.jobs import run_worker
 
     ctx = studio["ctx"]
     plan = create_campaign(ctx, brand_id=studio["brands"][brand].id, actor="test",

@@ -31,7 +31,7 @@ def fake_captures(monkeypatch):
     def check(data: bytes) -> CaptureReport:
         return table[data]
 
-    monkeypatch.setattr("twinstudio.enrolment.check_capture", check)
+    monkeypatch.setattr("twinstudio.services.enrolment.check_capture", check)
     return table
 
 
@@ -53,7 +53,7 @@ def _set(table, person, tag, views=("front", "three_quarter", "three_quarter")):
 
 
 def test_a_set_mixing_two_people_names_the_odd_photos(ctx, fake_captures):
-    from twinstudio.enrolment import enrol_twin
+    from twinstudio.services.enrolment import enrol_twin
 
     talent, _ = _talent(ctx, "A")
     photos = _set(fake_captures, PERSON_A, "a", ("front", "three_quarter", "side",
@@ -69,7 +69,7 @@ def test_a_set_mixing_two_people_names_the_odd_photos(ctx, fake_captures):
 
 
 def test_a_face_enrolled_for_one_talent_cannot_be_enrolled_for_another(ctx, fake_captures):
-    from twinstudio.enrolment import enrol_twin, enrolled_templates
+    from twinstudio.services.enrolment import enrol_twin, enrolled_templates
 
     first, first_twin = _talent(ctx, "First")
     second, _ = _talent(ctx, "Second")

@@ -34,14 +34,10 @@ from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
 from twinstudio.services.audit import verify_audit
+from twinstudio.services.bodies import set_twin_body
+from twinstudio.services.campaigns import campaign_status, create_campaign
 from twinstudio.services.garments import add_garment
-from twinstudio.services.generation import (
-    campaign_status,
-    claim_job,
-    create_campaign,
-    run_worker,
-    set_twin_body,
-)
+from twinstudio.services.jobs import claim_job, run_worker
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.provenance import verify_image
 from twinstudio.services.rights import grant_consent, grant_licence, revoke_licence

@@ -24,9 +24,10 @@ from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.accounts import add_user, create_api_key
 from twinstudio.services.billing import post_event
+from twinstudio.services.bodies import set_twin_body
+from twinstudio.services.campaigns import create_campaign
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
-from twinstudio.services.generation import create_campaign, set_twin_body
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.provenance import mark_asset, set_asset_state
 from twinstudio.services.rights import grant_biometric_release, grant_consent, grant_licence

@@ -113,7 +113,7 @@ class WorkerRunner(_ThreadedRunner):
     def _run(self, ctx: Any, campaign_id: str) -> None:
         import uuid
 
-        from twinstudio.services.generation import run_worker
+        from twinstudio.services.jobs import run_worker
 
         backend, quality = self.components()
         tag = uuid.uuid4().hex[:6]

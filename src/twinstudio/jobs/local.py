@@ -31,7 +31,7 @@ def worker_main(settings_json: str, campaign_id: str | None, worker_id: str,
     """Entry point of a worker process."""
     from twinstudio.bootstrap import bootstrap, generation_components
     from twinstudio.config import Settings
-    from twinstudio.services.generation import run_worker
+    from twinstudio.services.jobs import run_worker
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tells us to stop via ``stop``
     settings = Settings.model_validate(json.loads(settings_json))
@@ -56,7 +56,7 @@ class LocalExecutor:
 
         On KeyboardInterrupt the workers finish or give back their current job and the
         interrupt is raised again once they have stopped."""
-        from twinstudio.services.generation import campaign_status
+        from twinstudio.services.campaigns import campaign_status
 
         spawn = mp.get_context("spawn")
         stop = spawn.Event()

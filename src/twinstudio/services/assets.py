@@ -20,9 +20,9 @@ from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.policy import Reason, ReasonCode
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.generation import body_gate, identity_gate
 from twinstudio.services.ports import QualityTools, UnitOfWork
 from twinstudio.services.provenance import mark_asset, provenance_tools, publication_rendition
+from twinstudio.services.quality import body_gate, identity_gate
 
 NOT_APPROVER = "not_the_approver"
 

@@ -139,7 +139,7 @@ def new_campaign(request: Request) -> Response:
 
 @router.post("/campaigns/new")
 async def create_campaign_form(request: Request) -> Response:
-    from twinstudio.services.generation import create_campaign
+    from twinstudio.services.campaigns import create_campaign
 
     form = await request.form()
     found = signed_in(request)

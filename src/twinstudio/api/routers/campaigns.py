@@ -24,7 +24,7 @@ from twinstudio.api.schemas import (
 )
 from twinstudio.domain.generation import GenerationRequest, JobState
 from twinstudio.services.access import Access
-from twinstudio.services.generation import campaign_status, create_campaign
+from twinstudio.services.campaigns import campaign_status, create_campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 

@@ -52,7 +52,7 @@ def enrol(twin_id: str, access: AccessDep,
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(f"{len(photos)} photos; a capture session has at most {MAX_PHOTOS}")
     data = [(p.filename or f"photo-{i}", read_image(p)) for i, p in enumerate(photos)]
-    from twinstudio.enrolment import enrol_twin
+    from twinstudio.services.enrolment import enrol_twin
 
     result = enrol_twin(access.ctx, talent_id=twin.talent_id, photos=data,
                         actor=access.principal.actor)

@@ -1,12 +1,6 @@
-"""Use cases of generation: body twins, campaigns (brief -> variants -> policy -> jobs),
-the job queue (claim with a lease, run, retry, cancel) and the QA gates.
-
-Nothing is rendered outside a licence: every variant passes ``evaluate()`` when the
-campaign is planned (refused variants are recorded with their reasons and never become
-jobs), again when a worker picks the job up, and ``mark_asset`` checks the licence a
-last time under its row lock when the asset is stored. The quota (``max_assets``) is
-reserved at planning (queued and running jobs count) and enforced under the lock at
-storage, so concurrent workers or campaigns never exceed it.
+"""Use cases of the job queue: claim a job with a lease, renew and release it, cancel
+jobs whose rights were withdrawn, and run a claimed job (rights again, render, QA gates,
+mark and store) in the worker loop.
 
 A job's asset is stored in the same transaction that completes the job, and only by the
 worker that holds the job's lease: a worker that died or lost its lease cannot store a
@@ -21,26 +15,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
-
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.common import utcnow
-from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
-from twinstudio.domain.generation import (
-    BODY_TOLERANCE,
-    IDENTITY_THRESHOLD,
-    LEASE_SECONDS,
-    Campaign,
-    CampaignBrief,
-    GenerationRequest,
-    Job,
-    JobState,
-    compare_body,
-    expand,
-)
-from twinstudio.domain.licence import Licence, LicenceState
-from twinstudio.domain.policy import ProposedUse, Reason, evaluate
-from twinstudio.domain.twin import TwinState
+from twinstudio.domain.errors import Conflict, RightsRefused
+from twinstudio.domain.generation import LEASE_SECONDS, GenerationRequest, Job, JobState
+from twinstudio.services.campaigns import variant_reasons
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import (
     GenerationBackend,
@@ -48,202 +27,7 @@ from twinstudio.services.ports import (
     QualityTools,
     UnitOfWork,
 )
-from twinstudio.services.rights import integrity_reasons
-
-NO_LICENCE = "no_licence_for_twin"
-NO_BODY = "twin_has_no_body"
-GARMENT_NOT_OURS = "garment_not_in_catalogue"
-
-
-# ------------------------------------------------------------------------ body twins
-
-
-def set_twin_body(ctx: ServiceContext, *, twin_id: str, profile: dict[str, Any],
-                  fit: dict[str, Any], actor: str) -> None:
-    """Record the twin's body twin (body profile and fitted parameters)."""
-    from twinstudio.domain.body import BodyProfile
-
-    try:
-        BodyProfile.model_validate(profile)
-    except ValueError as error:
-        raise InvalidInput(f"body profile: {str(error).splitlines()[-1]}") from None
-    for key in ("phenotypes", "local_changes"):
-        if not isinstance(fit.get(key), dict):
-            raise InvalidInput(f"body fit needs {key}")
-    now = ctx.now()
-    with ctx.uow() as uow:
-        uow.twins.get(twin_id)
-        uow.bodies.put(twin_id, profile, fit, now)
-        uow.audit.append(actor=actor, type="TwinBodySet", at=now, payload={
-            "twin_id": twin_id, "fit_sha256": hashlib.sha256(
-                json.dumps(fit, sort_keys=True).encode()).hexdigest()})
-        uow.commit()
-
-
-# ------------------------------------------------------------------------- campaigns
-
-
-@dataclass
-class CampaignPlan:
-    campaign: Campaign
-    queued: int = 0
-    already_queued: int = 0           # variants of an earlier plan (idempotent re-plan)
-    refused: list[dict[str, Any]] = field(default_factory=list)
-    beyond_cap: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"campaign_id": self.campaign.id, "name": self.campaign.name,
-                "queued": self.queued, "already_queued": self.already_queued,
-                "refused": len(self.refused), "beyond_cap": self.beyond_cap,
-                "refusals": self.refused}
-
-
-def _uses(request: GenerationRequest, category: str) -> list[ProposedUse]:
-    return [ProposedUse(channel=m.channel, territory=m.territory, date=request.use_date,
-                        product_category=category, alterations=list(request.alterations),
-                        content_tags=list(request.content_tags)) for m in request.markets]
-
-
-def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationRequest,
-                    licence: Licence, categories: list[str], *, assets_used: int
-                    ) -> list[Reason]:
-    """Every reason the policy refuses ``request`` (each market, each garment category)."""
-    consent = uow.consents.get(licence.consent_id)
-    twin = uow.twins.get(licence.twin_id)
-    reasons: list[Reason] = list(integrity_reasons(ctx, uow, licence, consent))
-    for category in dict.fromkeys(categories):
-        for use in _uses(request, category):
-            decision = evaluate(use, licence=licence, consent=consent, twin=twin,
-                                today=ctx.today(), assets_used=assets_used)
-            for reason in decision.reasons:
-                where = f"{use.channel}/{use.territory}/{category}"
-                reasons.append(Reason(code=reason.code, message=f"{where}: {reason.message}"))
-    return list(dict.fromkeys(reasons))
-
-
-def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
-                    actor: str) -> CampaignPlan:
-    """Plan a campaign: expand the brief, decide every variant with the policy, record
-    the refused ones with their reasons and queue a job for each allowed one (at most
-    ``max_assets``). One transaction, with the brand's licences locked."""
-    from twinstudio.domain.parties import OrganisationKind
-
-    now, today = ctx.now(), ctx.today()
-    with ctx.uow() as uow:
-        uow.organisations.get(brand_id, OrganisationKind.BRAND)
-        garments = {}
-        for look in brief.looks:
-            for garment_id in look:
-                try:
-                    garment = uow.garments.get(garment_id)
-                except NotFound:
-                    garment = None
-                if garment is None or garment.brand_id != brand_id:
-                    raise InvalidInput(f"garment {garment_id!r} is not in this brand's "
-                                       "catalogue")
-                garments[garment_id] = garment
-        licences = _licences_for(uow, brand_id, brief)
-        campaign = Campaign(brand_id=brand_id, name=brief.name, brief=brief, created_at=now)
-        uow.campaigns.add(campaign)
-        plan = CampaignPlan(campaign)
-        pairs = [(twin_id, lic.id if lic else "") for twin_id, lic in licences.items()]
-        try:
-            variants = expand(brief, twins=pairs, today=today)
-        except ValueError as error:
-            raise InvalidInput(str(error)) from None
-        reserved: dict[str, int] = {}
-        locked: dict[str, Licence] = {}
-        for request in variants:
-            licence = licences[request.twin_id]
-            if licence is None:
-                _refuse(uow, plan, request, [Reason(
-                    code=NO_LICENCE, message=f"the brand holds no licence in force for twin "
-                                             f"{request.twin_id}")], now)
-                continue
-            if licence.id not in locked:
-                locked[licence.id] = uow.licences.get(licence.id, for_update=True)
-                reserved[licence.id] = (locked[licence.id].assets_used
-                                        + uow.jobs.pending_for_licence(licence.id))
-            licence = locked[licence.id]
-            if not uow.bodies.has(request.twin_id):
-                _refuse(uow, plan, request, [Reason(
-                    code=NO_BODY, message=f"twin {request.twin_id} has no body twin yet")], now)
-                continue
-            existing = uow.jobs.by_key(request.key)
-            if existing is not None:
-                plan.already_queued += 1
-                continue
-            if brief.max_assets is not None and plan.queued >= brief.max_assets:
-                plan.beyond_cap += 1
-                continue
-            categories = [garments[g].product_category for g in request.garment_ids]
-            reasons = variant_reasons(uow, ctx, request, licence, categories,
-                                      assets_used=reserved[licence.id])
-            if reasons:
-                _refuse(uow, plan, request, reasons, now)
-                continue
-            uow.jobs.add(Job(campaign_id=campaign.id, key=request.key,
-                             twin_id=request.twin_id, licence_id=licence.id, request=request,
-                             created_at=now, updated_at=now))
-            reserved[licence.id] += 1
-            plan.queued += 1
-        uow.audit.append(actor=actor, type="CampaignPlanned", at=now, payload={
-            "campaign_id": campaign.id, "brand_id": brand_id, "queued": plan.queued,
-            "refused": len(plan.refused), "beyond_cap": plan.beyond_cap})
-        uow.commit()
-    return plan
-
-
-def _refuse(uow: UnitOfWork, plan: CampaignPlan, request: GenerationRequest,
-            reasons: list[Reason], now: Any) -> None:
-    listed = [{"code": r.code, "message": r.message} for r in reasons]
-    uow.campaigns.add_refusal(plan.campaign.id, request, listed, now)
-    plan.refused.append({"key": request.key, "twin_id": request.twin_id,
-                         "garments": list(request.garment_ids), "format": request.format,
-                         "reasons": listed})
-
-
-def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
-                  ) -> dict[str, Licence | None]:
-    """Twin id -> the brand's active licence for it (None: the twin is named but the
-    brand holds no licence in force, which refuses its variants with a reason)."""
-    active = {}
-    for licence in uow.licences.list(brand_id=brand_id):
-        if licence.state is LicenceState.ACTIVE:
-            current = active.get(licence.twin_id)
-            if current is None or licence.terms.ends > current.terms.ends:
-                active[licence.twin_id] = licence
-    if brief.twins == "all_licensed":
-        return {twin_id: lic for twin_id, lic in active.items()
-                if uow.twins.get(twin_id).state is TwinState.ACTIVE}
-    out: dict[str, Licence | None] = {}
-    for twin_id in brief.twins:
-        uow.twins.get(twin_id)  # NotFound for an unknown twin
-        out[twin_id] = active.get(twin_id)
-    return out
-
-
-def campaign_status(ctx: ServiceContext, campaign_id: str) -> dict[str, Any]:
-    with ctx.uow() as uow:
-        campaign = uow.campaigns.get(campaign_id)
-        counts = uow.jobs.counts(campaign_id)
-        jobs = uow.jobs.list(campaign_id=campaign_id)
-        refusals = uow.campaigns.refusals(campaign_id)
-        states: dict[str, int] = {}
-        for job in jobs:
-            if job.asset_id:
-                state = uow.assets.get(job.asset_id).state.value
-                states[state] = states.get(state, 0) + 1
-    ended = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
-    return {"campaign_id": campaign.id, "name": campaign.name, "brand_id": campaign.brand_id,
-            "jobs": {s.value: counts.get(s.value, 0) for s in JobState},
-            "total": len(jobs), "done": ended == len(jobs), "assets": states,
-            "refused": len(refusals),
-            "failures": [{"job_id": j.id, "error": j.last_error} for j in jobs
-                         if j.state is JobState.FAILED]}
-
-
-# ------------------------------------------------------------------------- job queue
+from twinstudio.services.quality import body_gate, identity_gate
 
 
 def claim_job(ctx: ServiceContext, *, worker_id: str, campaign_id: str | None = None,
@@ -368,59 +152,6 @@ def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> Generatio
     version = hashlib.sha256(json.dumps([profile, fit], sort_keys=True).encode()).hexdigest()
     return GenerationInputs(request=request, body_profile=profile, body_fit=fit,
                             body_version=version[:16], garments=garments, patterns=patterns)
-
-
-def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
-                  rgb: Any) -> dict[str, Any]:
-    """The face in ``rgb`` against the twin's enrolled template (dlib distance < 0.6)."""
-    from twinstudio.services.biometrics import read_templates
-
-    try:
-        templates = [json.loads(data) for kind, data in read_templates(ctx, twin_id)
-                     if kind == "face"]
-    except Conflict as error:
-        return {"passed": False, "reason": f"identity template unavailable: {error}"}
-    if not templates:
-        return {"passed": False, "reason": "the twin has no enrolled face template"}
-    embedding, info = quality.face_embedding(rgb)
-    if embedding is None:
-        return {"passed": False, "reason": "no face found in the image", **info}
-    d = float(np.linalg.norm(np.asarray(embedding) - np.asarray(templates[0]["mean"])))
-    passed = d < IDENTITY_THRESHOLD
-    return {"passed": passed, "distance": round(d, 4), "threshold": IDENTITY_THRESHOLD,
-            **info, **({} if passed else {"reason": f"face distance {d:.3f} to the twin's "
-                                                    f"template is not under "
-                                                    f"{IDENTITY_THRESHOLD}"})}
-
-
-MIN_BODY_MEASURES = 4
-
-
-def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
-              tolerance: float = BODY_TOLERANCE, same_scene: bool = True) -> dict[str, Any]:
-    """The body in ``rgb`` against ``reference_rgb`` (the body twin rendered with the same
-    pose and camera, or the original of an edit). Measures the image lost (cropped out)
-    are not failures, but at least four must be compared or the body cannot be checked."""
-    reference, measured, info = quality.compare_bodies(reference_rgb, rgb,
-                                                       same_scene=same_scene)
-    compared = {k: v for k, v in reference.items() if k in measured}
-    if len(compared) < MIN_BODY_MEASURES:
-        why = info.get("reason", "is the whole person in the image?")
-        return {"passed": False, "checked": False,
-                "reason": f"only {len(compared)} body measures could be compared (need "
-                          f"{MIN_BODY_MEASURES}): {why}",
-                "measured": measured, "reference": reference, **info}
-    failures = compare_body(measured, compared, tolerance=tolerance)
-    result: dict[str, Any] = {"passed": not failures, "checked": True,
-                              "tolerance": tolerance,
-                              "measured": {k: round(v, 4) for k, v in measured.items()},
-                              "reference": {k: round(v, 4) for k, v in reference.items()},
-                              **info}
-    if failures:
-        result["failures"] = failures
-        result["reason"] = "body differs from the body twin: " + ", ".join(
-            f"{f['measure']} {f['change']:+.1%}" for f in failures)
-    return result
 
 
 def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,

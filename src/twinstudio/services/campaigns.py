@@ -1,0 +1,195 @@
+"""Use cases of campaigns: a brief expanded into variants, each decided by the policy;
+refused variants are recorded with their reasons and never become jobs.
+
+Nothing is rendered outside a licence: every variant passes ``evaluate()`` when the
+campaign is planned, again when a worker picks the job up (``services.jobs``), and
+``mark_asset`` checks the licence a last time under its row lock when the asset is
+stored. The quota (``max_assets``) is reserved at planning (queued and running jobs
+count) and enforced under the lock at storage, so concurrent workers or campaigns never
+exceed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from twinstudio.domain.errors import InvalidInput, NotFound
+from twinstudio.domain.generation import (
+    Campaign,
+    CampaignBrief,
+    GenerationRequest,
+    Job,
+    JobState,
+    expand,
+)
+from twinstudio.domain.licence import Licence, LicenceState
+from twinstudio.domain.policy import ProposedUse, Reason, evaluate
+from twinstudio.domain.twin import TwinState
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import UnitOfWork
+from twinstudio.services.rights import integrity_reasons
+
+NO_LICENCE = "no_licence_for_twin"
+NO_BODY = "twin_has_no_body"
+GARMENT_NOT_OURS = "garment_not_in_catalogue"
+
+
+@dataclass
+class CampaignPlan:
+    campaign: Campaign
+    queued: int = 0
+    already_queued: int = 0           # variants of an earlier plan (idempotent re-plan)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    beyond_cap: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign_id": self.campaign.id, "name": self.campaign.name,
+                "queued": self.queued, "already_queued": self.already_queued,
+                "refused": len(self.refused), "beyond_cap": self.beyond_cap,
+                "refusals": self.refused}
+
+
+def _uses(request: GenerationRequest, category: str) -> list[ProposedUse]:
+    return [ProposedUse(channel=m.channel, territory=m.territory, date=request.use_date,
+                        product_category=category, alterations=list(request.alterations),
+                        content_tags=list(request.content_tags)) for m in request.markets]
+
+
+def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationRequest,
+                    licence: Licence, categories: list[str], *, assets_used: int
+                    ) -> list[Reason]:
+    """Every reason the policy refuses ``request`` (each market, each garment category)."""
+    consent = uow.consents.get(licence.consent_id)
+    twin = uow.twins.get(licence.twin_id)
+    reasons: list[Reason] = list(integrity_reasons(ctx, uow, licence, consent))
+    for category in dict.fromkeys(categories):
+        for use in _uses(request, category):
+            decision = evaluate(use, licence=licence, consent=consent, twin=twin,
+                                today=ctx.today(), assets_used=assets_used)
+            for reason in decision.reasons:
+                where = f"{use.channel}/{use.territory}/{category}"
+                reasons.append(Reason(code=reason.code, message=f"{where}: {reason.message}"))
+    return list(dict.fromkeys(reasons))
+
+
+def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
+                    actor: str) -> CampaignPlan:
+    """Plan a campaign: expand the brief, decide every variant with the policy, record
+    the refused ones with their reasons and queue a job for each allowed one (at most
+    ``max_assets``). One transaction, with the brand's licences locked."""
+    from twinstudio.domain.parties import OrganisationKind
+
+    now, today = ctx.now(), ctx.today()
+    with ctx.uow() as uow:
+        uow.organisations.get(brand_id, OrganisationKind.BRAND)
+        garments = {}
+        for look in brief.looks:
+            for garment_id in look:
+                try:
+                    garment = uow.garments.get(garment_id)
+                except NotFound:
+                    garment = None
+                if garment is None or garment.brand_id != brand_id:
+                    raise InvalidInput(f"garment {garment_id!r} is not in this brand's "
+                                       "catalogue")
+                garments[garment_id] = garment
+        licences = _licences_for(uow, brand_id, brief)
+        campaign = Campaign(brand_id=brand_id, name=brief.name, brief=brief, created_at=now)
+        uow.campaigns.add(campaign)
+        plan = CampaignPlan(campaign)
+        pairs = [(twin_id, lic.id if lic else "") for twin_id, lic in licences.items()]
+        try:
+            variants = expand(brief, twins=pairs, today=today)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+        reserved: dict[str, int] = {}
+        locked: dict[str, Licence] = {}
+        for request in variants:
+            licence = licences[request.twin_id]
+            if licence is None:
+                _refuse(uow, plan, request, [Reason(
+                    code=NO_LICENCE, message=f"the brand holds no licence in force for twin "
+                                             f"{request.twin_id}")], now)
+                continue
+            if licence.id not in locked:
+                locked[licence.id] = uow.licences.get(licence.id, for_update=True)
+                reserved[licence.id] = (locked[licence.id].assets_used
+                                        + uow.jobs.pending_for_licence(licence.id))
+            licence = locked[licence.id]
+            if not uow.bodies.has(request.twin_id):
+                _refuse(uow, plan, request, [Reason(
+                    code=NO_BODY, message=f"twin {request.twin_id} has no body twin yet")], now)
+                continue
+            existing = uow.jobs.by_key(request.key)
+            if existing is not None:
+                plan.already_queued += 1
+                continue
+            if brief.max_assets is not None and plan.queued >= brief.max_assets:
+                plan.beyond_cap += 1
+                continue
+            categories = [garments[g].product_category for g in request.garment_ids]
+            reasons = variant_reasons(uow, ctx, request, licence, categories,
+                                      assets_used=reserved[licence.id])
+            if reasons:
+                _refuse(uow, plan, request, reasons, now)
+                continue
+            uow.jobs.add(Job(campaign_id=campaign.id, key=request.key,
+                             twin_id=request.twin_id, licence_id=licence.id, request=request,
+                             created_at=now, updated_at=now))
+            reserved[licence.id] += 1
+            plan.queued += 1
+        uow.audit.append(actor=actor, type="CampaignPlanned", at=now, payload={
+            "campaign_id": campaign.id, "brand_id": brand_id, "queued": plan.queued,
+            "refused": len(plan.refused), "beyond_cap": plan.beyond_cap})
+        uow.commit()
+    return plan
+
+
+def _refuse(uow: UnitOfWork, plan: CampaignPlan, request: GenerationRequest,
+            reasons: list[Reason], now: Any) -> None:
+    listed = [{"code": r.code, "message": r.message} for r in reasons]
+    uow.campaigns.add_refusal(plan.campaign.id, request, listed, now)
+    plan.refused.append({"key": request.key, "twin_id": request.twin_id,
+                         "garments": list(request.garment_ids), "format": request.format,
+                         "reasons": listed})
+
+
+def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
+                  ) -> dict[str, Licence | None]:
+    """Twin id -> the brand's active licence for it (None: the twin is named but the
+    brand holds no licence in force, which refuses its variants with a reason)."""
+    active = {}
+    for licence in uow.licences.list(brand_id=brand_id):
+        if licence.state is LicenceState.ACTIVE:
+            current = active.get(licence.twin_id)
+            if current is None or licence.terms.ends > current.terms.ends:
+                active[licence.twin_id] = licence
+    if brief.twins == "all_licensed":
+        return {twin_id: lic for twin_id, lic in active.items()
+                if uow.twins.get(twin_id).state is TwinState.ACTIVE}
+    out: dict[str, Licence | None] = {}
+    for twin_id in brief.twins:
+        uow.twins.get(twin_id)  # NotFound for an unknown twin
+        out[twin_id] = active.get(twin_id)
+    return out
+
+
+def campaign_status(ctx: ServiceContext, campaign_id: str) -> dict[str, Any]:
+    with ctx.uow() as uow:
+        campaign = uow.campaigns.get(campaign_id)
+        counts = uow.jobs.counts(campaign_id)
+        jobs = uow.jobs.list(campaign_id=campaign_id)
+        refusals = uow.campaigns.refusals(campaign_id)
+        states: dict[str, int] = {}
+        for job in jobs:
+            if job.asset_id:
+                state = uow.assets.get(job.asset_id).state.value
+                states[state] = states.get(state, 0) + 1
+    ended = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
+    return {"campaign_id": campaign.id, "name": campaign.name, "brand_id": campaign.brand_id,
+            "jobs": {s.value: counts.get(s.value, 0) for s in JobState},
+            "total": len(jobs), "done": ended == len(jobs), "assets": states,
+            "refused": len(refusals),
+            "failures": [{"job_id": j.id, "error": j.last_error} for j in jobs
+                         if j.state is JobState.FAILED]}
