@@ -52,8 +52,9 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
+    from twinstudio.domain.identity import IDENTITY_THRESHOLD
+    from twinstudio.domain.identity import face_distance as distance
     from twinstudio.perception.capture import check_capture
-    from twinstudio.perception.faces import IDENTITY_THRESHOLD, distance
     from twinstudio.roster import ENROL_VIEWS, build_roster, enrol_roster
     from twinstudio.services.enrolment import match
     from twinstudio.workspace import create_workspace
@@ -77,8 +78,8 @@ def main() -> None:
             if not report.ok:
                 refused.append(f"{entry.name} {view}: "
                                + ", ".join(r["code"] for r in report.reasons))
-            if view in FACE_VIEWS and report.face is not None:
-                embeddings[(entry.index, view)] = report.face.embedding
+            if view in FACE_VIEWS and report.embedding is not None:
+                embeddings[(entry.index, view)] = np.asarray(report.embedding)
     print(f"check_capture per photo: median {statistics.median(seconds):.2f} s, mean "
           f"{statistics.mean(seconds):.2f} s, max {max(seconds):.2f} s "
           f"({len(seconds)} photos; goal <= 1 s)")

@@ -55,7 +55,8 @@ from twinstudio.body3d.roster_spec import (
 )
 from twinstudio.body3d.twin import posed_body
 from twinstudio.domain.body import Appearance, BodyProfile
-from twinstudio.perception.faces import detect_faces, distance
+from twinstudio.domain.identity import face_distance as distance
+from twinstudio.perception.faces import detect_faces
 
 
 def spread(values: list[float]) -> str:

@@ -138,7 +138,7 @@ def main() -> None:
           f"{100 * sum(marking.values()) / render:.1f} % of the render's "
           f"{1000 * render:.0f} ms (goal <= 10 %); encoding the PNG master, which "
           f"storing needs anyway, {1000 * encode:.0f} ms")
-    passed = sum(1 for o in outcomes if o.qa and o.qa["passed"])
+    passed = sum(1 for o in outcomes if o.qa and o.qa.passed)
     print(f"  QA passed {passed} of {len(outcomes)}")
 
     # 2. worker processes: throughput
@@ -149,7 +149,7 @@ def main() -> None:
     with ctx.uow() as uow:
         jobs = uow.jobs.list(campaign_id=second)
         stamps = sorted(uow.assets.get(j.asset_id).created_at for j in jobs if j.asset_id)
-    made = status["jobs"]["succeeded"]
+    made = status.jobs["succeeded"]
     steady = ((len(stamps) - args.workers) / (stamps[-1] - stamps[args.workers - 1])
               .total_seconds() * 60) if len(stamps) > args.workers else float("nan")
     print(f"{args.workers} worker processes: {made} images in {wall:.1f} s = "

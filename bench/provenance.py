@@ -40,8 +40,9 @@ from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
-from twinstudio.services.provenance import mark_asset, verify_image
+from twinstudio.services.provenance import mark_asset
 from twinstudio.services.rights import grant_consent, grant_licence
+from twinstudio.services.verification import verify_image
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -122,7 +123,7 @@ def _verify(args: tuple[str, str, bytes]) -> tuple[str, str, str | None, float]:
     label, expected, data = args
     started = time.perf_counter()
     result = verify_image(_ctx, data)
-    return label, expected, result["asset_id"], (time.perf_counter() - started) * 1000
+    return label, expected, result.asset_id, (time.perf_counter() - started) * 1000
 
 
 def main() -> None:

@@ -1,19 +1,29 @@
-"""The one place that wires concrete parts together."""
+"""The one place that wires concrete parts together: the services' context (store, keys,
+provenance, perception, hooks), the generation backend and QA tools, the executors and
+runners of campaigns, and the API and web apps with their runner."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
-from typing import Any
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from twinstudio.config import Settings
 from twinstudio.domain.common import utcnow
+from twinstudio.domain.errors import ConfigurationError
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.jobs import cancel_jobs_hook
-from twinstudio.services.ports import FaceTools, ProvenanceTools, RightsWithdrawnHook
+from twinstudio.services.ports import (
+    CaptureChecks,
+    FaceTools,
+    GenerationBackend,
+    ProvenanceTools,
+    QualityTools,
+    RightsWithdrawnHook,
+)
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
 from twinstudio.signing.passwords import Argon2Passwords
@@ -21,6 +31,12 @@ from twinstudio.signing.vault import TemplateVault
 from twinstudio.store.blobs import BlobStore
 from twinstudio.store.database import create_db_engine, migrate
 from twinstudio.store.uow import SqlUnitOfWork
+
+if TYPE_CHECKING:  # heavy or optional: imported where they are built
+    from fastapi import FastAPI
+
+    from twinstudio.jobs.background import CampaignRunner, WorkerRunner
+    from twinstudio.jobs.local import LocalExecutor
 
 
 def build_engine(settings: Settings) -> Engine:
@@ -51,26 +67,39 @@ def bootstrap(
         provenance=_provenance(settings),
         vault=TemplateVault(settings.master_key.get_secret_value()),
         faces=_faces(),
+        captures=_captures(),
         passwords=Argon2Passwords(),
     )
     return ctx
 
 
-def _faces() -> FaceTools | None:
-    """dlib faces when the perception extra is installed (loaded on first use)."""
+def _installed(*modules: str) -> bool:
     import importlib.util
 
-    if importlib.util.find_spec("dlib") is None:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+def _faces() -> FaceTools | None:
+    """dlib faces when the perception extra is installed (loaded on first use)."""
+    if not _installed("dlib"):
         return None
     from twinstudio.perception.faces import DlibFaces
 
     return DlibFaces()
 
 
+def _captures() -> CaptureChecks | None:
+    """Capture checks (dlib and MediaPipe) when the perception extra is installed."""
+    if not _installed("dlib", "mediapipe"):
+        return None
+    from twinstudio.perception.capture import PerceptionCaptureChecks
+
+    return PerceptionCaptureChecks()
+
+
 def _provenance(settings: Settings) -> ProvenanceTools | None:
     """The provenance toolkit, or None while the workspace has no signing credentials
     (services then say to run 'twinstudio init'). Heavy libraries load on first use."""
-    from twinstudio.domain.errors import ConfigurationError
     from twinstudio.provenance.keys import load_credentials
     from twinstudio.provenance.toolkit import ProvenanceToolkit
 
@@ -86,13 +115,105 @@ def _provenance(settings: Settings) -> ProvenanceTools | None:
     return ProvenanceToolkit(signing)
 
 
-def generation_components(backend: str = "studio") -> tuple[Any, Any]:
-    """The generation backend and the QA measurements (heavy models load on first use)."""
-    from twinstudio.domain.errors import ConfigurationError
-    from twinstudio.generation.qa import PerceptionQuality
+BACKENDS = ("studio",)
 
-    if backend != "studio":
-        raise ConfigurationError(f"unknown generation backend {backend!r} (have: studio)")
+
+def generation_components(backend: str = "studio") -> tuple[GenerationBackend, QualityTools]:
+    """The generation backend and the QA measurements (heavy models load on first use)."""
+    if backend not in BACKENDS:
+        raise ConfigurationError(f"unknown generation backend {backend!r} "
+                                 f"(have: {', '.join(BACKENDS)})")
     from twinstudio.generation.studio import StudioBackend
 
-    return StudioBackend(), PerceptionQuality()
+    return StudioBackend(), quality_tools()
+
+
+def quality_tools() -> QualityTools:
+    """The QA measurements (perception models, loaded on first use)."""
+    from twinstudio.generation.qa import PerceptionQuality
+
+    return PerceptionQuality()
+
+
+def lazy_quality_tools() -> Callable[[], QualityTools]:
+    """QA measurements built on the first call, then kept (what servers hand out)."""
+    return cache(quality_tools)
+
+
+# ------------------------------------------------------------------------------ executors
+
+
+def worker_process_main(settings_json: str, campaign_id: str | None, worker_id: str,
+                        lease_seconds: float, backend_name: str, stop: Any) -> None:
+    """Entry point of a ``LocalExecutor`` worker process: its own services, backend and
+    models, then the worker loop until the queue is empty or ``stop`` is set."""
+    import json
+    import signal
+
+    from twinstudio.services.jobs import run_worker
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tells us to stop via ``stop``
+    settings = Settings.model_validate(json.loads(settings_json))
+    ctx = bootstrap(settings, migrate_schema=False)
+    backend, quality = generation_components(backend_name)
+    run_worker(ctx, backend=backend, quality=quality, worker_id=worker_id,
+               campaign_id=campaign_id, lease_seconds=lease_seconds,
+               should_stop=stop.is_set, wait_for_leases=True)
+
+
+def local_executor(settings: Settings, *, workers: int | None = None,
+                   backend: str = "studio", lease_seconds: float | None = None
+                   ) -> LocalExecutor:
+    """Worker processes on this machine for a campaign's jobs."""
+    from twinstudio.domain.generation import LEASE_SECONDS
+    from twinstudio.jobs.local import LocalExecutor
+    from twinstudio.services.campaigns import campaign_status
+
+    if backend not in BACKENDS:
+        raise ConfigurationError(f"unknown generation backend {backend!r} "
+                                 f"(have: {', '.join(BACKENDS)})")
+    return LocalExecutor(settings, worker_main=worker_process_main, status=campaign_status,
+                         workers=workers, backend=backend,
+                         lease_seconds=lease_seconds or LEASE_SECONDS)
+
+
+def process_runner(settings: Settings, *, workers: int | None = None,
+                   backend: str = "studio") -> CampaignRunner:
+    """What ``twinstudio serve`` runs campaigns with: worker processes, from a thread."""
+    from twinstudio.jobs.background import ExecutorRunner
+
+    return ExecutorRunner(partial(local_executor, settings, workers=workers,
+                                  backend=backend))
+
+
+def thread_runner(components: Callable[[], tuple[Any, Any]] | None = None, *,
+                  workers: int = 1) -> WorkerRunner:
+    """Workers as threads of this process over ``components`` (default: the studio
+    backend and the perception QA tools, built on the first run)."""
+    from twinstudio.jobs.background import WorkerRunner
+    from twinstudio.services.jobs import run_worker
+
+    return WorkerRunner(components or generation_components, run_worker, workers=workers)
+
+
+# ----------------------------------------------------------------------------- interfaces
+
+
+def build_api(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
+              quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
+    """The REST API over ``ctx``: campaigns run by ``runner`` (default: worker threads of
+    this process with the studio backend), edits checked by ``quality`` (default: the
+    perception models, loaded on first use)."""
+    from twinstudio.api.app import create_api
+
+    return create_api(ctx, runner=runner or thread_runner(),
+                      quality=quality or lazy_quality_tools(), **options)
+
+
+def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
+               quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
+    """The web portal and the REST API in one app, wired as ``build_api``."""
+    from twinstudio.web.app import create_site
+
+    return create_site(ctx, runner=runner or thread_runner(),
+                       quality=quality or lazy_quality_tools(), **options)

@@ -40,7 +40,8 @@ from twinstudio.services.billing import check_ledger, close_period, post_event, 
 from twinstudio.services.campaigns import campaign_status
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_organisation, set_twin_state
-from twinstudio.services.provenance import mark_asset, publication_rendition, verify_image
+from twinstudio.services.provenance import mark_asset, publication_rendition
+from twinstudio.services.verification import verify_image
 from twinstudio.services.rights import (
     check_use,
     grant_consent,

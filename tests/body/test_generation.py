@@ -127,7 +127,7 @@ def test_the_body_gate_flags_slimming_and_lengthening_but_not_crops_or_colour(st
         studio["garments"]["plain"]["tee"].id,), scene="set_concrete"))
     image = result.image
     generated = body_gate(studio["quality"], result.reference, image, same_scene=False)
-    assert generated["passed"], generated
+    assert generated.passed, generated
     pose, _ = detect_pose(image)
     shoulders = (np.array(pose.points["left_shoulder"][:2])
                  + pose.points["right_shoulder"][:2]) / 2
@@ -143,12 +143,12 @@ def test_the_body_gate_flags_slimming_and_lengthening_but_not_crops_or_colour(st
     }
     gates = {name: body_gate(studio["quality"], image, edited)
              for name, edited in edits.items()}
-    assert not gates["slim"]["passed"]
-    assert "waist" in {f["measure"] for f in gates["slim"]["failures"]}
-    assert not gates["legs"]["passed"]
-    assert "leg" in {f["measure"] for f in gates["legs"]["failures"]}
-    assert gates["crop"]["passed"] and gates["crop"]["checked"], gates["crop"]
-    assert gates["colour"]["passed"], gates["colour"]
+    assert not gates["slim"].passed
+    assert "waist" in {f["measure"] for f in gates["slim"].failures}
+    assert not gates["legs"].passed
+    assert "leg" in {f["measure"] for f in gates["legs"].failures}
+    assert gates["crop"].passed and gates["crop"].checked, gates["crop"]
+    assert gates["colour"].passed, gates["colour"]
 
 
 def _one_asset(studio, brand: str):
@@ -265,13 +265,13 @@ max_assets: 4
 
 def test_a_photo_of_an_enrolled_twin_that_we_never_made_is_an_unlicensed_likeness(studio):
     from tests.support.images import decode, encode
-    from twinstudio.services.provenance import verify_image
+    from twinstudio.services.verification import verify_image
 
     ctx = studio["ctx"]
     # a copy of the talent's capture found online: no credential, mark or fingerprint
     found = encode(decode(studio["entry"].captures["three_quarter_left"].read_bytes()),
                    quality=85)
     result = verify_image(ctx, found)
-    assert result["verdict"] == "unlicensed_likeness", result["signals"]["face"]
-    assert result["twin_id"] == studio["twin_id"] and result["asset_id"] is None
-    assert result["signals"]["face"]["match"]["distance"] < 0.6
+    assert result.verdict == "unlicensed_likeness", result.signals.face
+    assert result.twin_id == studio.twin_id and result.asset_id is None
+    assert result.signals.face.match.distance < 0.6

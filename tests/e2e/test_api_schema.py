@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support.world import build_world, world_context
-from twinstudio.api import create_api
+from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role
 
 MAX_EXAMPLES = 6
@@ -23,7 +23,7 @@ MAX_EXAMPLES = 6
 @pytest.fixture
 def fuzzed(engine, tmp_path, clock):
     world = build_world(world_context(engine, tmp_path, clock))
-    return world, create_api(world.ctx, max_body_bytes=2 * 1024 * 1024)
+    return world, build_api(world.ctx, max_body_bytes=2 * 1024 * 1024)
 
 
 def test_openapi_document_is_complete_and_valid(fuzzed):

@@ -29,9 +29,9 @@ def test_user_add_and_apikey_create_open_the_api(tmp_path):
                                   "ana@nordvik.example", "--json"])
     assert created.exit_code == 0, created.stderr
     key = json.loads(created.stdout)["api_key"]
-    from twinstudio.api import create_api
+    from twinstudio.bootstrap import build_api
 
-    client = TestClient(create_api(context(tmp_path / "ws")))
+    client = TestClient(build_api(context(tmp_path / "ws")))
     me = client.get("/api/v1/me", headers={"X-API-Key": key})
     assert me.status_code == 200 and me.json()["role"] == "brand_admin"
 

@@ -18,8 +18,8 @@ import pytest
 
 from tests.support.web import serve
 from tests.support.world import PASSWORD, World, build_world, world_context
+from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
-from twinstudio.web.app import create_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 @pytest.fixture
 def site(engine, tmp_path, clock) -> Iterator[tuple[str, World]]:
     world = build_world(world_context(engine, tmp_path, clock))
-    with serve(create_site(world.ctx)) as base:
+    with serve(build_site(world.ctx)) as base:
         yield base, world
 
 

@@ -17,9 +17,8 @@ from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import encode, scene
 from tests.support.web import serve
 from tests.support.world import World, build_world, world_context
+from twinstudio.bootstrap import build_site, thread_runner
 from twinstudio.domain.accounts import Role
-from twinstudio.jobs.background import WorkerRunner
-from twinstudio.web.app import create_site
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
                                 "(make system-deps)")
@@ -30,8 +29,8 @@ def site(engine, tmp_path, clock) -> Iterator[tuple[str, World]]:
     world = build_world(world_context(engine, tmp_path, clock))
     quality = FakeQuality()
     # a visible pace: each image takes 0.4 s, so the page shows the run in progress
-    runner = WorkerRunner(lambda: (FakeBackend(delay=0.4), quality))
-    with serve(create_site(world.ctx, runner=runner, quality=lambda: quality)) as base:
+    runner = thread_runner(lambda: (FakeBackend(delay=0.4), quality))
+    with serve(build_site(world.ctx, runner=runner, quality=lambda: quality)) as base:
         yield base, world
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.support.images import encode, scene
 from tests.support.world import PASSWORD, World, build_world, world_context
-from twinstudio.api import create_api
+from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role
 from twinstudio.domain.errors import Unauthenticated
 from twinstudio.services.accounts import (
@@ -33,7 +33,7 @@ def world(engine, tmp_path, clock) -> World:
 
 @pytest.fixture
 def api(world):
-    return TestClient(create_api(world.ctx, max_body_bytes=3 * 1024 * 1024),
+    return TestClient(build_api(world.ctx, max_body_bytes=3 * 1024 * 1024),
                       raise_server_exceptions=False)
 
 

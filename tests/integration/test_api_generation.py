@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import encode, scene
 from tests.support.world import World, build_world, world_context
-from twinstudio.api import create_api
+from twinstudio.bootstrap import build_api, thread_runner
 from twinstudio.domain.accounts import Role
-from twinstudio.jobs.background import WorkerRunner
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ class Tools:
     def __init__(self) -> None:
         self.backend = FakeBackend()
         self.quality = FakeQuality()
-        self.runner = WorkerRunner(lambda: (self.backend, self.quality))
+        self.runner = thread_runner(lambda: (self.backend, self.quality))
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def tools() -> Tools:
 
 @pytest.fixture
 def api(world, tools):
-    app = create_api(world.ctx, runner=tools.runner, quality=lambda: tools.quality)
+    app = build_api(world.ctx, runner=tools.runner, quality=lambda: tools.quality)
     return TestClient(app, raise_server_exceptions=False)
 
 

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.images import encode, scene
 from tests.support.world import GLOBAL_ROLES, TENANT_ROLES, World, build_world, world_context
-from twinstudio.api import create_api
+from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role, may
 
 ROLES = (*TENANT_ROLES, *GLOBAL_ROLES)
@@ -105,7 +105,7 @@ def _snapshot(world: World) -> dict[str, Any]:
 
 
 def test_every_route_has_an_isolation_rule_and_no_role_crosses_tenants(world):
-    app = create_api(world.ctx)
+    app = build_api(world.ctx)
     client = TestClient(app, raise_server_exceptions=False)
     doc = app.openapi()
     operations = _operations(doc)
@@ -191,7 +191,7 @@ def test_every_route_has_an_isolation_rule_and_no_role_crosses_tenants(world):
 
 
 def test_every_route_refuses_a_request_without_an_api_key(world):
-    app = create_api(world.ctx)
+    app = build_api(world.ctx)
     client = TestClient(app, raise_server_exceptions=False)
     doc = app.openapi()
     for path, method, op in _operations(doc):

@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 
 from twinstudio.domain.consent import BiometricReleaseDocument
-from twinstudio.perception.capture import CaptureReport
-from twinstudio.perception.faces import Face
-from twinstudio.perception.pose import BodyPose
+from twinstudio.domain.capture import CaptureReport
 from twinstudio.services.parties import add_talent
 from twinstudio.services.rights import grant_biometric_release
 
@@ -18,21 +16,26 @@ PERSON_A, PERSON_B = rng.normal(0, 0.09, 128), rng.normal(0, 0.09, 128)
 
 
 def _report(embedding, view):
-    face = Face((0, 0, 80, 80), np.zeros((68, 2), np.float32),
-                embedding + rng.normal(0, 0.01, 128))
-    return CaptureReport(True, view=view, width=768, height=1024, face=face,
-                         pose=BodyPose({"nose": (1.0, 2.0, 1.0)}))
+    return CaptureReport(True, view=view, width=768, height=1024, face_box=(0, 0, 80, 80),
+                         embedding=tuple(embedding + rng.normal(0, 0.01, 128)),
+                         keypoints={"nose": (1.0, 2.0, 1.0)})
+
+
+class TableChecks:
+    """CaptureChecks that answer from a table of reports (the photos' bytes as keys)."""
+
+    def __init__(self) -> None:
+        self.table: dict[bytes, CaptureReport] = {}
+
+    def check(self, data: bytes) -> CaptureReport:
+        return self.table[data]
 
 
 @pytest.fixture
-def fake_captures(monkeypatch):
-    table: dict[bytes, CaptureReport] = {}
-
-    def check(data: bytes) -> CaptureReport:
-        return table[data]
-
-    monkeypatch.setattr("twinstudio.services.enrolment.check_capture", check)
-    return table
+def fake_captures(ctx):
+    checks = TableChecks()
+    ctx.captures = checks
+    return checks.table
 
 
 def _talent(ctx, name):

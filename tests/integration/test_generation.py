@@ -39,8 +39,8 @@ from twinstudio.services.campaigns import campaign_status, create_campaign
 from twinstudio.services.garments import add_garment
 from twinstudio.services.jobs import claim_job, run_worker
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
-from twinstudio.services.provenance import verify_image
 from twinstudio.services.rights import grant_consent, grant_licence, revoke_licence
+from twinstudio.services.verification import verify_image
 
 
 @pytest.fixture
@@ -96,8 +96,8 @@ def test_a_variant_outside_the_licence_is_refused_with_reasons_and_never_rendere
         markets=[{"channel": "social", "territory": "SE"}]))
     assert plan.queued == 2 and len(plan.refused) == 2
     for refusal in plan.refused:
-        assert refusal["garments"] == [world["skirt"].id]
-        assert [r["code"] for r in refusal["reasons"]] == ["category_not_licensed"]
+        assert refusal.garments == [world["skirt"].id]
+        assert [r.code for r in refusal.reasons] == ["category_not_licensed"]
     backend = FakeBackend()
     _run(gctx, backend)
     with gctx.uow() as uow:
@@ -109,7 +109,7 @@ def test_a_variant_outside_the_licence_is_refused_with_reasons_and_never_rendere
                                 brief=brief(world, name="DE", markets=[
                                     {"channel": "social", "territory": "DE"}]))
     assert elsewhere.queued == 0
-    assert {r["reasons"][0]["code"] for r in elsewhere.refused} == {"territory_not_licensed"}
+    assert {r.reasons[0].code for r in elsewhere.refused} == {"territory_not_licensed"}
 
 
 def test_rights_that_change_after_planning_stop_the_job_before_rendering(gctx, world, clock):
@@ -132,7 +132,7 @@ def test_the_quota_holds_with_two_concurrent_workers(gctx, world):
     plan = create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
         world, formats=["feed", "story", "square", "banner", "product_page"]))
     assert plan.queued == 3  # reserved at planning: queued jobs count against the quota
-    assert {r["reasons"][0]["code"] for r in plan.refused} == {"asset_quota_exhausted"}
+    assert {r.reasons[0].code for r in plan.refused} == {"asset_quota_exhausted"}
     # a race the planner cannot see: jobs queued behind its back (e.g. another instance)
     with gctx.uow() as uow:
         for i, request in enumerate(r for r, _ in uow.campaigns.refusals(plan.campaign.id)):
@@ -200,11 +200,11 @@ def test_an_image_failing_qa_is_kept_out_of_approval_and_does_not_use_the_quota(
                     brief=brief(world, formats=["feed", "story"]))
     slimmer = _run(gctx, quality=FakeQuality(body_change=-0.05), max_jobs=1)
     assert slimmer[0].asset_state == "qa_failed"
-    assert "waist -5.0%" in slimmer[0].qa["body"]["reason"]
+    assert "waist -5.0%" in slimmer[0].qa.body.reason
     stranger = np.full(128, 0.3)  # 2.8 from the template: someone else
     other_face = _run(gctx, quality=FakeQuality(embedding=stranger), max_jobs=1)
     assert other_face[0].asset_state == "qa_failed"
-    assert not other_face[0].qa["identity"]["passed"]
+    assert not other_face[0].qa.identity.passed
     good = _run(gctx)
     assert [o.asset_state for o in good] == ["pending_approval"] * 2
     with gctx.uow() as uow:
@@ -226,14 +226,14 @@ def test_revocation_cancels_queued_jobs_and_withdraws_unpublished_assets(gctx, w
                               day=clock.now.date(), actor="brand")
     revoke_licence(gctx, world["licence"].id, reason="campaign cancelled", actor="brand")
     status = campaign_status(gctx, plan.campaign.id)
-    assert status["jobs"]["cancelled"] == 3 and status["jobs"]["queued"] == 0
+    assert status.jobs["cancelled"] == 3 and status.jobs["queued"] == 0
     with gctx.uow() as uow:
         states = {a.id: a.state for a in uow.assets.list()}
         (publication,) = uow.asset_details.publications(made[0].id)
     assert states[made[0].id] is AssetState.PUBLISHED
     assert publication["takedown_requested_at"] is not None
     assert {states[a.id] for a in made[1:]} == {AssetState.WITHDRAWN}
-    assert verify_image(gctx, published.image)["verdict"] == "withdrawn"
+    assert verify_image(gctx, published.image).verdict == "withdrawn"
     assert _run(gctx) == []  # nothing left to claim
     assert verify_audit(gctx).ok
 
@@ -325,7 +325,7 @@ def test_a_worker_killed_mid_job_leaves_no_duplicate_or_missing_asset(gctx, worl
     with gctx.uow() as uow:
         jobs = uow.jobs.list(campaign_id=plan.campaign.id)
         assets = uow.assets.list()
-    assert status["jobs"]["succeeded"] == 4 and len(outcomes) == 4
+    assert status.jobs["succeeded"] == 4 and len(outcomes) == 4
     assert len(assets) == 4 and len({j.asset_id for j in jobs}) == 4
     killed = next(j for j in jobs if j.id == running[0].id)
     assert killed.attempts == 2  # the killed attempt counted, the takeover succeeded

@@ -20,8 +20,9 @@ from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
-from twinstudio.services.provenance import mark_asset, verify_image
+from twinstudio.services.provenance import mark_asset
 from twinstudio.services.rights import grant_consent, grant_licence, revoke_licence
+from twinstudio.services.verification import verify_image
 
 
 @pytest.fixture
@@ -49,30 +50,30 @@ def marked(pctx, licence):
 
 def test_a_marked_image_verifies_as_licensed_by_every_signal(pctx, marked):
     result = verify_image(pctx, marked.image)
-    assert result["verdict"] == "licensed" and result["asset_id"] == marked.asset.id
-    signals = result["signals"]
-    assert signals["c2pa"]["valid"] and signals["c2pa"]["trusted"]
-    assert signals["c2pa"]["digital_source_type"].endswith("/algorithmicMedia")
-    assert signals["watermark"]["asset_id"] == marked.asset.id
-    assert signals["fingerprint"]["asset_id"] == marked.asset.id
-    assert result["signals_agree"]
+    assert result.verdict == "licensed" and result.asset_id == marked.asset.id
+    signals = result.signals
+    assert signals.c2pa.valid and signals.c2pa.trusted
+    assert signals.c2pa.digital_source_type.endswith("/algorithmicMedia")
+    assert signals.watermark.asset_id == marked.asset.id
+    assert signals.fingerprint.asset_id == marked.asset.id
+    assert result.signals_agree
 
 
 def test_stripped_and_recompressed_copies_still_resolve(pctx, marked):
     pixels = decode(marked.image)
     stripped = encode(pixels, quality=60)  # re-encoding drops the C2PA manifest
     result = verify_image(pctx, stripped)
-    assert not result["signals"]["c2pa"]["present"]
-    assert result["verdict"] == "licensed" and result["asset_id"] == marked.asset.id
-    assert result["signals"]["watermark"]["asset_id"] == marked.asset.id
+    assert not result.signals.c2pa.present
+    assert result.verdict == "licensed" and result.asset_id == marked.asset.id
+    assert result.signals.watermark.asset_id == marked.asset.id
     h, w = pixels.shape[:2]
     crop = pixels[int(h * 0.15):int(h * 0.85), int(w * 0.15):int(w * 0.85)]  # ~50 % of area
     cropped = verify_image(pctx, encode(np.ascontiguousarray(crop), quality=85))
-    assert cropped["asset_id"] == marked.asset.id
-    assert cropped["signals"]["fingerprint"]["method"] == "local_features"
+    assert cropped.asset_id == marked.asset.id
+    assert cropped.signals.fingerprint.method == "local_features"
     rotation = cv2.getRotationMatrix2D((w / 2, h / 2), 2, 1)
     rotated = cv2.warpAffine(pixels, rotation, (w, h), borderMode=cv2.BORDER_REFLECT)
-    assert verify_image(pctx, encode(rotated, quality=85))["asset_id"] == marked.asset.id
+    assert verify_image(pctx, encode(rotated, quality=85)).asset_id == marked.asset.id
 
 
 def _app11_segments(jpeg: bytes) -> bytes:
@@ -96,29 +97,28 @@ def test_a_tampered_pixel_region_turns_licensed_into_tampered(pctx, marked):
     repainted = encode(pixels, quality=95)
     forged = repainted[:2] + manifest + repainted[2:]
     result = verify_image(pctx, forged)
-    assert result["signals"]["c2pa"]["present"] and not result["signals"]["c2pa"]["valid"]
-    assert "assertion.dataHash.mismatch" in result["signals"]["c2pa"]["failures"]
-    assert result["verdict"] == "tampered"
-    assert result["asset_id"] == marked.asset.id  # the credential and the marks still say so
+    assert result.signals.c2pa.present and not result.signals.c2pa.valid
+    assert "assertion.dataHash.mismatch" in result.signals.c2pa.failures
+    assert result.verdict == "tampered"
+    assert result.asset_id == marked.asset.id  # the credential and the marks still say so
 
 
 def test_after_revocation_the_same_file_is_withdrawn(pctx, licence, marked):
     result = revoke_licence(pctx, licence.id, reason="campaign cancelled", actor="brand")
-    merged = {k: v for hook in result.hook_results for k, v in hook.items()}
-    assert merged["withdrawn_assets"] == [marked.asset.id] and merged["cancelled_jobs"] == []
-    assert verify_image(pctx, marked.image)["verdict"] == "withdrawn"
+    assert result.withdrawn_assets == [marked.asset.id] and result.cancelled_jobs == []
+    assert verify_image(pctx, marked.image).verdict == "withdrawn"
 
 
 def test_after_its_end_date_the_same_file_is_licence_expired(pctx, clock, marked):
     clock.advance(days=214)  # 2027-01-01
-    assert verify_image(pctx, marked.image)["verdict"] == "licence_expired"
+    assert verify_image(pctx, marked.image).verdict == "licence_expired"
 
 
 def test_an_unrelated_image_is_unknown(pctx, marked):
     result = verify_image(pctx, encode(scene(999), quality=90))
-    assert result["verdict"] == "unknown" and result["asset_id"] is None
-    assert not result["signals"]["watermark"]["found"]
-    assert not result["signals"]["fingerprint"]["found"]
+    assert result.verdict == "unknown" and result.asset_id is None
+    assert not result.signals.watermark.found
+    assert not result.signals.fingerprint.found
 
 
 def test_marking_is_refused_outside_the_licence_and_counts_the_quota(pctx, licence, marked):
@@ -159,8 +159,8 @@ def test_publication_rendition_is_labelled_signed_with_its_master_and_verifies(p
     assert np.abs(master[:600].astype(int) - labelled[:600]).mean() < 2  # top untouched
     assert np.abs(master[-60:, :200].astype(int) - labelled[-60:, :200]).mean() > 20
     result = verify_image(pctx, rendition.image)
-    assert result["verdict"] == "licensed" and result["asset_id"] == marked.asset.id
-    assert result["signals"]["c2pa"]["has_parent"]
+    assert result.verdict == "licensed" and result.asset_id == marked.asset.id
+    assert result.signals.c2pa.has_parent
     with pytest.raises(RightsRefused) as refused:
         publication_rendition(pctx, marked.asset.id, channel="ooh", territory="US",
                               day=date(2026, 7, 1), product_category="outerwear")

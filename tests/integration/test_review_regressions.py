@@ -24,7 +24,7 @@ from twinstudio.services.billing import (
     talent_statement,
 )
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
-from twinstudio.services.provenance import mark_asset, set_asset_state, verify_image
+from twinstudio.services.provenance import mark_asset, set_asset_state
 from twinstudio.services.rights import (
     check_use,
     grant_consent,
@@ -32,6 +32,7 @@ from twinstudio.services.rights import (
     revoke_licence,
     verify_licence,
 )
+from twinstudio.services.verification import verify_image
 
 __all__ = ["licence", "marked", "pctx"]  # fixtures
 
@@ -53,23 +54,23 @@ def test_a_credential_from_an_untrusted_signer_names_nothing(pctx, licence, mark
     forged = credentials.sign(encode(scene(77), quality=90), "image/jpeg",
                               _claiming(marked.asset.id), _attacker())
     result = verify_image(pctx, forged)
-    assert result["signals"]["c2pa"]["valid"] and not result["signals"]["c2pa"]["trusted"]
-    assert result["verdict"] == "unknown" and result["asset_id"] is None
+    assert result.signals.c2pa.valid and not result.signals.c2pa.trusted
+    assert result.verdict == "unknown" and result.asset_id is None
     other = mark_asset(pctx, licence_id=licence.id, image=encode(scene(5), quality=92),
                        source="studio")
     set_asset_state(pctx, other.asset.id, AssetState.WITHDRAWN, reason="x", actor="t")
     relabelled = credentials.sign(encode(decode(other.image), quality=95), "image/jpeg",
                                   _claiming(marked.asset.id), _attacker())
     result = verify_image(pctx, relabelled)
-    assert result["verdict"] == "withdrawn" and result["asset_id"] == other.asset.id
+    assert result.verdict == "withdrawn" and result.asset_id == other.asset.id
     nowhere = credentials.sign(encode(scene(78), quality=90), "image/jpeg",
                                _claiming("ast_nope"), _attacker())
-    assert verify_image(pctx, nowhere)["verdict"] == "unknown"
+    assert verify_image(pctx, nowhere).verdict == "unknown"
 
 
 def test_assets_of_a_twin_that_is_no_longer_active_are_withdrawn(pctx, licence, marked):
     set_twin_state(pctx, licence.twin_id, TwinState.RETIRED, reason="retired", actor="t")
-    assert verify_image(pctx, marked.image)["verdict"] == "withdrawn"
+    assert verify_image(pctx, marked.image).verdict == "withdrawn"
 
 
 def test_terms_edited_in_the_database_are_not_obeyed(pctx, engine, licence, marked):

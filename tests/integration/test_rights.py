@@ -22,6 +22,7 @@ from twinstudio.domain.policy import ProposedUse, ReasonCode
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.ports import WithdrawalResult
 from twinstudio.services.rights import (
     active_biometric_release,
     check_use,
@@ -53,7 +54,7 @@ class RecordingHook:
             raise RuntimeError("job queue unavailable")
         self.calls.append({"twin_id": twin_id, "licence_ids": list(licence_ids),
                            "reason": reason})
-        return {"cancelled_jobs": 0}
+        return WithdrawalResult(cancelled_jobs=[])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -26,7 +25,7 @@ from twinstudio.api.routers import (
     verify,
 )
 from twinstudio.api.schemas import ErrorResponse
-from twinstudio.jobs.background import CampaignRunner, WorkerRunner
+from twinstudio.jobs.background import CampaignRunner
 from twinstudio.services.context import ServiceContext
 
 API_PREFIX = "/api/v1"
@@ -42,20 +41,14 @@ _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, tex
     (422, "Input not valid (every failed field listed)"))}
 
 
-def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
-               max_body_bytes: int = DEFAULT_MAX_BODY, runner: CampaignRunner | None = None,
-               quality: Callable[[], Any] | None = None) -> FastAPI:
-    """The REST API over ``ctx`` (or over a context bootstrapped from ``settings``).
+def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
+               quality: Callable[[], Any], max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
+    """The REST API over ``ctx``.
 
-    ``runner`` runs campaigns in the background (default: worker threads of this process
-    with the studio backend, loaded on the first run; ``twinstudio serve`` passes an
-    ``ExecutorRunner`` with worker processes); ``quality`` builds the QA measurements
-    for asset edits (default: the perception models, loaded on first use). Tests inject
-    fakes of both."""
-    if ctx is None:
-        from twinstudio.bootstrap import bootstrap
-
-        ctx = bootstrap(settings)
+    ``runner`` runs campaigns in the background and ``quality()`` gives the QA
+    measurements for asset edits; ``bootstrap.build_api`` wires the defaults (worker
+    threads with the studio backend, the perception models loaded on first use) and
+    ``twinstudio serve`` passes worker processes. Tests inject fakes of both."""
     app = FastAPI(
         title="twinstudio API", version="1",
         description="Digital twins of fashion models that the talent owns: consent, "
@@ -66,8 +59,8 @@ def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ign
         openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
         redoc_url=None)
     app.state.ctx = ctx
-    app.state.runner = runner if runner is not None else WorkerRunner()
-    app.state.quality = quality if quality is not None else _default_quality()
+    app.state.runner = runner
+    app.state.quality = quality
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)  # type: ignore[arg-type]
     for router in ROUTERS:
@@ -75,13 +68,3 @@ def create_api(ctx: ServiceContext | None = None, *, settings=None,  # type: ign
     app.include_router(api)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
-
-
-def _default_quality() -> Callable[[], Any]:
-    @cache
-    def build() -> Any:
-        from twinstudio.bootstrap import generation_components
-
-        return generation_components()[1]
-
-    return build

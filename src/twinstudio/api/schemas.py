@@ -24,6 +24,7 @@ from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import ProposedUse
 from twinstudio.domain.twin import Twin, TwinState
+from twinstudio.services.campaigns import CampaignStatusResult
 
 T = TypeVar("T")
 
@@ -501,17 +502,17 @@ class CampaignPublic(BaseModel):
     failures: list[dict[str, str | None]]
 
     @classmethod
-    def of(cls, campaign: Campaign, status: dict[str, Any], refusals: list[RefusalPublic],
+    def of(cls, campaign: Campaign, status: CampaignStatusResult, refusals: list[RefusalPublic],
            running: bool) -> CampaignPublic:
         codes: dict[str, int] = {}
         for refusal in refusals:
             for reason in refusal.reasons:
                 codes[reason.code] = codes.get(reason.code, 0) + 1
         return cls(id=campaign.id, name=campaign.name, brand_id=campaign.brand_id,
-                   created_at=campaign.created_at, brief=campaign.brief, jobs=status["jobs"],
-                   total=status["total"], done=status["done"], running=running,
-                   assets=status["assets"], refused=status["refused"], refusal_codes=codes,
-                   refusals=refusals, failures=status["failures"])
+                   created_at=campaign.created_at, brief=campaign.brief, jobs=status.jobs,
+                   total=status.total, done=status.done, running=running,
+                   assets=status.assets, refused=status.refused, refusal_codes=codes,
+                   refusals=refusals, failures=[f.as_dict() for f in status.failures])
 
 
 class CampaignSummaryPublic(BaseModel):

@@ -328,7 +328,6 @@ class Campaign(BaseModel):
 
 # ---------------------------------------------------------------------------------- QA
 
-IDENTITY_THRESHOLD = 0.6       # dlib's trained same-person threshold
 BODY_LINES = ("shoulder", "bust", "waist", "hip")
 # Relative tolerance of each body measure against the reference (share of its value).
 # Measured (bench/generate.py, tests/body/test_generation.py): crops and colour grades of

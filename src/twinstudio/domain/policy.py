@@ -328,3 +328,31 @@ def check_grant(
         if problem:
             reasons.append(_r(ReasonCode.INTENDED_USES_TOO_VAGUE, problem))
     return reasons
+
+
+def check_storage(*, licence: Licence, twin: Twin, today: date, alterations: list[str],
+                  counts_against_quota: bool = True) -> list[Reason]:
+    """Every reason an asset of ``twin`` may not be stored under ``licence`` today (no
+    channel or territory yet: ``evaluate`` decides each use when it is published).
+    ``counts_against_quota`` is False for an image kept as evidence (failed QA) that is
+    never used, and for an edit of an asset that already counts."""
+    terms = licence.terms
+    reasons: list[Reason] = []
+    if licence.state is not LicenceState.ACTIVE:
+        code = {LicenceState.REVOKED: ReasonCode.LICENCE_REVOKED,
+                LicenceState.SUSPENDED: ReasonCode.LICENCE_SUSPENDED}.get(
+                    licence.state, ReasonCode.OUTSIDE_LICENCE_PERIOD)
+        reasons.append(_r(code, f"licence is {licence.state.value}"))
+    if not terms.starts <= today <= terms.ends:
+        reasons.append(_r(ReasonCode.OUTSIDE_LICENCE_PERIOD,
+                          f"today is outside {terms.starts} to {terms.ends}"))
+    if twin.state is not TwinState.ACTIVE:
+        reasons.append(_r(ReasonCode.TWIN_NOT_ACTIVE, f"twin is {twin.state.value}"))
+    for alteration in alterations:
+        if alteration not in terms.permitted_alterations:
+            reasons.append(_r(ReasonCode.ALTERATION_NOT_PERMITTED,
+                              f"alteration {alteration!r} is not permitted"))
+    if counts_against_quota and licence.assets_used >= terms.max_assets:
+        reasons.append(_r(ReasonCode.ASSET_QUOTA_EXHAUSTED,
+                          f"{licence.assets_used} of {terms.max_assets} assets used"))
+    return reasons

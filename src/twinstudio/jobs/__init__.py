@@ -1,2 +1,4 @@
-"""Job executors: the local one (worker processes on this machine) runs jobs that live in
-the database (``store`` keeps them, ``services.generation`` claims and runs them)."""
+"""Job executors: the local one (worker processes on this machine) and background runners
+(threads of a server) run jobs that live in the database (``store`` keeps them,
+``services.jobs`` claims and runs them). Executors receive what they run from
+``bootstrap``; they import no service."""

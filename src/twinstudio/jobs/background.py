@@ -4,8 +4,8 @@ A request must answer at once (202), so the run goes on in a daemon thread of th
 process. ``ExecutorRunner`` (what ``twinstudio serve`` uses) has that thread drive the
 ``LocalExecutor``: worker processes, each with its own renderer and models.
 ``WorkerRunner`` runs workers as threads of this process with the components it is given
-(tests inject a fake backend and fake QA measurements; the default loads the studio
-backend lazily). Both keep at most one run per campaign; the job queue in the database
+(tests inject a fake backend and fake QA measurements; bootstrap's default loads the
+studio backend lazily). Both keep at most one run per campaign; the job queue in the database
 makes a second start, or a start on another server, harmless anyway (leases).
 """
 
@@ -73,51 +73,42 @@ class _ThreadedRunner(ABC):
 
 
 class ExecutorRunner(_ThreadedRunner):
-    """The production path: ``LocalExecutor`` worker processes, watched from a thread."""
+    """The production path: ``LocalExecutor`` worker processes, watched from a thread.
+    ``executor()`` builds the executor of a run (bootstrap wires it)."""
 
-    def __init__(self, settings: Any, *, workers: int | None = None,
-                 backend: str = "studio") -> None:
+    def __init__(self, executor: Callable[[], Any]) -> None:
         super().__init__()
-        self.settings = settings
-        self.workers = workers
-        self.backend = backend
+        self.executor = executor
 
     def _run(self, ctx: Any, campaign_id: str) -> None:
-        from twinstudio.jobs.local import LocalExecutor
-
-        LocalExecutor(self.settings, workers=self.workers, backend=self.backend).run(
-            ctx, campaign_id)
+        self.executor().run(ctx, campaign_id)
 
 
 class WorkerRunner(_ThreadedRunner):
     """Workers as threads of this process, over the given components (built once, on
-    the first run: the studio backend's models load only when a campaign runs)."""
+    the first run: the studio backend's models load only when a campaign runs).
+    ``worker`` is the worker loop (``services.jobs.run_worker``, given by bootstrap)."""
 
-    def __init__(self, components: Components | None = None, *, workers: int = 1) -> None:
+    def __init__(self, components: Components, worker: Callable[..., Any], *,
+                 workers: int = 1) -> None:
         super().__init__()
         self._components = components
+        self._worker = worker
         self._built: tuple[Any, Any] | None = None
         self.workers = max(1, workers)
 
     def components(self) -> tuple[Any, Any]:
         with self._lock:
             if self._built is None:
-                if self._components is None:
-                    from twinstudio.bootstrap import generation_components
-
-                    self._built = generation_components()
-                else:
-                    self._built = self._components()
+                self._built = self._components()
             return self._built
 
     def _run(self, ctx: Any, campaign_id: str) -> None:
         import uuid
 
-        from twinstudio.services.jobs import run_worker
-
         backend, quality = self.components()
         tag = uuid.uuid4().hex[:6]
-        threads = [threading.Thread(target=run_worker, args=(ctx,), kwargs={
+        threads = [threading.Thread(target=self._worker, args=(ctx,), kwargs={
             "backend": backend, "quality": quality, "worker_id": f"thread-{tag}-{i}",
             "campaign_id": campaign_id, "wait_for_leases": True}, daemon=True)
             for i in range(self.workers)]

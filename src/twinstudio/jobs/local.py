@@ -7,7 +7,7 @@ counts for the progress bar. Ctrl-C: every worker gives its running job back (qu
 the attempt not counted) and stops; ``campaign run`` resumes from there. A worker killed
 outright (SIGKILL, power loss) leaves its job running under a lease that expires, after
 which any worker takes it over; it cannot store a second asset because storing needs the
-lease (``services.generation``).
+lease (``services.jobs``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -23,47 +22,39 @@ from typing import Any
 
 from twinstudio.domain.generation import LEASE_SECONDS
 
-Progress = Callable[[dict[str, Any]], None]
-
-
-def worker_main(settings_json: str, campaign_id: str | None, worker_id: str,
-                lease_seconds: float, backend_name: str, stop: Any) -> None:
-    """Entry point of a worker process."""
-    from twinstudio.bootstrap import bootstrap, generation_components
-    from twinstudio.config import Settings
-    from twinstudio.services.jobs import run_worker
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tells us to stop via ``stop``
-    settings = Settings.model_validate(json.loads(settings_json))
-    ctx = bootstrap(settings, migrate_schema=False)
-    backend, quality = generation_components(backend_name)
-    run_worker(ctx, backend=backend, quality=quality, worker_id=worker_id,
-               campaign_id=campaign_id, lease_seconds=lease_seconds,
-               should_stop=stop.is_set, wait_for_leases=True)
+Progress = Callable[[Any], None]            # called with the campaign's status
+Status = Callable[[Any, str], Any]          # (ctx, campaign id) -> CampaignStatusResult
+# The entry point of a worker process, a module-level function (spawn pickles it by name):
+# (settings JSON, campaign id, worker id, lease seconds, backend name, stop event) -> None
+WorkerMain = Callable[..., None]
 
 
 class LocalExecutor:
-    def __init__(self, settings: Any, *, workers: int | None = None,
-                 lease_seconds: float = LEASE_SECONDS, backend: str = "studio") -> None:
+    """Runs a campaign's jobs in ``workers`` processes, each started on ``worker_main``
+    (bootstrap gives the one that builds the services and the backend in the process)."""
+
+    def __init__(self, settings: Any, *, worker_main: WorkerMain, status: Status,
+                 workers: int | None = None, lease_seconds: float = LEASE_SECONDS,
+                 backend: str = "studio") -> None:
         self.settings = settings
+        self.worker_main = worker_main
+        self.status = status
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.lease_seconds = lease_seconds
         self.backend = backend
 
     def run(self, ctx: Any, campaign_id: str, *, progress: Progress | None = None,
-            poll_seconds: float = 0.5) -> dict[str, Any]:
+            poll_seconds: float = 0.5) -> Any:
         """Run the campaign's jobs to the end (or until interrupted); returns its status.
 
         On KeyboardInterrupt the workers finish or give back their current job and the
         interrupt is raised again once they have stopped."""
-        from twinstudio.services.campaigns import campaign_status
-
         spawn = mp.get_context("spawn")
         stop = spawn.Event()
         settings_json = json.dumps({**self.settings.model_dump(mode="json"),
                                     "master_key": self.settings.master_key.get_secret_value()})
         processes = [spawn.Process(
-            target=worker_main, name=f"twinstudio-worker-{i}",
+            target=self.worker_main, name=f"twinstudio-worker-{i}",
             args=(settings_json, campaign_id, f"worker-{os.getpid()}-{i}-"
                   f"{uuid.uuid4().hex[:6]}", self.lease_seconds, self.backend, stop))
             for i in range(self.workers)]
@@ -72,7 +63,7 @@ class LocalExecutor:
         try:
             while any(p.is_alive() for p in processes):
                 if progress is not None:
-                    progress(campaign_status(ctx, campaign_id))
+                    progress(self.status(ctx, campaign_id))
                 time.sleep(poll_seconds)
         except KeyboardInterrupt:
             stop.set()
@@ -84,7 +75,7 @@ class LocalExecutor:
                 if process.is_alive():
                     process.terminate()
                 process.join(timeout=10)
-        status = campaign_status(ctx, campaign_id)
+        status = self.status(ctx, campaign_id)
         if progress is not None:
             progress(status)
         return status

@@ -15,11 +15,9 @@ Thresholds were set on the synthetic roster's renders on this machine (see the t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
 import numpy as np
 
+from twinstudio.domain.capture import CaptureReport, View
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.perception.faces import Face, detect_faces
 from twinstudio.perception.pose import BodyPose, detect_pose
@@ -30,29 +28,6 @@ MIN_FACE_SHARE = 0.04
 MAX_CLIPPED = 0.20
 FRONT_YAW = 0.12
 SIDE_RATIO = 0.35
-
-View = Literal["front", "three_quarter", "side", "back"]
-
-
-@dataclass
-class CaptureReport:
-    ok: bool
-    reasons: list[dict[str, str]] = field(default_factory=list)
-    view: View | None = None
-    width: int = 0
-    height: int = 0
-    sharpness: float | None = None
-    brightness: float | None = None
-    face: Face | None = None
-    pose: BodyPose | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "reasons": self.reasons, "view": self.view,
-                "size": [self.width, self.height],
-                "sharpness": None if self.sharpness is None else round(self.sharpness, 1),
-                "brightness": None if self.brightness is None else round(self.brightness, 1),
-                "face_height": self.face.height if self.face else None}
-
 
 def _yaw(face: Face) -> float:
     marks = face.landmarks
@@ -85,11 +60,7 @@ def check_capture(data: bytes) -> CaptureReport:
         return CaptureReport(False, [{"code": "undecodable", "message": error.message}])
     height, width = rgb.shape[:2]
     report = CaptureReport(True, width=width, height=height)
-
-    def fail(code: str, message: str) -> None:
-        report.ok = False
-        report.reasons.append({"code": code, "message": message})
-
+    fail = report.fail
     if min(width, height) < MIN_SHORT_SIDE:
         fail("too_small", f"short side {min(width, height)} px; at least {MIN_SHORT_SIDE}")
     faces = detect_faces(rgb)
@@ -99,17 +70,20 @@ def check_capture(data: bytes) -> CaptureReport:
         return report
     if len(faces) > 1:
         fail("more_than_one_person", f"{len(faces)} faces found; one person per photo")
-    report.pose = pose
-    report.face = faces[0] if faces else None
-    report.view = classify_view(report.face, pose)
+    report.keypoints = dict(pose.points)
+    face: Face | None = faces[0] if faces else None
+    report.view = classify_view(face, pose)
     if report.view in ("side", "back"):
         # a face found in profile (MediaPipe finds some) gives no comparable embedding
-        report.face = None
+        face = None
+    if face is not None:
+        report.face_box = face.box
+        report.embedding = tuple(float(x) for x in face.embedding)
     if report.view in ("front", "three_quarter"):
-        if report.face is None:
+        if face is None:
             fail("no_face", f"no face found in a {report.view.replace('_', '-')} view")
-        elif report.face.height < MIN_FACE_SHARE * height:
-            fail("face_too_small", f"the face is {report.face.height} px high; at least "
+        elif face.height < MIN_FACE_SHARE * height:
+            fail("face_too_small", f"the face is {face.height} px high; at least "
                                    f"{int(MIN_FACE_SHARE * height)} px")
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     person = mask if mask is not None and mask.any() else np.ones(gray.shape, bool)
@@ -126,3 +100,10 @@ def check_capture(data: bytes) -> CaptureReport:
         fail("badly_exposed", f"mean brightness {report.brightness:.0f}, {clipped:.0%} "
                               "clipped; expose the person between 35 and 225")
     return report
+
+
+class PerceptionCaptureChecks:
+    """CaptureChecks on dlib and MediaPipe (models load on first use)."""
+
+    def check(self, data: bytes) -> CaptureReport:
+        return check_capture(data)

@@ -8,7 +8,7 @@ computed in that box.
 The model files ship in the ``face_recognition_models`` package. Its ``__init__`` needs
 the removed ``pkg_resources``, so the folder is located with ``importlib.util.find_spec``
 without importing it. dlib's embedding was trained so that two photos of one person are
-closer than 0.6 (Euclidean); that is the identity threshold used everywhere here.
+closer than 0.6 (Euclidean): ``domain.identity`` holds that rule.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import numpy as np
 
 from twinstudio.domain.errors import ConfigurationError
 
-IDENTITY_THRESHOLD = 0.6
 MEDIAPIPE_MIN_CONFIDENCE = 0.5
 _lock = threading.Lock()
 
@@ -109,10 +108,6 @@ def detect_faces(rgb: np.ndarray, upsample: int = 1) -> list[Face]:
                           np.array([[p.x, p.y] for p in shape68.parts()], np.float32),
                           embedding))
     return sorted(faces, key=lambda f: -f.height)
-
-
-def distance(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
 
 
 class DlibFaces:

@@ -22,7 +22,13 @@ from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools, UnitOfWork
 from twinstudio.services.provenance import mark_asset, provenance_tools, publication_rendition
-from twinstudio.services.quality import body_gate, identity_gate
+from twinstudio.services.quality import (
+    BodyGateResult,
+    IdentityGateResult,
+    QaResult,
+    body_gate,
+    identity_gate,
+)
 
 NOT_APPROVER = "not_the_approver"
 
@@ -137,8 +143,8 @@ def _category(uow: UnitOfWork, details: dict[str, Any] | None) -> str:
 @dataclass
 class EditResult:
     asset: Asset
-    body: dict[str, Any]
-    identity: dict[str, Any]
+    body: BodyGateResult
+    identity: IdentityGateResult
     body_changed: bool
 
 
@@ -167,25 +173,26 @@ def edit_asset(ctx: ServiceContext, asset_id: str, *, image: bytes, quality: Qua
     parent_bytes = _blob(ctx, mark.blob_sha256)
     body = body_gate(quality, tools.decode(parent_bytes).rgb, decoded.rgb)
     identity = identity_gate(ctx, quality, original.twin_id, decoded.rgb)
-    if not body["checked"]:
-        raise InvalidInput(f"the edit cannot be checked: {body['reason']}")
-    body_changed = not body["passed"]
-    if not identity["passed"]:
+    if not body.checked:
+        raise InvalidInput(f"the edit cannot be checked: {body.reason}")
+    body_changed = not body.passed
+    if not identity.passed:
         raise RightsRefused("edit refused", [Reason(
             code=ReasonCode.ALTERATION_NOT_PERMITTED,
-            message=f"the face is no longer the twin's ({identity['reason']})")])
+            message=f"the face is no longer the twin's ({identity.reason})")])
     if body_changed and "body_shape" not in licence.terms.permitted_alterations:
         raise RightsRefused("edit refused", [Reason(
             code=ReasonCode.ALTERATION_NOT_PERMITTED,
-            message=f"{body['reason']}; the licence does not permit body_shape")])
+            message=f"{body.reason}; the licence does not permit body_shape")])
     alterations = sorted(set(original.alterations) | ({"body_shape"} if body_changed
                                                        else set()))
-    qa = {"identity": identity, "body": body, "passed": True, "edit_of": asset_id}
+    qa = QaResult(identity, body, passed=True, edit_of=asset_id)
 
     def record(uow: UnitOfWork, asset: Asset) -> None:
         uow.assets.update(asset.transition(AssetState.PENDING_APPROVAL, now=ctx.now(),
                                            reason=f"edit of {asset_id}"))
-        uow.asset_details.add(asset.id, job_id=None, qa=qa, reference=details["reference"])
+        uow.asset_details.add(asset.id, job_id=None, qa=qa.as_dict(),
+                              reference=details["reference"])
         uow.audit.append(actor=actor, type="AssetEdited", at=ctx.now(), payload={
             "asset_id": asset.id, "parent_id": asset_id, "body_changed": body_changed,
             "alterations": alterations})

@@ -36,18 +36,73 @@ GARMENT_NOT_OURS = "garment_not_in_catalogue"
 
 
 @dataclass
-class CampaignPlan:
+class RefusedVariant:
+    """A variant the policy refused at planning, with every reason; never rendered."""
+
+    key: str
+    twin_id: str
+    garments: list[str]
+    format: str
+    reasons: list[Reason]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "twin_id": self.twin_id, "garments": self.garments,
+                "format": self.format, "reasons": [r.model_dump() for r in self.reasons]}
+
+
+@dataclass
+class CampaignPlanResult:
     campaign: Campaign
     queued: int = 0
     already_queued: int = 0           # variants of an earlier plan (idempotent re-plan)
-    refused: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[RefusedVariant] = field(default_factory=list)
     beyond_cap: int = 0
+
+    def refusal_codes(self) -> dict[str, int]:
+        """How many refused variants each reason code refused."""
+        codes: dict[str, int] = {}
+        for refusal in self.refused:
+            for reason in refusal.reasons:
+                codes[reason.code] = codes.get(reason.code, 0) + 1
+        return codes
 
     def as_dict(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign.id, "name": self.campaign.name,
                 "queued": self.queued, "already_queued": self.already_queued,
                 "refused": len(self.refused), "beyond_cap": self.beyond_cap,
-                "refusals": self.refused}
+                "refusals": [r.as_dict() for r in self.refused]}
+
+
+@dataclass
+class JobFailure:
+    job_id: str
+    error: str | None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"job_id": self.job_id, "error": self.error}
+
+
+@dataclass
+class CampaignStatusResult:
+    campaign_id: str
+    name: str
+    brand_id: str
+    jobs: dict[str, int]              # job state -> count (every state)
+    total: int
+    done: bool                        # every job has ended
+    assets: dict[str, int]            # asset state -> count
+    refused: int
+    failures: list[JobFailure]
+
+    @property
+    def ended(self) -> int:
+        return sum(self.jobs.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign_id": self.campaign_id, "name": self.name, "brand_id": self.brand_id,
+                "jobs": self.jobs, "total": self.total, "done": self.done,
+                "assets": self.assets, "refused": self.refused,
+                "failures": [f.as_dict() for f in self.failures]}
 
 
 def _uses(request: GenerationRequest, category: str) -> list[ProposedUse]:
@@ -74,7 +129,7 @@ def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationReq
 
 
 def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
-                    actor: str) -> CampaignPlan:
+                    actor: str) -> CampaignPlanResult:
     """Plan a campaign: expand the brief, decide every variant with the policy, record
     the refused ones with their reasons and queue a job for each allowed one (at most
     ``max_assets``). One transaction, with the brand's licences locked."""
@@ -97,7 +152,7 @@ def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
         licences = _licences_for(uow, brand_id, brief)
         campaign = Campaign(brand_id=brand_id, name=brief.name, brief=brief, created_at=now)
         uow.campaigns.add(campaign)
-        plan = CampaignPlan(campaign)
+        plan = CampaignPlanResult(campaign)
         pairs = [(twin_id, lic.id if lic else "") for twin_id, lic in licences.items()]
         try:
             variants = expand(brief, twins=pairs, today=today)
@@ -146,13 +201,12 @@ def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
     return plan
 
 
-def _refuse(uow: UnitOfWork, plan: CampaignPlan, request: GenerationRequest,
+def _refuse(uow: UnitOfWork, plan: CampaignPlanResult, request: GenerationRequest,
             reasons: list[Reason], now: Any) -> None:
     listed = [{"code": r.code, "message": r.message} for r in reasons]
     uow.campaigns.add_refusal(plan.campaign.id, request, listed, now)
-    plan.refused.append({"key": request.key, "twin_id": request.twin_id,
-                         "garments": list(request.garment_ids), "format": request.format,
-                         "reasons": listed})
+    plan.refused.append(RefusedVariant(request.key, request.twin_id, list(request.garment_ids),
+                                       request.format, list(reasons)))
 
 
 def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
@@ -175,7 +229,8 @@ def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
     return out
 
 
-def campaign_status(ctx: ServiceContext, campaign_id: str) -> dict[str, Any]:
+def campaign_status(ctx: ServiceContext, campaign_id: str) -> CampaignStatusResult:
+    """Jobs per state, the assets' states, the refusals' count and the failures."""
     with ctx.uow() as uow:
         campaign = uow.campaigns.get(campaign_id)
         counts = uow.jobs.counts(campaign_id)
@@ -187,9 +242,8 @@ def campaign_status(ctx: ServiceContext, campaign_id: str) -> dict[str, Any]:
                 state = uow.assets.get(job.asset_id).state.value
                 states[state] = states.get(state, 0) + 1
     ended = sum(counts.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
-    return {"campaign_id": campaign.id, "name": campaign.name, "brand_id": campaign.brand_id,
-            "jobs": {s.value: counts.get(s.value, 0) for s in JobState},
-            "total": len(jobs), "done": ended == len(jobs), "assets": states,
-            "refused": len(refusals),
-            "failures": [{"job_id": j.id, "error": j.last_error} for j in jobs
-                         if j.state is JobState.FAILED]}
+    return CampaignStatusResult(
+        campaign_id=campaign.id, name=campaign.name, brand_id=campaign.brand_id,
+        jobs={s.value: counts.get(s.value, 0) for s in JobState}, total=len(jobs),
+        done=ended == len(jobs), assets=states, refused=len(refusals),
+        failures=[JobFailure(j.id, j.last_error) for j in jobs if j.state is JobState.FAILED])

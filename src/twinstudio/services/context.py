@@ -9,6 +9,7 @@ from datetime import date, datetime
 from twinstudio.domain.common import utcnow
 from twinstudio.services.ports import (
     Blobs,
+    CaptureChecks,
     FaceTools,
     Keyring,
     PasswordHasher,
@@ -29,6 +30,7 @@ class ServiceContext:
     provenance: ProvenanceTools | None = None
     vault: Vault | None = None
     faces: FaceTools | None = None
+    captures: CaptureChecks | None = None
     passwords: PasswordHasher | None = None  # accounts (issue 8)
 
     def now(self) -> datetime:

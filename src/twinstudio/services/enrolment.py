@@ -1,10 +1,11 @@
 """Enrolment: a capture session becomes an active twin with an encrypted identity
-template, or is refused with reasons. Orchestrates perception (capture checks, faces)
-and the biometric services; the interface layer (CLI, API) calls it.
+template, or is refused with reasons. Capture checks and faces reach it through
+ports (``CaptureChecks``, ``FaceTools``), wired in bootstrap; the interface layer (CLI,
+API) calls it.
 
 Rules: no biometric processing without a biometric release in force; a set needs at
 least 3 usable photos with a front and a side or three-quarter view; every photo's face
-must match the set's majority (dlib distance under 0.6, the model's trained threshold),
+must match the set's majority (``domain.identity``: dlib distance under 0.6),
 and the face must not already be enrolled for another talent (a likeness belongs to one
 person). The template (mean and per-photo embeddings) and the body keypoints are stored
 encrypted; the twin becomes active in the same transaction.
@@ -16,39 +17,85 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from twinstudio.domain.errors import Conflict, RightsRefused
+from twinstudio.domain.capture import CaptureReport
+from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
+from twinstudio.domain.identity import mean_embedding, nearest_templates, outliers
 from twinstudio.domain.policy import Reason
 from twinstudio.domain.twin import TwinState
-from twinstudio.perception.capture import CaptureReport, check_capture
-from twinstudio.perception.faces import IDENTITY_THRESHOLD, detect_faces, distance
 from twinstudio.services.biometrics import (
     RELEASE_MISSING,
     enrolled_face_templates,
     store_template,
 )
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import CaptureChecks, FaceTools
 from twinstudio.services.rights import active_biometric_release
 
 MIN_PHOTOS = 3
 
 
 @dataclass
+class PhotoCheck:
+    """One photo of a capture set and what its capture check found."""
+
+    photo: str
+    report: CaptureReport
+
+    @property
+    def accepted(self) -> bool:
+        return self.report.ok
+
+    @property
+    def view(self) -> str | None:
+        return self.report.view
+
+    @property
+    def reasons(self) -> list[dict[str, str]]:
+        return self.report.reasons
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"photo": self.photo, "accepted": self.accepted, **self.report.as_dict()}
+
+
+@dataclass
 class EnrolmentResult:
     twin_id: str
     enrolled: bool
-    photos: list[dict[str, Any]] = field(default_factory=list)
+    photos: list[PhotoCheck] = field(default_factory=list)
     reasons: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"twin_id": self.twin_id, "enrolled": self.enrolled, "photos": self.photos,
-                "reasons": self.reasons}
+        return {"twin_id": self.twin_id, "enrolled": self.enrolled,
+                "photos": [p.as_dict() for p in self.photos], "reasons": self.reasons}
 
 
-def enrolled_templates(ctx: ServiceContext) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class FaceMatchResult:
+    """An enrolled twin whose template is within the identity threshold of a face."""
+
+    twin_id: str
+    distance: float
+    box: list[int]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"twin_id": self.twin_id, "distance": self.distance, "box": self.box}
+
+
+def _captures(ctx: ServiceContext) -> CaptureChecks:
+    if ctx.captures is None:
+        raise ConfigurationError("capture checks need the perception extra (MediaPipe, dlib)")
+    return ctx.captures
+
+
+def _faces(ctx: ServiceContext) -> FaceTools:
+    if ctx.faces is None:
+        raise ConfigurationError("face matching needs the perception extra (dlib)")
+    return ctx.faces
+
+
+def enrolled_templates(ctx: ServiceContext) -> dict[str, list[float]]:
     """Mean face embedding of every twin with a readable template."""
-    return {twin_id: np.array(mean) for twin_id, mean in enrolled_face_templates(ctx).items()}
+    return enrolled_face_templates(ctx)
 
 
 def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, bytes]],
@@ -63,19 +110,16 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
                                           "force (BIPA written release, GDPR Art. 9)")])
     if twin.state is not TwinState.ENROLLING:
         raise Conflict(f"twin {twin.id} is {twin.state.value}; only an enrolling twin enrols")
-    result = EnrolmentResult(twin.id, False)
-    reports: list[tuple[str, CaptureReport]] = []
-    for name, data in photos:
-        report = check_capture(data)
-        reports.append((name, report))
-        result.photos.append({"photo": name, "accepted": report.ok, **report.as_dict()})
+    checks = _captures(ctx)
+    result = EnrolmentResult(twin.id, False,
+                             [PhotoCheck(name, checks.check(data)) for name, data in photos])
 
     def refuse(code: str, message: str) -> EnrolmentResult:
         result.reasons.append({"code": code, "message": message})
         return result
 
-    usable = [(n, r) for n, r in reports if r.ok]
-    views = {r.view for _, r in usable}
+    usable = [p for p in result.photos if p.accepted]
+    views = {p.view for p in usable}
     if len(usable) < MIN_PHOTOS:
         return refuse("too_few_photos", f"{len(usable)} usable photo(s); at least "
                                         f"{MIN_PHOTOS} are needed")
@@ -83,22 +127,20 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
         seen = ", ".join(sorted(v or "-" for v in views))
         return refuse("views_missing", "the set needs a front and a side or three-quarter "
                                        f"view (usable: {seen})")
-    with_face = [(n, r) for n, r in usable if r.face is not None]
-    embeddings = [r.face.embedding for _, r in with_face]  # type: ignore[union-attr]
-    close = [[distance(a, b) < IDENTITY_THRESHOLD for b in embeddings] for a in embeddings]
-    majority = [sum(row) - 1 >= (len(embeddings) - 1) / 2 for row in close]
-    outliers = [n for (n, _), keep in zip(with_face, majority, strict=True) if not keep]
-    if outliers:
+    with_face = [p for p in usable if p.report.embedding is not None]
+    embeddings = [p.report.embedding for p in with_face]
+    odd = [with_face[i].photo for i in outliers(embeddings)]  # type: ignore[arg-type]
+    if odd:
         return refuse("identity_mismatch", "these photos do not show the same person as the "
-                                           f"others: {', '.join(outliers)}")
-    mean = np.mean(embeddings, axis=0)
-    for other, template in enrolled_templates(ctx).items():
-        if other != twin.id and distance(mean, template) < IDENTITY_THRESHOLD:
-            return refuse("likeness_enrolled_elsewhere", "this face is already enrolled for "
-                                                         "another talent")
-    face_template = json.dumps({"mean": mean.tolist(), "photos": {
-        n: r.face.embedding.tolist() for n, r in with_face}}).encode()  # type: ignore[union-attr]
-    keypoints = json.dumps({n: r.pose.points for n, r in usable if r.pose}).encode()
+                                           f"others: {', '.join(odd)}")
+    mean = mean_embedding(embeddings)  # type: ignore[arg-type]
+    if nearest_templates(mean, enrolled_templates(ctx), exclude=[twin.id]):
+        return refuse("likeness_enrolled_elsewhere", "this face is already enrolled for "
+                                                     "another talent")
+    face_template = json.dumps({"mean": mean, "photos": {
+        p.photo: list(p.report.embedding or ()) for p in with_face}}).encode()
+    keypoints = json.dumps({p.photo: p.report.keypoints for p in usable
+                            if p.report.keypoints}).encode()
     now = ctx.now()
     with ctx.uow() as uow:
         fresh = uow.twins.get(twin.id, for_update=True)
@@ -118,17 +160,25 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
     return result
 
 
-def match(ctx: ServiceContext, image: bytes) -> list[dict[str, Any]]:
-    """Enrolled twins whose face appears in ``image``, closest first."""
-    from twinstudio.provenance.images import decode
+def faces_matching(faces: list[tuple[Any, list[int]]], templates: dict[str, list[float]]
+                   ) -> list[FaceMatchResult]:
+    """Every (face, enrolled twin) pair within the identity threshold, closest first."""
+    found = [FaceMatchResult(m.twin_id, round(m.distance, 4), list(box))
+             for embedding, box in faces for m in nearest_templates(embedding, templates)]
+    return sorted(found, key=lambda m: m.distance)
 
-    rgb, _ = decode(image)
-    faces = detect_faces(rgb)
-    templates = enrolled_templates(ctx)
-    found = []
-    for face in faces:
-        for twin_id, template in templates.items():
-            d = distance(face.embedding, template)
-            if d < IDENTITY_THRESHOLD:
-                found.append({"twin_id": twin_id, "distance": round(d, 4), "box": face.box})
-    return sorted(found, key=lambda m: m["distance"])
+
+def find_twins(ctx: ServiceContext, rgb: Any) -> list[FaceMatchResult]:
+    """Enrolled twins whose template is within the identity threshold of a face in the
+    decoded image ``rgb``, closest first."""
+    faces = _faces(ctx).embeddings(rgb)
+    return faces_matching(faces, enrolled_templates(ctx)) if faces else []
+
+
+def match(ctx: ServiceContext, image: bytes) -> list[FaceMatchResult]:
+    """Enrolled twins whose face appears in ``image`` (any encoded image), closest first."""
+    if ctx.provenance is None:
+        raise ConfigurationError("image decoding is not configured for this workspace "
+                                 "(run 'twinstudio init')")
+    return find_twins(ctx, ctx.provenance.decode(image).rgb)
+

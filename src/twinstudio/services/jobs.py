@@ -26,8 +26,9 @@ from twinstudio.services.ports import (
     GenerationInputs,
     QualityTools,
     UnitOfWork,
+    WithdrawalResult,
 )
-from twinstudio.services.quality import body_gate, identity_gate
+from twinstudio.services.quality import QaResult, body_gate, identity_gate
 
 
 def claim_job(ctx: ServiceContext, *, worker_id: str, campaign_id: str | None = None,
@@ -95,7 +96,7 @@ def release_job(ctx: ServiceContext, job_id: str, worker_id: str, *, error: str 
 
 
 def cancel_jobs_hook(uow: UnitOfWork, *, twin_id: str, licence_ids: Any,
-                     reason: str) -> dict[str, Any]:
+                     reason: str) -> WithdrawalResult:
     """RightsWithdrawnHook: queued and running jobs of the licences are cancelled (a
     running job's worker then cannot store its asset: it no longer holds the job)."""
     cancelled = []
@@ -108,19 +109,19 @@ def cancel_jobs_hook(uow: UnitOfWork, *, twin_id: str, licence_ids: Any,
     if cancelled:
         uow.audit.append(actor="system", type="JobsCancelled", payload={
             "twin_id": twin_id, "job_ids": cancelled, "reason": reason})
-    return {"cancelled_jobs": cancelled}
+    return WithdrawalResult(cancelled_jobs=cancelled)
 
 
 # ------------------------------------------------------------------------------- run
 
 
 @dataclass
-class JobOutcome:
+class JobRunResult:
     job_id: str
     state: str
     asset_id: str | None = None
     asset_state: str | None = None
-    qa: dict[str, Any] | None = None
+    qa: QaResult | None = None
     reasons: list[dict[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -155,7 +156,7 @@ def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> Generatio
 
 
 def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
-            quality: QualityTools, worker_id: str) -> JobOutcome:
+            quality: QualityTools, worker_id: str) -> JobRunResult:
     """Make, check and store the asset of a claimed job (the caller holds the lease)."""
     import time
 
@@ -173,7 +174,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     if reasons:
         listed = [{"code": r.code, "message": r.message} for r in reasons]
         cancel_refused_job(ctx, job.id, worker_id, listed)
-        return JobOutcome(job.id, JobState.CANCELLED.value, reasons=listed, timings=timings)
+        return JobRunResult(job.id, JobState.CANCELLED.value, reasons=listed, timings=timings)
     # 2. render
     t = time.perf_counter()
     inputs = resolve_inputs(ctx, request)
@@ -181,9 +182,8 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     timings["render"] = time.perf_counter() - t
     # 3. QA gates
     t = time.perf_counter()
-    identity = identity_gate(ctx, quality, request.twin_id, result.image)
-    body = body_gate(quality, result.reference, result.image, same_scene=False)
-    qa = {"identity": identity, "body": body, "passed": identity["passed"] and body["passed"]}
+    qa = QaResult.of(identity_gate(ctx, quality, request.twin_id, result.image),
+                     body_gate(quality, result.reference, result.image, same_scene=False))
     timings["qa"] = time.perf_counter() - t
     # 4. mark and store, completing the job in the same transaction
     t = time.perf_counter()
@@ -194,30 +194,30 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
         if current.state is not JobState.RUNNING or current.lease_owner != worker_id:
             raise Conflict(f"job {job.id} is no longer held by {worker_id} "
                            f"({current.state.value}); its asset is not stored")
-        if qa["passed"]:
+        if qa.passed:
             target = (AssetState.PENDING_APPROVAL if licence.terms.approval_required
                       else AssetState.APPROVED)
             reason = None if target is AssetState.PENDING_APPROVAL else \
                 "the licence needs no approval"
         else:
             target = AssetState.QA_FAILED
-            reason = "; ".join(g["reason"] for g in (identity, body) if not g["passed"])
+            reason = "; ".join(qa.reasons)
         uow.assets.update(asset.transition(target, reason=reason, now=ctx.now()))
-        uow.asset_details.add(asset.id, job_id=job.id, qa=qa,
-                              reference={"body": body["reference"],
+        uow.asset_details.add(asset.id, job_id=job.id, qa=qa.as_dict(),
+                              reference={"body": qa.body.reference,
                                          "request": request.model_dump(mode="json")})
         uow.jobs.update(current.transition(JobState.SUCCEEDED, now=ctx.now(),
                                            lease_owner=None, lease_expires_at=None,
                                            asset_id=asset.id))
         uow.audit.append(actor=worker_id, type="AssetGenerated", at=ctx.now(), payload={
             "asset_id": asset.id, "job_id": job.id, "campaign_id": job.campaign_id,
-            "state": target.value, "qa_passed": qa["passed"]})
+            "state": target.value, "qa_passed": qa.passed})
         outcome.asset_state = target.value
 
-    outcome = JobOutcome(job.id, JobState.SUCCEEDED.value, qa=qa, timings=timings)
+    outcome = JobRunResult(job.id, JobState.SUCCEEDED.value, qa=qa, timings=timings)
     marked = mark_asset(ctx, licence_id=job.licence_id, image=png, source=result.source,
                         alterations=list(request.alterations), actor=worker_id,
-                        counts_against_quota=qa["passed"], after=complete)
+                        counts_against_quota=qa.passed, after=complete)
     timings["store"] = time.perf_counter() - t
     for step, seconds in result.timings.items():
         timings[f"render.{step}"] = seconds
@@ -278,17 +278,17 @@ def run_worker(ctx: ServiceContext, *, backend: GenerationBackend, quality: Qual
             stop.set()  # the rights changed between the check and the storage
             listed = [{"code": r.code, "message": r.message} for r in error.reasons]
             cancel_refused_job(ctx, job.id, worker_id, listed)
-            outcome = JobOutcome(job.id, JobState.CANCELLED.value, reasons=listed)
+            outcome = JobRunResult(job.id, JobState.CANCELLED.value, reasons=listed)
         except Conflict as error:
             stop.set()  # the lease was lost (taken over or cancelled): not ours to retry
             release_job(ctx, job.id, worker_id, error=f"{type(error).__name__}: {error}",
                         retry=False)
-            outcome = JobOutcome(job.id, "lost", reasons=[{"code": error.code,
+            outcome = JobRunResult(job.id, "lost", reasons=[{"code": error.code,
                                                            "message": str(error)}])
         except Exception as error:
             stop.set()
             release_job(ctx, job.id, worker_id, error=f"{type(error).__name__}: {error}")
-            outcome = JobOutcome(job.id, "retry", reasons=[{"code": "error",
+            outcome = JobRunResult(job.id, "retry", reasons=[{"code": "error",
                                                             "message": str(error)}])
         finally:
             stop.set()

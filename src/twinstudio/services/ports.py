@@ -11,6 +11,7 @@ from typing import Any, Protocol, Self
 from twinstudio.domain.accounts import ApiKey, User, WebSession
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.audit import AuditEvent
+from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.garment import Garment
 from twinstudio.domain.generation import Campaign, GenerationRequest, Job
@@ -262,13 +263,27 @@ class Keyring(Protocol):
     def verify(self, public_key: str, message: bytes, signature: str) -> bool: ...
 
 
+@dataclass
+class WithdrawalResult:
+    """What one RightsWithdrawnHook did (ids); a field it does not deal with is None."""
+
+    cancelled_jobs: list[str] | None = None
+    withdrawn_assets: list[str] | None = None
+    flagged_for_takedown: list[str] | None = None
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {name: ids for name, ids in (
+            ("cancelled_jobs", self.cancelled_jobs), ("withdrawn_assets", self.withdrawn_assets),
+            ("flagged_for_takedown", self.flagged_for_takedown)) if ids is not None}
+
+
 class RightsWithdrawnHook(Protocol):
     """Called inside the same transaction when a twin's rights are withdrawn (consent or
-    licence revoked, suspended or expired). The generation issue registers one that
-    cancels queued jobs and withdraws or flags assets."""
+    licence revoked, suspended or expired): bootstrap registers the job queue's (cancel
+    queued and running jobs) and the assets' (withdraw, or flag published ones)."""
 
     def __call__(self, uow: UnitOfWork, *, twin_id: str, licence_ids: Sequence[str],
-                 reason: str) -> dict[str, Any]: ...
+                 reason: str) -> WithdrawalResult: ...
 
 
 class Blobs(Protocol):
@@ -363,3 +378,10 @@ class FaceTools(Protocol):
     """Faces in any image (perception adapter): embeddings and boxes, largest first."""
 
     def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]: ...
+
+
+class CaptureChecks(Protocol):
+    """Checks one enrolment photo (perception adapter): decodable, large, sharp and well
+    exposed enough, one person, the view, the face's embedding and the body keypoints."""
+
+    def check(self, data: bytes) -> CaptureReport: ...

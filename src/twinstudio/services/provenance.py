@@ -15,16 +15,19 @@ from twinstudio.domain.errors import (
     ConfigurationError,
     Conflict,
     InvalidInput,
-    NotFound,
     RightsRefused,
 )
-from twinstudio.domain.licence import LicenceState
-from twinstudio.domain.policy import Reason, ReasonCode
-from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for, worst
-from twinstudio.domain.twin import TwinState
+from twinstudio.domain.policy import Reason, check_storage
+from twinstudio.domain.provenance import manifest_for
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools, UnitOfWork
+from twinstudio.services.ports import (
+    AssetMark,
+    Blobs,
+    ProvenanceTools,
+    UnitOfWork,
+    WithdrawalResult,
+)
 from twinstudio.services.rights import integrity_reasons
 
 GENERATOR = "twinstudio"
@@ -90,26 +93,9 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
         licence = uow.licences.get(licence_id, for_update=True)
         twin = uow.twins.get(licence.twin_id, for_update=True)
         reasons = integrity_reasons(ctx, uow, licence, uow.consents.get(licence.consent_id))
-        if licence.state is not LicenceState.ACTIVE:
-            code = {LicenceState.REVOKED: ReasonCode.LICENCE_REVOKED,
-                    LicenceState.SUSPENDED: ReasonCode.LICENCE_SUSPENDED}.get(
-                        licence.state, ReasonCode.OUTSIDE_LICENCE_PERIOD)
-            reasons.append(Reason(code=code, message=f"licence is {licence.state.value}"))
-        if not licence.terms.starts <= today <= licence.terms.ends:
-            reasons.append(Reason(code=ReasonCode.OUTSIDE_LICENCE_PERIOD,
-                                  message=f"today is outside {licence.terms.starts} to "
-                                          f"{licence.terms.ends}"))
-        if twin.state is not TwinState.ACTIVE:
-            reasons.append(Reason(code=ReasonCode.TWIN_NOT_ACTIVE,
-                                  message=f"twin is {twin.state.value}"))
-        for alteration in alterations:
-            if alteration not in licence.terms.permitted_alterations:
-                reasons.append(Reason(code=ReasonCode.ALTERATION_NOT_PERMITTED,
-                                      message=f"alteration {alteration!r} is not permitted"))
-        if counts_against_quota and licence.assets_used >= licence.terms.max_assets:
-            reasons.append(Reason(code=ReasonCode.ASSET_QUOTA_EXHAUSTED,
-                                  message=f"{licence.assets_used} of "
-                                          f"{licence.terms.max_assets} assets used"))
+        reasons += check_storage(licence=licence, twin=twin, today=today,
+                                 alterations=alterations,
+                                 counts_against_quota=counts_against_quota)
         return reasons, licence
 
     with ctx.uow() as uow:  # refuse early, before any pixel work
@@ -182,7 +168,8 @@ def set_asset_state(ctx: ServiceContext, asset_id: str, target: AssetState, *, r
     return changed
 
 
-def withdraw_assets_hook(uow, *, twin_id: str, licence_ids, reason: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def withdraw_assets_hook(uow: UnitOfWork, *, twin_id: str, licence_ids: Any,
+                         reason: str) -> WithdrawalResult:
     """RightsWithdrawnHook: unpublished assets of the licences are withdrawn; published
     ones are flagged for takedown (verification says ``withdrawn`` once the licence is
     revoked or suspended, or the twin is no longer active)."""
@@ -198,140 +185,11 @@ def withdraw_assets_hook(uow, *, twin_id: str, licence_ids, reason: str) -> dict
     if flagged:
         uow.audit.append(actor="system", type="AssetsFlaggedForTakedown",
                          payload={"twin_id": twin_id, "asset_ids": flagged, "reason": reason})
-    return {"withdrawn_assets": withdrawn, "flagged_for_takedown": flagged}
+    return WithdrawalResult(withdrawn_assets=withdrawn, flagged_for_takedown=flagged)
 
 
 _WITHDRAWABLE = (AssetState.GENERATED, AssetState.QA_FAILED, AssetState.PENDING_APPROVAL,
                  AssetState.APPROVED)
-
-
-def verify_image(ctx: ServiceContext, image: bytes) -> dict[str, Any]:
-    """Verdict and signals for any image: C2PA credential, watermark, fingerprint, face."""
-    import time
-
-    tools, _ = _tools(ctx)
-    started = time.perf_counter()
-    decoded = tools.decode(image)
-    signals: dict[str, Any] = {}
-    credential = tools.read_credentials(image, decoded.mime)
-    signals["c2pa"] = {k: v for k, v in credential.items() if k != "assertion"}
-    claimed = (credential.get("assertion") or {}).get("asset_id")
-    signals["c2pa"]["asset_id"] = claimed
-
-    with ctx.uow() as uow:
-        sizes = uow.marks.sizes()
-        version = uow.marks.version()
-
-    def load_marks() -> list[AssetMark]:
-        with ctx.uow() as uow:
-            return uow.marks.all()
-
-    reading = tools.read_mark(decoded.rgb, sizes)
-    mark_asset_id = None
-    if reading["code"] is not None:
-        with ctx.uow() as uow:
-            found = uow.marks.by_code(reading["code"])
-        mark_asset_id = found.asset_id if found else None
-    signals["watermark"] = {"found": reading["code"] is not None,
-                            "code": f"{reading['code']:08x}" if reading["code"] is not None
-                            else None, "asset_id": mark_asset_id,
-                            "variant": reading["variant"], "attempts": reading["attempts"],
-                            "confidence": "high" if mark_asset_id else
-                            ("unregistered code" if reading["code"] is not None else "none")}
-    hit = tools.find(decoded.rgb, version, load_marks)
-    signals["fingerprint"] = {"found": hit is not None,
-                              "asset_id": hit.asset_id if hit else None,
-                              "method": hit.method if hit else None,
-                              "detail": hit.detail if hit else {},
-                              "registry_size": version[0]}
-    signals["face"] = {"checked": False, "reason": "not needed: another signal resolved "
-                                                   "the image"}
-    # A credential names an asset only when it is valid *and* signed by a signer we trust:
-    # anyone can make a valid manifest with their own certificate.
-    trusted_claim = claimed if credential.get("valid") and credential.get("trusted") else None
-    named = [a for a in (trusted_claim, mark_asset_id, hit.asset_id if hit else None) if a]
-    if claimed and credential.get("present") and not credential.get("valid"):
-        named.append(claimed)  # a tampered credential of ours still says which asset it was
-    resolved = []
-    with ctx.uow() as uow:
-        for candidate in dict.fromkeys(named):
-            try:
-                asset = uow.assets.get(candidate)
-            except NotFound:  # a credential from elsewhere, or edited: names nothing of ours
-                continue
-            resolved.append((asset, uow.licences.get(asset.licence_id),
-                             uow.twins.get(asset.twin_id)))
-    verdicts = [decide_verdict(asset=a, licence=lic, twin=tw, today=ctx.today(),
-                               credential_present=bool(credential.get("present")),
-                               credential_valid=bool(credential.get("valid")))
-                for a, lic, tw in resolved]
-    likeness: dict[str, Any] | None = None
-    if not resolved:
-        # nothing of ours was found: does the image show an enrolled twin's face anyway?
-        signals["face"], likeness = _face_signal(ctx, decoded.rgb)
-        verdicts = [decide_verdict(asset=None, licence=None, today=ctx.today(),
-                                   credential_present=bool(credential.get("present")),
-                                   credential_valid=bool(credential.get("valid")),
-                                   face_match=likeness is not None)]
-    verdict = worst(verdicts)
-    chosen = next((r for r, v in zip(resolved, verdicts, strict=False) if v is verdict),
-                  None)
-    asset = chosen[0] if chosen else None
-    licence = chosen[1] if chosen else None
-    agree = len({r[0].id for r in resolved}) <= 1
-    if credential.get("present") and credential.get("valid") and not credential.get("trusted"):
-        signals["c2pa"]["note"] = "valid but signed by an untrusted certificate: ignored"
-    return {
-        "verdict": verdict.value,
-        "asset_id": asset.id if asset else None,
-        "twin_id": asset.twin_id if asset else (likeness or {}).get("twin_id"),
-        "licence_id": asset.licence_id if asset else None,
-        "signals_agree": agree,
-        "signals": signals,
-        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
-        "explanation": _explain(verdict, asset, licence),
-    }
-
-
-def _face_signal(ctx: ServiceContext, rgb: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Faces in the image against every enrolled twin's template (dlib, threshold 0.6)."""
-    import numpy as np
-
-    from twinstudio.services.biometrics import enrolled_face_templates
-
-    if ctx.faces is None:
-        return {"checked": False, "reason": "face models are not installed"}, None
-    faces = ctx.faces.embeddings(rgb)
-    if not faces:
-        return {"checked": True, "faces": 0, "match": None}, None
-    templates = enrolled_face_templates(ctx)
-    best: dict[str, Any] | None = None
-    for embedding, box in faces:
-        for twin_id, mean in templates.items():
-            d = float(np.linalg.norm(np.asarray(embedding) - np.asarray(mean)))
-            if d < FACE_THRESHOLD and (best is None or d < best["distance"]):
-                best = {"twin_id": twin_id, "distance": round(d, 4), "box": box}
-    signal = {"checked": True, "faces": len(faces), "templates": len(templates),
-              "threshold": FACE_THRESHOLD, "match": best,
-              "confidence": ("high" if best and best["distance"] < 0.45 else
-                             "medium" if best else "none")}
-    return signal, best
-
-
-FACE_THRESHOLD = 0.6  # dlib's trained same-person distance
-
-
-def _explain(verdict: Verdict, asset, licence) -> str:  # type: ignore[no-untyped-def]
-    return {
-        Verdict.LICENSED: "a twinstudio asset whose licence is in force today",
-        Verdict.LICENCE_EXPIRED: "a twinstudio asset whose licence has ended",
-        Verdict.WITHDRAWN: "a twinstudio asset that was withdrawn or whose licence was "
-                           "revoked or suspended",
-        Verdict.TAMPERED: "carries a twinstudio credential, but its pixels no longer match it",
-        Verdict.UNLICENSED_LIKENESS: "no credential, mark or fingerprint, but the face matches "
-                                     "an enrolled twin",
-        Verdict.UNKNOWN: "no credential, mark or fingerprint of a twinstudio asset was found",
-    }[verdict]
 
 
 @dataclass

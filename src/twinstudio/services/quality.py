@@ -1,47 +1,143 @@
 """The QA gates: a generated (or edited) image against the twin's identity template and
-its body twin. The perception adapters measure (``QualityTools``); the rules decide."""
+its body twin. The perception adapters measure (``QualityTools``); the rules decide
+(``domain.identity`` for the face, ``domain.generation.compare_body`` for the body).
+
+Results are typed (``QaResult``); they are stored with the asset as JSON
+(``as_dict``) and read back with ``from_dict``, key for key.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from twinstudio.domain.errors import Conflict
-from twinstudio.domain.generation import BODY_TOLERANCE, IDENTITY_THRESHOLD, compare_body
+from twinstudio.domain.generation import BODY_TOLERANCE, compare_body
+from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools
 
+MIN_BODY_MEASURES = 4
+
+
+@dataclass
+class IdentityGateResult:
+    passed: bool
+    reason: str | None = None
+    distance: float | None = None
+    threshold: float | None = None
+    info: dict[str, Any] = field(default_factory=dict)  # what the face measurement saw
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.distance is None:
+            return {"passed": self.passed, "reason": self.reason, **self.info}
+        out = {"passed": self.passed, "distance": self.distance, "threshold": self.threshold,
+               **self.info}
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IdentityGateResult:
+        known = {"passed", "reason", "distance", "threshold"}
+        return cls(passed=bool(data.get("passed")), reason=data.get("reason"),
+                   distance=data.get("distance"), threshold=data.get("threshold"),
+                   info={k: v for k, v in data.items() if k not in known})
+
+
+@dataclass
+class BodyGateResult:
+    passed: bool
+    checked: bool
+    reason: str | None = None
+    tolerance: float | None = None
+    measured: dict[str, float] = field(default_factory=dict)
+    reference: dict[str, float] = field(default_factory=dict)
+    failures: list[dict[str, Any]] | None = None
+    info: dict[str, Any] = field(default_factory=dict)  # alignment and edge details
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.checked:
+            return {"passed": self.passed, "checked": False, "reason": self.reason,
+                    "measured": self.measured, "reference": self.reference, **self.info}
+        out: dict[str, Any] = {"passed": self.passed, "checked": True,
+                               "tolerance": self.tolerance, "measured": self.measured,
+                               "reference": self.reference, **self.info}
+        if self.failures is not None:
+            out["failures"] = self.failures
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BodyGateResult:
+        known = {"passed", "checked", "reason", "tolerance", "measured", "reference",
+                 "failures"}
+        return cls(passed=bool(data.get("passed")), checked=bool(data.get("checked")),
+                   reason=data.get("reason"), tolerance=data.get("tolerance"),
+                   measured=data.get("measured") or {}, reference=data.get("reference") or {},
+                   failures=data.get("failures"),
+                   info={k: v for k, v in data.items() if k not in known})
+
+
+@dataclass
+class QaResult:
+    """Both gates; ``edit_of`` names the original when the image is an edit."""
+
+    identity: IdentityGateResult
+    body: BodyGateResult
+    passed: bool
+    edit_of: str | None = None
+
+    @classmethod
+    def of(cls, identity: IdentityGateResult, body: BodyGateResult) -> QaResult:
+        return cls(identity, body, identity.passed and body.passed)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the image failed, one line per failed gate."""
+        return [g.reason for g in (self.identity, self.body) if not g.passed and g.reason]
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"identity": self.identity.as_dict(), "body": self.body.as_dict(),
+                               "passed": self.passed}
+        if self.edit_of is not None:
+            out["edit_of"] = self.edit_of
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QaResult:
+        return cls(IdentityGateResult.from_dict(data.get("identity") or {}),
+                   BodyGateResult.from_dict(data.get("body") or {}),
+                   bool(data.get("passed")), data.get("edit_of"))
+
 
 def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
-                  rgb: Any) -> dict[str, Any]:
-    """The face in ``rgb`` against the twin's enrolled template (dlib distance < 0.6)."""
+                  rgb: Any) -> IdentityGateResult:
+    """The face in ``rgb`` against the twin's enrolled template (the identity rule)."""
     from twinstudio.services.biometrics import read_templates
 
     try:
         templates = [json.loads(data) for kind, data in read_templates(ctx, twin_id)
                      if kind == "face"]
     except Conflict as error:
-        return {"passed": False, "reason": f"identity template unavailable: {error}"}
+        return IdentityGateResult(False, f"identity template unavailable: {error}")
     if not templates:
-        return {"passed": False, "reason": "the twin has no enrolled face template"}
+        return IdentityGateResult(False, "the twin has no enrolled face template")
     embedding, info = quality.face_embedding(rgb)
     if embedding is None:
-        return {"passed": False, "reason": "no face found in the image", **info}
-    d = float(np.linalg.norm(np.asarray(embedding) - np.asarray(templates[0]["mean"])))
+        return IdentityGateResult(False, "no face found in the image", info=info)
+    d = face_distance(embedding, templates[0]["mean"])
     passed = d < IDENTITY_THRESHOLD
-    return {"passed": passed, "distance": round(d, 4), "threshold": IDENTITY_THRESHOLD,
-            **info, **({} if passed else {"reason": f"face distance {d:.3f} to the twin's "
-                                                    f"template is not under "
-                                                    f"{IDENTITY_THRESHOLD}"})}
-
-
-MIN_BODY_MEASURES = 4
+    return IdentityGateResult(
+        passed, None if passed else f"face distance {d:.3f} to the twin's template is not "
+                                    f"under {IDENTITY_THRESHOLD}",
+        distance=round(d, 4), threshold=IDENTITY_THRESHOLD, info=info)
 
 
 def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
-              tolerance: float = BODY_TOLERANCE, same_scene: bool = True) -> dict[str, Any]:
+              tolerance: float = BODY_TOLERANCE, same_scene: bool = True) -> BodyGateResult:
     """The body in ``rgb`` against ``reference_rgb`` (the body twin rendered with the same
     pose and camera, or the original of an edit). Measures the image lost (cropped out)
     are not failures, but at least four must be compared or the body cannot be checked."""
@@ -50,18 +146,16 @@ def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
     compared = {k: v for k, v in reference.items() if k in measured}
     if len(compared) < MIN_BODY_MEASURES:
         why = info.get("reason", "is the whole person in the image?")
-        return {"passed": False, "checked": False,
-                "reason": f"only {len(compared)} body measures could be compared (need "
+        return BodyGateResult(
+            False, False, f"only {len(compared)} body measures could be compared (need "
                           f"{MIN_BODY_MEASURES}): {why}",
-                "measured": measured, "reference": reference, **info}
+            measured=measured, reference=reference,
+            info={k: v for k, v in info.items() if k != "reason"})
     failures = compare_body(measured, compared, tolerance=tolerance)
-    result: dict[str, Any] = {"passed": not failures, "checked": True,
-                              "tolerance": tolerance,
-                              "measured": {k: round(v, 4) for k, v in measured.items()},
-                              "reference": {k: round(v, 4) for k, v in reference.items()},
-                              **info}
-    if failures:
-        result["failures"] = failures
-        result["reason"] = "body differs from the body twin: " + ", ".join(
-            f"{f['measure']} {f['change']:+.1%}" for f in failures)
-    return result
+    return BodyGateResult(
+        not failures, True,
+        "body differs from the body twin: " + ", ".join(
+            f"{f['measure']} {f['change']:+.1%}" for f in failures) if failures else None,
+        tolerance=tolerance, measured={k: round(v, 4) for k, v in measured.items()},
+        reference={k: round(v, 4) for k, v in reference.items()},
+        failures=failures or None, info={k: v for k, v in info.items() if k != "reason"})

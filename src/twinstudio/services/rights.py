@@ -36,7 +36,7 @@ from twinstudio.domain.policy import (
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import UnitOfWork
+from twinstudio.services.ports import UnitOfWork, WithdrawalResult
 
 
 def _sign(ctx: ServiceContext, *, kind: str, document_hash: str, signer_id: str, role: str,
@@ -103,8 +103,8 @@ def revoke_consent(ctx: ServiceContext, consent_id: str, *, reason: str,
                                    f"consent {consent_id} revoked: {reason}", actor or "system",
                                    now, "LicenceSuspended")
                 result.suspended_licences.append(licence.id)
-        result.hook_results = _withdraw(ctx, uow, consent.twin_id, result.suspended_licences,
-                                        f"consent revoked: {reason}")
+        result.withdrawals = _withdraw(ctx, uow, consent.twin_id, result.suspended_licences,
+                                       f"consent revoked: {reason}")
         uow.commit()
     return result
 
@@ -114,11 +114,30 @@ class RevocationResult:
     consent_id: str | None = None
     licence_id: str | None = None
     suspended_licences: list[str] = field(default_factory=list)
-    hook_results: list[dict] = field(default_factory=list)
+    withdrawals: list[WithdrawalResult] = field(default_factory=list)  # one per hook
+
+    def _all(self, name: str) -> list[str]:
+        return [i for w in self.withdrawals for i in (getattr(w, name) or [])]
+
+    @property
+    def cancelled_jobs(self) -> list[str]:
+        return self._all("cancelled_jobs")
+
+    @property
+    def withdrawn_assets(self) -> list[str]:
+        return self._all("withdrawn_assets")
+
+    @property
+    def flagged_for_takedown(self) -> list[str]:
+        return self._all("flagged_for_takedown")
+
+    def withdrawn_as_json(self) -> list[dict[str, list[str]]]:
+        """What each hook did, as ``--json`` prints it under ``withdrawn``."""
+        return [w.as_dict() for w in self.withdrawals]
 
 
 def _withdraw(ctx: ServiceContext, uow: UnitOfWork, twin_id: str, licence_ids: list[str],
-              reason: str) -> list[dict]:
+              reason: str) -> list[WithdrawalResult]:
     return [hook(uow, twin_id=twin_id, licence_ids=licence_ids, reason=reason)
             for hook in ctx.rights_withdrawn_hooks]
 
@@ -279,8 +298,8 @@ def revoke_licence(ctx: ServiceContext, licence_id: str, *, reason: str,
         _set_licence_state(uow, licence, LicenceState.REVOKED, reason, actor, now,
                            "LicenceRevoked")
         result = RevocationResult(licence_id=licence_id)
-        result.hook_results = _withdraw(ctx, uow, licence.twin_id, [licence_id],
-                                        f"licence revoked: {reason}")
+        result.withdrawals = _withdraw(ctx, uow, licence.twin_id, [licence_id],
+                                       f"licence revoked: {reason}")
         uow.commit()
     return result
 

@@ -19,14 +19,12 @@ from twinstudio.web.session import html_error
 STATIC = Path(__file__).parent / "static"
 
 
-def create_site(ctx: ServiceContext | None = None, *, settings=None,  # type: ignore[no-untyped-def]
-                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False,
-                runner: CampaignRunner | None = None,
-                quality: Callable[[], Any] | None = None) -> FastAPI:
+def create_site(ctx: ServiceContext, *, runner: CampaignRunner, quality: Callable[[], Any],
+                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False
+                ) -> FastAPI:
     """The API plus the portal. ``secure_cookies`` marks the session cookie Secure (set it
     behind HTTPS); ``runner`` and ``quality`` as for ``create_api``."""
-    app = create_api(ctx, settings=settings, max_body_bytes=max_body_bytes, runner=runner,
-                     quality=quality)
+    app = create_api(ctx, max_body_bytes=max_body_bytes, runner=runner, quality=quality)
     app.state.html_error = html_error
     app.state.secure_cookies = secure_cookies
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

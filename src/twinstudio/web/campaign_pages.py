@@ -32,18 +32,18 @@ POSES = ("relaxed", "contrapposto", "hand_on_hip", "walking", "three_quarter", "
 
 def qa_summary(details: dict[str, Any] | None) -> dict[str, Any] | None:
     """A line for people: did the image pass the identity and body gates, and why not."""
+    from twinstudio.services.quality import QaResult
+
     if not details:
         return None
-    qa = details["qa"]
-    identity, body = qa.get("identity", {}), qa.get("body", {})
+    qa = QaResult.from_dict(details["qa"])
     parts = []
-    if "distance" in identity:
-        parts.append(f"face distance {identity['distance']:.2f}")
-    if body.get("checked"):
-        parts.append("body within tolerance" if body.get("passed") else "body changed")
-    why = [g["reason"] for g in (identity, body) if not g.get("passed") and g.get("reason")]
-    return {"passed": bool(qa.get("passed")), "text": ", ".join(parts), "why": why,
-            "edit_of": qa.get("edit_of")}
+    if qa.identity.distance is not None:
+        parts.append(f"face distance {qa.identity.distance:.2f}")
+    if qa.body.checked:
+        parts.append("body within tolerance" if qa.body.passed else "body changed")
+    return {"passed": qa.passed, "text": ", ".join(parts), "why": qa.reasons,
+            "edit_of": qa.edit_of}
 
 
 def asset_cards(found: Visitor, assets: list[Asset]) -> list[dict[str, Any]]:

@@ -284,7 +284,7 @@ def verify_form(request: Request) -> Response:
 def verify(request: Request, image: Annotated[UploadFile, File()],
            csrf_token: Csrf = None) -> Response:
     """Anyone may verify an image: the verdict and every signal."""
-    from twinstudio.services.provenance import verify_image
+    from twinstudio.services.verification import verify_image
 
     found = visitor(request)
     check_csrf(found, csrf_token)

@@ -149,4 +149,5 @@ def edit(asset_id: str, access: AccessDep, quality: Quality,
     result = edit_asset(access.ctx, asset_id, image=read_image(image), quality=quality,
                         actor=access.principal.actor)
     return EditPublic(asset=AssetPublic.of(result.asset), body_changed=result.body_changed,
-                      body=result.body, identity=result.identity)
+                      body=result.body.as_dict(),
+                      identity=result.identity.as_dict())

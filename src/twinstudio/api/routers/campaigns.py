@@ -93,7 +93,7 @@ def run(campaign_id: str, access: AccessDep, runner: Runner) -> RunPublic:
     changes nothing (``started`` false)."""
     access.campaign(campaign_id)
     access.require("brand.write")
-    queued = campaign_status(access.ctx, campaign_id)["jobs"]["queued"]
+    queued = campaign_status(access.ctx, campaign_id).jobs["queued"]
     started = runner.start(access.ctx, campaign_id)
     return RunPublic(campaign_id=campaign_id, started=started, queued=queued)
 

@@ -24,11 +24,10 @@ router = APIRouter(prefix="/consents", tags=["consents"])
 
 
 def revocation(result: RevocationResult) -> RevocationPublic:
-    withdrawn = [a for h in result.hook_results for a in h.get("withdrawn_assets", [])]
-    flagged = [a for h in result.hook_results for a in h.get("flagged_for_takedown", [])]
     return RevocationPublic(consent_id=result.consent_id, licence_id=result.licence_id,
                             suspended_licences=result.suspended_licences,
-                            withdrawn_assets=withdrawn, flagged_for_takedown=flagged)
+                            withdrawn_assets=result.withdrawn_assets,
+                            flagged_for_takedown=result.flagged_for_takedown)
 
 
 @router.get("", openapi_extra=isolation(list="consent"))

@@ -1,0 +1,245 @@
+"""Verify any image: is it one of ours, whose twin, which licence, still valid?
+
+Four signals are read: the C2PA credential (it names an asset only when valid *and*
+signed by a signer we trust: anyone can make a valid manifest with their own
+certificate), the invisible watermark (the asset code), the fingerprint registry (PDQ,
+then local features) and, only when none of those resolves the image, the faces in it
+against every enrolled twin's template (``domain.identity``). The verdict is the worst of
+the assets the signals name (``domain.provenance.decide_verdict``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from twinstudio.domain.errors import ConfigurationError, NotFound
+from twinstudio.domain.identity import IDENTITY_THRESHOLD
+from twinstudio.domain.provenance import Verdict, decide_verdict, worst
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.enrolment import FaceMatchResult, faces_matching
+from twinstudio.services.ports import AssetMark, ProvenanceTools
+
+HIGH_CONFIDENCE_FACE = 0.45  # a face this close to a template is a strong likeness
+
+
+@dataclass
+class C2paSignal:
+    present: bool
+    valid: bool = False
+    trusted: bool = False
+    state: str | None = None
+    failures: list[str] = field(default_factory=list)
+    signer: str | None = None
+    digital_source_type: str | None = None
+    has_parent: bool = False
+    error: str | None = None
+    asset_id: str | None = None          # the asset the manifest claims
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {"present": self.present, "valid": self.valid, "trusted": self.trusted,
+               "state": self.state, "failures": self.failures, "signer": self.signer,
+               "digital_source_type": self.digital_source_type,
+               "has_parent": self.has_parent, "error": self.error, "asset_id": self.asset_id}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class WatermarkSignal:
+    found: bool
+    code: str | None            # the asset code read, hex
+    asset_id: str | None        # the asset registered under that code
+    variant: str | None         # which geometric variant read it
+    attempts: int
+    confidence: str             # high | unregistered code | none
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"found": self.found, "code": self.code, "asset_id": self.asset_id,
+                "variant": self.variant, "attempts": self.attempts,
+                "confidence": self.confidence}
+
+
+@dataclass
+class FingerprintSignal:
+    found: bool
+    asset_id: str | None
+    method: str | None          # pdq | local_features
+    detail: dict[str, Any]
+    registry_size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"found": self.found, "asset_id": self.asset_id, "method": self.method,
+                "detail": self.detail, "registry_size": self.registry_size}
+
+
+@dataclass
+class FaceSignal:
+    checked: bool
+    reason: str | None = None             # why it was not checked
+    faces: int | None = None
+    templates: int | None = None
+    threshold: float | None = None
+    match: FaceMatchResult | None = None
+    confidence: str | None = None         # high | medium | none
+
+    def as_dict(self) -> dict[str, Any]:
+        if not self.checked:
+            return {"checked": False, "reason": self.reason}
+        if not self.faces:
+            return {"checked": True, "faces": 0, "match": None}
+        return {"checked": True, "faces": self.faces, "templates": self.templates,
+                "threshold": self.threshold,
+                "match": self.match.as_dict() if self.match else None,
+                "confidence": self.confidence}
+
+
+@dataclass
+class VerifySignals:
+    c2pa: C2paSignal
+    watermark: WatermarkSignal
+    fingerprint: FingerprintSignal
+    face: FaceSignal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"c2pa": self.c2pa.as_dict(), "watermark": self.watermark.as_dict(),
+                "fingerprint": self.fingerprint.as_dict(), "face": self.face.as_dict()}
+
+
+@dataclass
+class VerifyResult:
+    verdict: Verdict
+    asset_id: str | None
+    twin_id: str | None
+    licence_id: str | None
+    signals_agree: bool
+    signals: VerifySignals
+    elapsed_ms: float
+    explanation: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``twinstudio verify --json`` and of ``POST /verify``."""
+        return {"verdict": self.verdict.value, "asset_id": self.asset_id,
+                "twin_id": self.twin_id, "licence_id": self.licence_id,
+                "signals_agree": self.signals_agree, "signals": self.signals.as_dict(),
+                "elapsed_ms": self.elapsed_ms, "explanation": self.explanation}
+
+
+def _tools(ctx: ServiceContext) -> ProvenanceTools:
+    if ctx.provenance is None or ctx.blobs is None:
+        raise ConfigurationError("provenance is not configured for this workspace "
+                                 "(run 'twinstudio init')")
+    return ctx.provenance
+
+
+def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
+    """Verdict and signals for any image: C2PA credential, watermark, fingerprint, face."""
+    tools = _tools(ctx)
+    started = time.perf_counter()
+    decoded = tools.decode(image)
+    credential = tools.read_credentials(image, decoded.mime)
+    claimed = (credential.get("assertion") or {}).get("asset_id")
+    c2pa = C2paSignal(**{k: v for k, v in credential.items() if k != "assertion"},
+                      asset_id=claimed)
+
+    with ctx.uow() as uow:
+        sizes = uow.marks.sizes()
+        version = uow.marks.version()
+
+    def load_marks() -> list[AssetMark]:
+        with ctx.uow() as uow:
+            return uow.marks.all()
+
+    reading = tools.read_mark(decoded.rgb, sizes)
+    code = reading["code"]
+    mark_asset_id = None
+    if code is not None:
+        with ctx.uow() as uow:
+            found = uow.marks.by_code(code)
+        mark_asset_id = found.asset_id if found else None
+    watermark = WatermarkSignal(
+        found=code is not None, code=f"{code:08x}" if code is not None else None,
+        asset_id=mark_asset_id, variant=reading["variant"], attempts=reading["attempts"],
+        confidence="high" if mark_asset_id else
+        ("unregistered code" if code is not None else "none"))
+    hit = tools.find(decoded.rgb, version, load_marks)
+    fingerprint = FingerprintSignal(found=hit is not None,
+                                    asset_id=hit.asset_id if hit else None,
+                                    method=hit.method if hit else None,
+                                    detail=hit.detail if hit else {},
+                                    registry_size=version[0])
+    face = FaceSignal(checked=False, reason="not needed: another signal resolved the image")
+    trusted_claim = claimed if c2pa.valid and c2pa.trusted else None
+    named = [a for a in (trusted_claim, mark_asset_id, hit.asset_id if hit else None) if a]
+    if claimed and c2pa.present and not c2pa.valid:
+        named.append(claimed)  # a tampered credential of ours still says which asset it was
+    resolved = []
+    with ctx.uow() as uow:
+        for candidate in dict.fromkeys(named):
+            try:
+                asset = uow.assets.get(candidate)
+            except NotFound:  # a credential from elsewhere, or edited: names nothing of ours
+                continue
+            resolved.append((asset, uow.licences.get(asset.licence_id),
+                             uow.twins.get(asset.twin_id)))
+    verdicts = [decide_verdict(asset=a, licence=lic, twin=tw, today=ctx.today(),
+                               credential_present=c2pa.present,
+                               credential_valid=c2pa.valid)
+                for a, lic, tw in resolved]
+    likeness: FaceMatchResult | None = None
+    if not resolved:
+        # nothing of ours was found: does the image show an enrolled twin's face anyway?
+        face = _face_signal(ctx, decoded.rgb)
+        likeness = face.match
+        verdicts = [decide_verdict(asset=None, licence=None, today=ctx.today(),
+                                   credential_present=c2pa.present,
+                                   credential_valid=c2pa.valid,
+                                   face_match=likeness is not None)]
+    verdict = worst(verdicts)
+    chosen = next((r for r, v in zip(resolved, verdicts, strict=False) if v is verdict),
+                  None)
+    asset = chosen[0] if chosen else None
+    if c2pa.present and c2pa.valid and not c2pa.trusted:
+        c2pa.note = "valid but signed by an untrusted certificate: ignored"
+    return VerifyResult(
+        verdict=verdict,
+        asset_id=asset.id if asset else None,
+        twin_id=asset.twin_id if asset else (likeness.twin_id if likeness else None),
+        licence_id=asset.licence_id if asset else None,
+        signals_agree=len({r[0].id for r in resolved}) <= 1,
+        signals=VerifySignals(c2pa, watermark, fingerprint, face),
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        explanation=EXPLANATIONS[verdict])
+
+
+def _face_signal(ctx: ServiceContext, rgb: Any) -> FaceSignal:
+    """Faces in the image against every enrolled twin's template (the identity rule)."""
+    from twinstudio.services.biometrics import enrolled_face_templates
+
+    if ctx.faces is None:
+        return FaceSignal(checked=False, reason="face models are not installed")
+    faces = ctx.faces.embeddings(rgb)
+    if not faces:
+        return FaceSignal(checked=True, faces=0)
+    templates = enrolled_face_templates(ctx)
+    matches = faces_matching(faces, templates)
+    best = matches[0] if matches else None
+    return FaceSignal(checked=True, faces=len(faces), templates=len(templates),
+                      threshold=IDENTITY_THRESHOLD, match=best,
+                      confidence=("high" if best and best.distance < HIGH_CONFIDENCE_FACE
+                                  else "medium" if best else "none"))
+
+
+EXPLANATIONS = {
+    Verdict.LICENSED: "a twinstudio asset whose licence is in force today",
+    Verdict.LICENCE_EXPIRED: "a twinstudio asset whose licence has ended",
+    Verdict.WITHDRAWN: "a twinstudio asset that was withdrawn or whose licence was "
+                       "revoked or suspended",
+    Verdict.TAMPERED: "carries a twinstudio credential, but its pixels no longer match it",
+    Verdict.UNLICENSED_LIKENESS: "no credential, mark or fingerprint, but the face matches "
+                                 "an enrolled twin",
+    Verdict.UNKNOWN: "no credential, mark or fingerprint of a twinstudio asset was found",
+}
