@@ -20,11 +20,17 @@ from twinstudio.domain.errors import (
 )
 from twinstudio.domain.licence import LicenceState
 from twinstudio.domain.policy import Reason, ReasonCode
-from twinstudio.domain.provenance import Verdict, decide_verdict, manifest_for, worst
+from twinstudio.domain.provenance import (
+    AssetMark,
+    Verdict,
+    decide_verdict,
+    manifest_for,
+    worst,
+)
 from twinstudio.domain.twin import TwinState
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import AssetMark, Blobs, ProvenanceTools, UnitOfWork
+from twinstudio.services.ports import Blobs, ProvenanceTools, UnitOfWork
 from twinstudio.services.rights import integrity_reasons
 
 GENERATOR = "twinstudio"
