@@ -41,7 +41,6 @@ from twinstudio.services.campaigns import campaign_status
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.parties import add_organisation, set_twin_state
 from twinstudio.services.provenance import mark_asset, publication_rendition
-from twinstudio.services.verification import verify_image
 from twinstudio.services.rights import (
     check_use,
     grant_consent,
@@ -49,6 +48,7 @@ from twinstudio.services.rights import (
     revoke_consent,
     revoke_licence,
 )
+from twinstudio.services.verification import verify_image
 from twinstudio.workspace import create_workspace, remove_workspace
 
 # Synthetic people: no real person's name or likeness is used anywhere in the demo.

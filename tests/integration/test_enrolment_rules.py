@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.capture import CaptureReport
+from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.services.parties import add_talent
 from twinstudio.services.rights import grant_biometric_release
 

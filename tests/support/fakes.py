@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from tests.support.images import scene
-from twinstudio.services.ports import GenerationInputs, GenerationResult
+from twinstudio.domain.generation import GenerationInputs, GenerationResult
 
 EMBEDDING = np.full(128, 0.05)
 PROFILE = {"sex": "female", "age": 27, "appearance": {"skin_tone": 5},

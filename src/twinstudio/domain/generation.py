@@ -1,5 +1,7 @@
 """Generation as pure data and rules: formats, scenes, lighting, requests, campaign briefs
-and their variant matrix, jobs and their state machine, and the QA verdicts.
+and their variant matrix, jobs and their state machine, what a backend is given and gives
+back (``GenerationInputs``, ``GenerationResult``; pixels typed as ``Any``), and the QA
+verdicts.
 
     job:  queued ──claim──> running ──> succeeded
             ▲                 │ └────> failed      (error, retries exhausted)
@@ -14,6 +16,7 @@ retrying a job never makes a second asset of the same variant.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from itertools import product
@@ -30,6 +33,7 @@ from pydantic import (
 
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.errors import InvalidTransition
+from twinstudio.domain.garment import Garment
 from twinstudio.domain.vocabulary import (
     ALTERATION_CODES,
     CHANNELS,
@@ -324,6 +328,30 @@ class Campaign(BaseModel):
     name: str
     brief: CampaignBrief
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# ----------------------------------------------------------------- backend in and out
+
+
+@dataclass
+class GenerationInputs:
+    """A checked request with everything a backend needs, resolved from the store."""
+
+    request: GenerationRequest
+    body_profile: dict[str, Any]      # BodyProfile as JSON
+    body_fit: dict[str, Any]          # phenotypes, local_changes, maps_seed
+    body_version: str                 # changes when the body twin is refitted
+    garments: list[Garment]
+    patterns: dict[str, Any]          # garment id -> tiling pattern (RGB array)
+
+
+@dataclass
+class GenerationResult:
+    image: Any                        # RGB uint8 (h, w, 3)
+    reference: Any                    # the body twin rendered in the same pose and camera
+    conditioning: dict[str, Any]      # pose keypoints, depth, mask, camera
+    source: str                       # a key of domain.asset.SOURCE_TYPES
+    timings: dict[str, float]         # seconds per step
 
 
 # ---------------------------------------------------------------------------------- QA

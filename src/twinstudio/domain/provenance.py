@@ -6,11 +6,16 @@ alterations, retouched flag, expiry; never a name or a face), the CAWG training-
 assertion forbidding AI training, and a disclosure statement (EU AI Act Art. 50).
 
 ``decide_verdict`` turns what verification found into one verdict.
+
+``AssetMark`` is what the provenance registry keeps of a marked asset; ``DecodedImage``,
+``Fingerprints`` and ``FingerprintHit`` are what the image tools give back (pixels typed
+as ``Any``: the domain never imports numpy).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -128,3 +133,47 @@ def disclosure_labels(*, channel: str, territory: str, retouched: bool,
     if territory == "FR" and (retouched or body_alteration_applied):
         labels.append(RETOUCHED_FR)
     return labels
+
+
+# ------------------------------------------------------------------ registry and image data
+
+
+@dataclass
+class AssetMark:
+    """What the provenance registry keeps of a marked asset (no pixels, no person data)."""
+
+    asset_id: str
+    code: int
+    blob_sha256: str
+    mime: str
+    width: int
+    height: int
+    pdq: str           # hex
+    pdq_mirror: str    # hex
+    pdq_quality: int
+    local_features: bytes
+    created_at: datetime
+
+
+@dataclass
+class DecodedImage:
+    rgb: Any          # numpy uint8 (h, w, 3)
+    mime: str         # sniffed from the bytes
+    width: int
+    height: int
+
+
+@dataclass
+class Fingerprints:
+    pdq: str
+    pdq_mirror: str
+    pdq_quality: int
+    local_features: bytes
+
+
+@dataclass
+class FingerprintHit:
+    asset_id: str
+    method: str        # "pdq" or "local_features"
+    score: float       # PDQ bits apart, or RANSAC inliers
+    detail: dict[str, Any]

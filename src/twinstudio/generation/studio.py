@@ -26,8 +26,14 @@ import numpy as np
 
 from twinstudio.domain.body import BodyProfile
 from twinstudio.domain.errors import InvalidInput
-from twinstudio.domain.generation import FORMATS, LIGHTING, SCENES, Scene
-from twinstudio.services.ports import GenerationInputs, GenerationResult
+from twinstudio.domain.generation import (
+    FORMATS,
+    LIGHTING,
+    SCENES,
+    GenerationInputs,
+    GenerationResult,
+    Scene,
+)
 
 NEUTRAL = (200, 200, 204)   # the backdrop colour the shading is measured against
 

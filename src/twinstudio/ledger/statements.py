@@ -17,7 +17,7 @@ from twinstudio.domain.money import Money
 from twinstudio.fileio import atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
-    from twinstudio.services.billing import Statement
+    from twinstudio.domain.statements import Statement
 
 ThumbnailSource = Callable[[str], Path | None]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from twinstudio.domain.provenance import AssetMark, DecodedImage, FingerprintHit, Fingerprints
 from twinstudio.provenance import credentials, disclosure, images, watermark
 from twinstudio.provenance.fingerprint import (
     LocalFeatures,
@@ -20,7 +21,6 @@ from twinstudio.provenance.fingerprint import (
 )
 from twinstudio.provenance.index import FingerprintIndex
 from twinstudio.provenance.keys import SigningCredentials
-from twinstudio.services.ports import AssetMark, DecodedImage, FingerprintHit, Fingerprints
 
 
 class ProvenanceToolkit:

@@ -1,10 +1,11 @@
 """What the services need from the outside world, as protocols. Adapters implement them
-(``store``, ``signing``, later ``jobs`` and ``generation``); ``bootstrap`` wires them."""
+(``store``, ``signing``, ``provenance``, ``generation``, ``perception``, ``jobs``);
+``bootstrap`` wires them. The value types the protocols carry (``AssetMark``,
+``GenerationInputs``, ...) live in ``domain``, so adapters import them from there."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self
 
@@ -14,10 +15,17 @@ from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.garment import Garment
-from twinstudio.domain.generation import Campaign, GenerationRequest, Job
+from twinstudio.domain.generation import (
+    Campaign,
+    GenerationInputs,
+    GenerationRequest,
+    GenerationResult,
+    Job,
+)
 from twinstudio.domain.ledger import Transaction
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.provenance import AssetMark, DecodedImage, FingerprintHit, Fingerprints
 from twinstudio.domain.twin import Twin
 
 
@@ -85,23 +93,6 @@ class Ledger(Protocol):
                      at: datetime) -> bool: ...
     def is_closed(self, licence_id: str, period: str) -> bool: ...
     def closed_periods(self) -> list[tuple[str, str, int]]: ...
-
-
-@dataclass
-class AssetMark:
-    """What the provenance registry keeps of a marked asset (no pixels, no person data)."""
-
-    asset_id: str
-    code: int
-    blob_sha256: str
-    mime: str
-    width: int
-    height: int
-    pdq: str           # hex
-    pdq_mirror: str    # hex
-    pdq_quality: int
-    local_features: bytes
-    created_at: datetime
 
 
 class AssetRepository(Protocol):
@@ -293,30 +284,6 @@ class Blobs(Protocol):
     def get(self, sha256: str) -> bytes: ...
 
 
-@dataclass
-class DecodedImage:
-    rgb: Any          # numpy uint8 (h, w, 3)
-    mime: str         # sniffed from the bytes
-    width: int
-    height: int
-
-
-@dataclass
-class Fingerprints:
-    pdq: str
-    pdq_mirror: str
-    pdq_quality: int
-    local_features: bytes
-
-
-@dataclass
-class FingerprintHit:
-    asset_id: str
-    method: str        # "pdq" or "local_features"
-    score: float       # PDQ bits apart, or RANSAC inliers
-    detail: dict[str, Any]
-
-
 class ProvenanceTools(Protocol):
     """Image-level provenance operations (watermark, fingerprints, C2PA, codecs)."""
 
@@ -334,27 +301,6 @@ class ProvenanceTools(Protocol):
 
 
 # --------------------------------------------------------------------------- generation
-
-
-@dataclass
-class GenerationInputs:
-    """A checked request with everything a backend needs, resolved from the store."""
-
-    request: GenerationRequest
-    body_profile: dict[str, Any]      # BodyProfile as JSON
-    body_fit: dict[str, Any]          # phenotypes, local_changes, maps_seed
-    body_version: str                 # changes when the body twin is refitted
-    garments: list[Garment]
-    patterns: dict[str, Any]          # garment id -> tiling pattern (RGB array)
-
-
-@dataclass
-class GenerationResult:
-    image: Any                        # RGB uint8 (h, w, 3)
-    reference: Any                    # the body twin rendered in the same pose and camera
-    conditioning: dict[str, Any]      # pose keypoints, depth, mask, camera
-    source: str                       # a key of domain.asset.SOURCE_TYPES
-    timings: dict[str, float]         # seconds per step
 
 
 class GenerationBackend(Protocol):

@@ -18,16 +18,10 @@ from twinstudio.domain.errors import (
     RightsRefused,
 )
 from twinstudio.domain.policy import Reason, check_storage
-from twinstudio.domain.provenance import manifest_for
+from twinstudio.domain.provenance import AssetMark, manifest_for
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.ports import (
-    AssetMark,
-    Blobs,
-    ProvenanceTools,
-    UnitOfWork,
-    WithdrawalResult,
-)
+from twinstudio.services.ports import Blobs, ProvenanceTools, UnitOfWork, WithdrawalResult
 from twinstudio.services.rights import integrity_reasons
 
 GENERATOR = "twinstudio"

@@ -16,10 +16,10 @@ from typing import Any
 
 from twinstudio.domain.errors import ConfigurationError, NotFound
 from twinstudio.domain.identity import IDENTITY_THRESHOLD
-from twinstudio.domain.provenance import Verdict, decide_verdict, worst
+from twinstudio.domain.provenance import AssetMark, Verdict, decide_verdict, worst
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.enrolment import FaceMatchResult, faces_matching
-from twinstudio.services.ports import AssetMark, ProvenanceTools
+from twinstudio.services.ports import ProvenanceTools
 
 HIGH_CONFIDENCE_FACE = 0.45  # a face this close to a template is a strong likeness
 

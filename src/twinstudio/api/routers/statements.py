@@ -11,7 +11,8 @@ from fastapi import Path as PathParam
 
 from twinstudio.api.deps import AccessDep, isolation
 from twinstudio.api.schemas import StatementPublic
-from twinstudio.services.billing import Statement, brand_statement, talent_statement
+from twinstudio.domain.statements import Statement
+from twinstudio.services.billing import brand_statement, talent_statement
 
 router = APIRouter(tags=["statements"])
 Period = Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$",

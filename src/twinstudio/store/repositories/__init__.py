@@ -1,0 +1,61 @@
+"""Repositories: domain objects in, domain objects out. No business rules here.
+
+One module per concern: ``parties`` (talents, organisations, twins), ``rights`` (consents,
+biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
+details and publications, biometric store), ``generation`` (garments, body twins,
+campaigns, jobs) and ``accounts`` (users, API keys, web sessions); ``_base`` holds the
+shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
+
+from __future__ import annotations
+
+from twinstudio.store.repositories.accounts import (
+    SqlApiKeyRepository,
+    SqlUserRepository,
+    SqlWebSessionRepository,
+)
+from twinstudio.store.repositories.assets import (
+    SqlAssetDetailRepository,
+    SqlAssetRepository,
+    SqlBiometricStore,
+    SqlMarkRepository,
+)
+from twinstudio.store.repositories.generation import (
+    SqlCampaignRepository,
+    SqlGarmentRepository,
+    SqlJobRepository,
+    SqlTwinBodyRepository,
+)
+from twinstudio.store.repositories.ledger import SqlLedger
+from twinstudio.store.repositories.parties import (
+    SqlOrganisationRepository,
+    SqlTalentRepository,
+    SqlTwinRepository,
+)
+from twinstudio.store.repositories.rights import (
+    SqlAuditLog,
+    SqlBiometricReleaseRepository,
+    SqlConsentRepository,
+    SqlLicenceRepository,
+)
+
+__all__ = [
+    "SqlApiKeyRepository",
+    "SqlAssetDetailRepository",
+    "SqlAssetRepository",
+    "SqlAuditLog",
+    "SqlBiometricReleaseRepository",
+    "SqlBiometricStore",
+    "SqlCampaignRepository",
+    "SqlConsentRepository",
+    "SqlGarmentRepository",
+    "SqlJobRepository",
+    "SqlLedger",
+    "SqlLicenceRepository",
+    "SqlMarkRepository",
+    "SqlOrganisationRepository",
+    "SqlTalentRepository",
+    "SqlTwinBodyRepository",
+    "SqlTwinRepository",
+    "SqlUserRepository",
+    "SqlWebSessionRepository",
+]
