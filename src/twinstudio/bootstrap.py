@@ -17,6 +17,7 @@ from twinstudio.domain.errors import ConfigurationError
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.jobs import cancel_jobs_hook
 from twinstudio.services.ports import (
+    CampaignRunner,
     CaptureChecks,
     FaceTools,
     GenerationBackend,
@@ -35,7 +36,7 @@ from twinstudio.store.uow import SqlUnitOfWork
 if TYPE_CHECKING:  # heavy or optional: imported where they are built
     from fastapi import FastAPI
 
-    from twinstudio.jobs.background import CampaignRunner, WorkerRunner
+    from twinstudio.jobs.background import WorkerRunner
     from twinstudio.jobs.local import LocalExecutor
 
 

@@ -25,8 +25,8 @@ from twinstudio.api.routers import (
     verify,
 )
 from twinstudio.api.schemas import ErrorResponse
-from twinstudio.jobs.background import CampaignRunner
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import CampaignRunner
 
 API_PREFIX = "/api/v1"
 ROUTERS = [me.router, talents.router, twins.router, consents.router, releases.router,

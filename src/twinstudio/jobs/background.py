@@ -15,22 +15,15 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 log = logging.getLogger("twinstudio.jobs")
 Components = Callable[[], tuple[Any, Any]]  # () -> (generation backend, quality tools)
 
 
-class CampaignRunner(Protocol):
-    def start(self, ctx: Any, campaign_id: str) -> bool:
-        """Start running the campaign's queued jobs; False when already running here."""
-        ...
-
-    def running(self, campaign_id: str) -> bool: ...
-
-
 class _ThreadedRunner(ABC):
-    """One daemon thread per running campaign; subclasses say how a run is done."""
+    """A ``CampaignRunner`` (``services.ports``): one daemon thread per running campaign;
+    subclasses say how a run is done."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

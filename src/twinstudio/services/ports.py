@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, Self
 
@@ -331,3 +332,13 @@ class CaptureChecks(Protocol):
     exposed enough, one person, the view, the face's embedding and the body keypoints."""
 
     def check(self, data: bytes) -> CaptureReport: ...
+
+
+class CampaignRunner(Protocol):
+    """Runs a campaign's queued jobs in the background (the API and web answer at once)."""
+
+    def start(self, ctx: Any, campaign_id: str) -> bool:
+        """Start running the campaign's queued jobs; False when already running here."""
+        ...
+
+    def running(self, campaign_id: str) -> bool: ...

@@ -11,8 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from twinstudio.api import create_api
 from twinstudio.api.limits import DEFAULT_MAX_BODY
-from twinstudio.jobs.background import CampaignRunner
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import CampaignRunner
 from twinstudio.web import campaign_pages, pages
 from twinstudio.web.session import html_error
 
