@@ -40,13 +40,12 @@ def main() -> None:
 
     from tests.conftest import consent_doc, terms
 
-    from twinstudio.bootstrap import bootstrap, generation_components
+    from twinstudio.bootstrap import bootstrap, generation_components, local_executor
     from twinstudio.config import Settings
     from twinstudio.domain.consent import BiometricReleaseDocument
     from twinstudio.domain.generation import CampaignBrief
     from twinstudio.domain.parties import OrganisationKind
     from twinstudio.domain.twin import TwinState
-    from twinstudio.jobs.local import LocalExecutor
     from twinstudio.provenance.keys import ensure_development_credentials
     from twinstudio.roster import build_roster
     from twinstudio.services.campaigns import create_campaign
@@ -144,7 +143,7 @@ def main() -> None:
     # 2. worker processes: throughput
     second = plan("bench executor", 2)
     started = time.perf_counter()
-    status = LocalExecutor(settings, workers=args.workers).run(ctx, second)
+    status = local_executor(settings, workers=args.workers).run(ctx, second)
     wall = time.perf_counter() - started
     with ctx.uow() as uow:
         jobs = uow.jobs.list(campaign_id=second)

@@ -219,3 +219,12 @@ class BiometricRelease(BaseModel):
         """Biometric data must be destroyed by this time (never later than 3 years)."""
         days = min(self.document.retention_days, MAX_BIOMETRIC_RETENTION_DAYS)
         return last_interaction + timedelta(days=days)
+
+
+def release_in_force(releases: list[BiometricRelease]) -> BiometricRelease | None:
+    """The newest release still in force among a talent's releases (oldest first), if any:
+    no biometric processing happens without one."""
+    for release in reversed(releases):
+        if release.state is ConsentState.ACTIVE:
+            return release
+    return None

@@ -11,12 +11,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from twinstudio.domain.common import new_id
-from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS
+from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS, release_in_force
 from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
 from twinstudio.domain.policy import Reason
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, Vault
-from twinstudio.services.rights import active_biometric_release
 
 RELEASE_MISSING = "biometric_release_missing"
 
@@ -41,7 +40,7 @@ def store_template(ctx: ServiceContext, uow: UnitOfWork, *, twin_id: str, kind: 
     now = ctx.now()
     twin = uow.twins.get(twin_id, for_update=True)
     talent = uow.talents.get(twin.talent_id)
-    release = active_biometric_release(uow, twin.talent_id)
+    release = release_in_force(uow.releases.list_for_talent(twin.talent_id))
     if release is None:
         raise RightsRefused("biometric processing refused", [Reason(
             code=RELEASE_MISSING, message=f"talent {talent.id} has no biometric release in "

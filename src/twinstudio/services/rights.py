@@ -13,6 +13,7 @@ from twinstudio.domain.consent import (
     ConsentState,
     DigitalReplicaConsent,
     Signature,
+    release_in_force,
     signing_message,
 )
 from twinstudio.domain.errors import (
@@ -198,10 +199,7 @@ def revoke_biometric_release(ctx: ServiceContext, release_id: str, *,
 
 def active_biometric_release(uow: UnitOfWork, talent_id: str) -> BiometricRelease | None:
     """The talent's release in force, if any (no biometric processing without one)."""
-    for release in reversed(uow.releases.list_for_talent(talent_id)):
-        if release.state is ConsentState.ACTIVE:
-            return release
-    return None
+    return release_in_force(uow.releases.list_for_talent(talent_id))
 
 
 # ---------------------------------------------------------------- licences
