@@ -14,7 +14,7 @@ as ``Any``: the domain never imports numpy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -177,3 +177,34 @@ class FingerprintHit:
     method: str        # "pdq" or "local_features"
     score: float       # PDQ bits apart, or RANSAC inliers
     detail: dict[str, Any]
+
+
+@dataclass
+class WatermarkReading:
+    """What the invisible watermark reader found: the asset code, if any."""
+
+    code: int | None
+    attempt: str | None  # which variant decoded: "as is", "inverted", "resized", ...
+    attempts: int
+
+
+@dataclass
+class CredentialReading:
+    """What the C2PA reader found in an image: the manifest, its validation, our assertion."""
+
+    present: bool
+    valid: bool = False
+    trusted: bool = False
+    state: str | None = None
+    failures: list[str] = field(default_factory=list)
+    assertion: dict[str, Any] | None = None
+    digital_source_type: str | None = None
+    signer: str | None = None
+    has_parent: bool = False
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"present": self.present, "valid": self.valid, "trusted": self.trusted,
+                "state": self.state, "failures": self.failures, "signer": self.signer,
+                "digital_source_type": self.digital_source_type,
+                "has_parent": self.has_parent, "error": self.error}

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
+from twinstudio.domain.provenance import CredentialReading
 from twinstudio.provenance.keys import SigningCredentials
 
 ASSERTION_LABEL = "com.twinstudio.asset"
@@ -44,26 +44,6 @@ def sign(image: bytes, mime: str, manifest: dict[str, Any], credentials: Signing
     out = io.BytesIO()
     builder.sign(signer, mime, io.BytesIO(image), out)
     return out.getvalue()
-
-
-@dataclass
-class CredentialReading:
-    present: bool
-    valid: bool = False
-    trusted: bool = False
-    state: str | None = None
-    failures: list[str] = field(default_factory=list)
-    assertion: dict[str, Any] | None = None
-    digital_source_type: str | None = None
-    signer: str | None = None
-    has_parent: bool = False
-    error: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"present": self.present, "valid": self.valid, "trusted": self.trusted,
-                "state": self.state, "failures": self.failures, "signer": self.signer,
-                "digital_source_type": self.digital_source_type,
-                "has_parent": self.has_parent, "error": self.error}
 
 
 def read(image: bytes, mime: str, credentials: SigningCredentials) -> CredentialReading:

@@ -10,7 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from twinstudio.domain.provenance import AssetMark, DecodedImage, FingerprintHit, Fingerprints
+from twinstudio.domain.provenance import (
+    AssetMark,
+    CredentialReading,
+    DecodedImage,
+    FingerprintHit,
+    Fingerprints,
+    WatermarkReading,
+)
 from twinstudio.provenance import credentials, disclosure, images, watermark
 from twinstudio.provenance.fingerprint import (
     LocalFeatures,
@@ -42,9 +49,8 @@ class ProvenanceToolkit:
     def embed_mark(self, rgb: Any, code: int) -> Any:
         return watermark.embed(rgb, code)
 
-    def read_mark(self, rgb: Any, sizes: Iterable[tuple[int, int]]) -> dict[str, Any]:
-        reading = watermark.read(rgb, sizes)
-        return {"code": reading.code, "variant": reading.attempt, "attempts": reading.attempts}
+    def read_mark(self, rgb: Any, sizes: Iterable[tuple[int, int]]) -> WatermarkReading:
+        return watermark.read(rgb, sizes)
 
     # fingerprints -------------------------------------------------------------
     def fingerprints(self, rgb: Any) -> Fingerprints:
@@ -95,9 +101,8 @@ class ProvenanceToolkit:
              parent: tuple[bytes, str, str] | None = None) -> bytes:
         return credentials.sign(image, mime, manifest, self.signing, parent)
 
-    def read_credentials(self, image: bytes, mime: str) -> dict[str, Any]:
-        reading = credentials.read(image, mime, self.signing)
-        return {**reading.as_dict(), "assertion": reading.assertion}
+    def read_credentials(self, image: bytes, mime: str) -> CredentialReading:
+        return credentials.read(image, mime, self.signing)
 
     # disclosure ---------------------------------------------------------------
     def render_labels(self, rgb: Any, labels: list[str]) -> Any:

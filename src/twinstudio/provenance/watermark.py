@@ -22,10 +22,10 @@ accident, which the fingerprint then has to confirm.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 
+from twinstudio.domain.provenance import WatermarkReading
 from twinstudio.provenance import codes, dwtsvd
 
 # Seeds of the mark's pseudo-random scrambling (public: security comes from the registry,
@@ -85,13 +85,6 @@ def embed(rgb: np.ndarray, code: int) -> np.ndarray:
     out = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB)
     np.clip(out, 0, 255, out=out)
     return np.rint(out, out=out).astype(np.uint8)
-
-
-@dataclass
-class WatermarkReading:
-    code: int | None
-    attempt: str | None  # which variant decoded: "as is", "inverted", "resized", ...
-    attempts: int
 
 
 def _extract(rgb: np.ndarray) -> list[int]:

@@ -141,9 +141,8 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
     started = time.perf_counter()
     decoded = tools.decode(image)
     credential = tools.read_credentials(image, decoded.mime)
-    claimed = (credential.get("assertion") or {}).get("asset_id")
-    c2pa = C2paSignal(**{k: v for k, v in credential.items() if k != "assertion"},
-                      asset_id=claimed)
+    claimed = (credential.assertion or {}).get("asset_id")
+    c2pa = C2paSignal(**credential.as_dict(), asset_id=claimed)
 
     with ctx.uow() as uow:
         sizes = uow.marks.sizes()
@@ -154,7 +153,7 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
             return uow.marks.all()
 
     reading = tools.read_mark(decoded.rgb, sizes)
-    code = reading["code"]
+    code = reading.code
     mark_asset_id = None
     if code is not None:
         with ctx.uow() as uow:
@@ -162,7 +161,7 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
         mark_asset_id = found.asset_id if found else None
     watermark = WatermarkSignal(
         found=code is not None, code=f"{code:08x}" if code is not None else None,
-        asset_id=mark_asset_id, variant=reading["variant"], attempts=reading["attempts"],
+        asset_id=mark_asset_id, variant=reading.attempt, attempts=reading.attempts,
         confidence="high" if mark_asset_id else
         ("unregistered code" if code is not None else "none"))
     hit = tools.find(decoded.rgb, version, load_marks)
