@@ -11,12 +11,18 @@ the assets the signals name (``domain.provenance.decide_verdict``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from twinstudio.domain.errors import ConfigurationError, NotFound
 from twinstudio.domain.identity import IDENTITY_THRESHOLD
-from twinstudio.domain.provenance import AssetMark, Verdict, decide_verdict, worst
+from twinstudio.domain.provenance import (
+    AssetMark,
+    CredentialReading,
+    Verdict,
+    decide_verdict,
+    worst,
+)
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.enrolment import FaceMatchResult, faces_matching
 from twinstudio.services.ports import ProvenanceTools
@@ -25,24 +31,14 @@ HIGH_CONFIDENCE_FACE = 0.45  # a face this close to a template is a strong liken
 
 
 @dataclass
-class C2paSignal:
-    present: bool
-    valid: bool = False
-    trusted: bool = False
-    state: str | None = None
-    failures: list[str] = field(default_factory=list)
-    signer: str | None = None
-    digital_source_type: str | None = None
-    has_parent: bool = False
-    error: str | None = None
+class C2paSignal(CredentialReading):
+    """The credential as read, with the asset its assertion claims and a note."""
+
     asset_id: str | None = None          # the asset the manifest claims
     note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out = {"present": self.present, "valid": self.valid, "trusted": self.trusted,
-               "state": self.state, "failures": self.failures, "signer": self.signer,
-               "digital_source_type": self.digital_source_type,
-               "has_parent": self.has_parent, "error": self.error, "asset_id": self.asset_id}
+        out = {**super().as_dict(), "asset_id": self.asset_id}
         if self.note is not None:
             out["note"] = self.note
         return out
@@ -142,7 +138,7 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
     decoded = tools.decode(image)
     credential = tools.read_credentials(image, decoded.mime)
     claimed = (credential.assertion or {}).get("asset_id")
-    c2pa = C2paSignal(**credential.as_dict(), asset_id=claimed)
+    c2pa = C2paSignal(**vars(credential), asset_id=claimed)
 
     with ctx.uow() as uow:
         sizes = uow.marks.sizes()
