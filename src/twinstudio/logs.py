@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def configure() -> None:
+    pass
