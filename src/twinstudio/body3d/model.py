@@ -76,12 +76,17 @@ def body_model() -> Any:
         import torch
 
         torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-        import warp
+        from twinstudio.logs import quiet_native, warp_log_level
 
-        warp.config.log_level = warp.LOG_WARNING  # no banner on every CLI run
-        import anny
+        # Warp's CUDA probe prints from C ("Warp CUDA warning: ..."); its banner is Python
+        with quiet_native():
+            import warp
 
-        return anny.Anny(phenotypes="all", local_changes=FIT_LOCAL_CHANGES + FACE_LOCAL_CHANGES)
+            warp.config.log_level = warp_log_level()
+            import anny
+
+            return anny.Anny(phenotypes="all",
+                             local_changes=FIT_LOCAL_CHANGES + FACE_LOCAL_CHANGES)
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from twinstudio.domain.errors import ConfigurationError
+from twinstudio.logs import quiet_native
 
 MEDIAPIPE_MIN_CONFIDENCE = 0.5
 _lock = threading.Lock()
@@ -65,8 +66,9 @@ def _models() -> tuple[Any, Any, Any, Any]:
 def _mediapipe_detector() -> Any:
     import mediapipe as mp
 
-    return mp.solutions.face_detection.FaceDetection(
-        model_selection=1, min_detection_confidence=MEDIAPIPE_MIN_CONFIDENCE)
+    with quiet_native():
+        return mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=MEDIAPIPE_MIN_CONFIDENCE)
 
 
 def mediapipe_face_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -74,7 +76,7 @@ def mediapipe_face_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     square and placed as dlib's boxes are (brows to chin), so that dlib's landmark models
     fit in them."""
     height, width = rgb.shape[:2]
-    with _lock:
+    with _lock, quiet_native():  # TF Lite and absl log as the graph starts
         result = _mediapipe_detector().process(rgb)
     boxes = []
     for detection in result.detections or []:

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from twinstudio.logs import quiet_native
+
 _lock = threading.Lock()
 LANDMARKS = {"nose": 0, "left_shoulder": 11, "right_shoulder": 12, "left_hip": 23,
              "right_hip": 24, "left_ear": 7, "right_ear": 8, "left_knee": 25,
@@ -28,14 +30,15 @@ class BodyPose:
 def _pose() -> Any:
     import mediapipe as mp
 
-    return mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
-                                  enable_segmentation=True)
+    with quiet_native():
+        return mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1,
+                                      enable_segmentation=True)
 
 
 def detect_pose(rgb: np.ndarray) -> tuple[BodyPose | None, np.ndarray | None]:
     """The person's pose landmarks and a person mask, or (None, None) if nobody."""
     height, width = rgb.shape[:2]
-    with _lock:
+    with _lock, quiet_native():  # TF Lite and absl log as the graph starts
         result = _pose().process(np.ascontiguousarray(rgb, dtype=np.uint8))
     if result.pose_landmarks is None:
         return None, None

@@ -96,6 +96,12 @@ def add_user(ctx: ServiceContext, *, email: str, name: str, role: Role | str, pa
     return user
 
 
+def list_users(ctx: ServiceContext) -> list[User]:
+    """Every user, oldest first (their password hashes are the caller's to leave out)."""
+    with ctx.uow() as uow:
+        return uow.users.list()
+
+
 def authenticate_password(ctx: ServiceContext, email: str, password: str) -> Principal:
     """The principal for a correct email and password; Unauthenticated otherwise (the
     same message for an unknown email, a wrong password and a disabled user)."""

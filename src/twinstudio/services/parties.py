@@ -1,6 +1,9 @@
-"""Use cases for people and organisations: add a talent (with their twin), an agency, a brand."""
+"""Use cases for people and organisations: add a talent (with their twin), an agency, a brand;
+list them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin, TwinState
@@ -48,6 +51,27 @@ def add_organisation(ctx: ServiceContext, *, kind: OrganisationKind, name: str,
         _discard(ctx, organisation.id)
         raise
     return organisation
+
+
+@dataclass(frozen=True)
+class TalentResult:
+    """A talent with their twin (every talent has exactly one)."""
+
+    talent: Talent
+    twin: Twin
+
+
+def list_talents(ctx: ServiceContext) -> list[TalentResult]:
+    """Every talent with their twin, oldest first."""
+    with ctx.uow() as uow:
+        return [TalentResult(t, uow.twins.get_by_talent(t.id)) for t in uow.talents.list()]
+
+
+def list_organisations(ctx: ServiceContext, kind: OrganisationKind | None = None
+                       ) -> list[Organisation]:
+    """Agencies or brands (both when ``kind`` is None), oldest first."""
+    with ctx.uow() as uow:
+        return uow.organisations.list(kind)
 
 
 def set_twin_state(ctx: ServiceContext, twin_id: str, target: TwinState, *, reason: str,

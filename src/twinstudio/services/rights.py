@@ -328,6 +328,31 @@ def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> dict[str, li
     return expired
 
 
+def get_consent(ctx: ServiceContext, consent_id: str) -> DigitalReplicaConsent:
+    """One consent (NotFound for an unknown id)."""
+    with ctx.uow() as uow:
+        return uow.consents.get(consent_id)
+
+
+def list_consents(ctx: ServiceContext) -> list[DigitalReplicaConsent]:
+    """Every consent, in signing order."""
+    with ctx.uow() as uow:
+        return uow.consents.list()
+
+
+def get_licence(ctx: ServiceContext, licence_id: str) -> Licence:
+    """One licence (NotFound for an unknown id)."""
+    with ctx.uow() as uow:
+        return uow.licences.get(licence_id)
+
+
+def list_licences(ctx: ServiceContext, *, brand_id: str | None = None,
+                  twin_id: str | None = None) -> list[Licence]:
+    """Licences, in granting order, optionally of one brand and/or one twin."""
+    with ctx.uow() as uow:
+        return uow.licences.list(brand_id=brand_id, twin_id=twin_id)
+
+
 def integrity_reasons(ctx: ServiceContext, uow: UnitOfWork, licence: Licence,
                       consent: DigitalReplicaConsent) -> list[Reason]:
     """Refusals for documents that no longer match what the parties signed (hash and

@@ -1,0 +1,5 @@
+"""``python -m twinstudio.cli``."""
+
+from twinstudio.cli import main
+
+main()

@@ -1,0 +1,222 @@
+"""The Typer app, the output helpers and the error handling, written once.
+
+Every command takes ``--workspace DIR`` (default ``./twinstudio-data`` or
+``TWINSTUDIO_WORKSPACE``); read commands take ``--json``. Bad input (unreadable or invalid
+JSON, unknown codes, unknown ids) prints one line on stderr, exits 2 and changes nothing.
+A rights refusal exits 3 and lists every reason. A failed integrity check exits 4.
+
+``TwinTyper`` is the app and every command group: it shows its help when called without
+a command and wraps every command it registers in ``handled``. The command groups live in
+one module each and register themselves on ``app``; this module imports none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+
+from twinstudio.domain.errors import (
+    ConfigurationError,
+    IntegrityError,
+    InvalidInput,
+    RightsRefused,
+    TwinStudioError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=BaseModel)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+Workspace = Annotated[Path, typer.Option(
+    "--workspace", "-w", envvar="TWINSTUDIO_WORKSPACE",
+    help="Workspace folder (SQLite database, keys).")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+DEFAULT_WS = Path("twinstudio-data")
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def _exit_code(error: TwinStudioError) -> int:
+    if isinstance(error, RightsRefused):
+        return 3
+    if isinstance(error, IntegrityError):
+        return 4
+    return 2
+
+
+def handled(func: F) -> F:
+    """Turn twinstudio errors into one clear line on stderr and a documented exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RightsRefused as error:
+            if kwargs.get("as_json"):
+                print_json({"error": error.code, "message": error.message,
+                            "reasons": [r.model_dump() for r in error.reasons]})
+            err.print(f"[red]refused:[/red] {error.message}", highlight=False)
+            for reason in error.reasons:
+                err.print(f"  - {reason.code}: {reason.message}", highlight=False, markup=False)
+            raise typer.Exit(3) from None
+        except TwinStudioError as error:
+            err.print(f"error: {error.message}", highlight=False, markup=False)
+            raise typer.Exit(_exit_code(error)) from None
+        except UnicodeError:
+            err.print("error: text arguments must be valid UTF-8", highlight=False)
+            raise typer.Exit(2) from None
+        except OSError as error:  # a path the user gave cannot be used
+            where = f" ({error.filename})" if error.filename else ""
+            err.print(f"error: {error.strerror or error}{where}", highlight=False,
+                      markup=False)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class TwinTyper(typer.Typer):
+    """A Typer app or command group of twinstudio: without a command it prints its help,
+    and every command registered on it runs inside ``handled``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("no_args_is_help", True)
+        super().__init__(*args, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:  # type: ignore[override]
+        register = super().command(*args, **kwargs)
+
+        def decorator(func: F) -> F:
+            # the wrapper is what the name refers to, as with a hand-written @handled
+            # (a docstring set on it afterwards is the command's help)
+            return register(handled(func))  # type: ignore[no-any-return]
+
+        return decorator
+
+
+def group(help: str) -> TwinTyper:
+    """A command group (``twinstudio NAME ...``); add it with ``app.add_typer``."""
+    return TwinTyper(help=help)
+
+
+app = TwinTyper(help="twinstudio: digital twins that the talent owns.",
+                pretty_exceptions_enable=False, add_completion=False)
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option(
+        "--verbose", help="Let native libraries (MediaPipe, TF Lite, Warp) log to the "
+                          "terminal; also TWINSTUDIO_LOG=debug.")] = False) -> None:
+    from twinstudio import logs
+
+    if verbose:
+        # the environment, so that worker processes (spawned) are verbose too
+        os.environ["TWINSTUDIO_LOG"] = "debug"
+    logs.configure()
+
+
+# ---------------------------------------------------------------------------- input and output
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def validation_line(source: str, error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:3]:
+        where = ".".join(str(p) for p in item["loc"]) or "document"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["loc"]:  # the domain's messages often start with the field name already
+            message = message.removeprefix(f"{item['loc'][-1]}: ")
+        parts.append(f"{where}: {message}")
+    more = f" (+{error.error_count() - 3} more)" if error.error_count() > 3 else ""
+    return f"{source}: " + "; ".join(parts) + more
+
+
+def writable_path(path: Path) -> None:
+    """Refuse an output path that cannot be written, before anything is changed."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a folder; give a file name")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InvalidInput(f"{path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        raise InvalidInput(f"{path}: {parent} is not writable")
+
+
+def read_image_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot read ({error})") from None
+
+
+def parse_day(value: str | None, default: Any) -> Any:
+    """``--date``: an ISO date, or ``default`` when not given."""
+    from datetime import date
+
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"--date {value!r} is not a date such as 2026-12-01") from None
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Read a JSON file into ``model``; every problem becomes a one-line InvalidInput."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{path}: cannot read: {error}") from None
+    if len(raw) > 1_000_000:
+        raise InvalidInput(f"{path}: larger than 1 MB; not a terms document")
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: "
+                           f"{error.msg}") from None
+    except (RecursionError, ValueError):
+        raise InvalidInput(f"{path}: JSON nested too deeply or not decodable") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a JSON object, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(validation_line(str(path), error)) from None
+
+
+def context(workspace: Path):  # type: ignore[no-untyped-def]
+    """Services of an existing workspace (refuses a folder that ``init`` did not create)."""
+    from twinstudio.bootstrap import bootstrap
+    from twinstudio.config import Settings
+    from twinstudio.workspace import require_workspace
+
+    require_workspace(workspace)
+    try:
+        settings = Settings(workspace=workspace)
+    except ValidationError as error:
+        raise ConfigurationError(validation_line("configuration", error)) from None
+    return bootstrap(settings)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,274 @@
+"""Assets and their life cycle (mark, rendition, list, withdraw, approve, reject, publish,
+edit, show, export) and ``verify``: is any image one of ours?"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from twinstudio.cli._app import (
+    DEFAULT_WS,
+    JsonFlag,
+    Workspace,
+    app,
+    context,
+    group,
+    out,
+    parse_day,
+    print_json,
+    read_image_file,
+    writable_path,
+)
+from twinstudio.fileio import atomic_write
+
+asset_app = group("Assets: images of twins, marked with provenance.")
+app.add_typer(asset_app, name="asset")
+
+
+@asset_app.command("mark")
+def asset_mark(
+    licence: Annotated[str, typer.Option(help="Licence id the image is made under")],
+    image: Annotated[Path, typer.Option(help="The image (JPEG, PNG or WebP)")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the marked image")],
+    source: Annotated[str, typer.Option(help="studio | diffusion | composite (sets the IPTC "
+                                             "digital source type)")],
+    alteration: Annotated[list[str] | None, typer.Option(
+        help="An alteration applied (repeatable)")] = None,
+    retouched: Annotated[bool, typer.Option(help="Body shape was retouched")] = False,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """Register an image as an asset and mark it: watermark, fingerprints, C2PA manifest."""
+    from twinstudio.services.provenance import mark_asset
+
+    data = read_image_file(image)
+    writable_path(out_path)
+    result = mark_asset(context(workspace), licence_id=licence, image=data, source=source,
+                        alterations=alteration or [], retouched=retouched, actor="operator")
+    atomic_write(out_path, result.image)
+    summary = {"asset_id": result.asset.id, "code": f"{result.code:08x}",
+               "twin_id": result.asset.twin_id, "licence_id": result.asset.licence_id,
+               "mime": result.mime, "blob_sha256": result.blob_sha256, "out": str(out_path),
+               "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()}}
+    if as_json:
+        print_json(summary)
+        return
+    out.print(f"asset {result.asset.id} marked (code {summary['code']}); wrote {out_path}")
+
+
+@asset_app.command("rendition")
+def asset_rendition(
+    asset_id: Annotated[str, typer.Argument(help="Asset id")],
+    channel: Annotated[str, typer.Option(help="Channel of publication")],
+    territory: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 territory")],
+    category: Annotated[str, typer.Option(help="Product category shown")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the rendition")],
+    day: Annotated[str | None, typer.Option("--date", help="Publication date (default "
+                                                           "today)")] = None,
+    always_label: Annotated[bool, typer.Option(help="Label as AI-generated everywhere")]
+    = False,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """The rendition to publish: policy-checked, disclosure labels rendered in, signed with
+    the master as ingredient."""
+    from twinstudio.services.provenance import publication_rendition
+
+    ctx = context(workspace)
+    when = parse_day(day, ctx.today())
+    writable_path(out_path)
+    result = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
+                                   day=when, product_category=category,
+                                   always_label=always_label, actor="operator")
+    atomic_write(out_path, result.image)
+    if as_json:
+        print_json({"asset_id": asset_id, "labels": result.labels, "out": str(out_path),
+                     "blob_sha256": result.blob_sha256})
+        return
+    out.print(f"rendition of {asset_id} for {channel}/{territory}: labels "
+              f"{result.labels or 'none'}; wrote {out_path}")
+
+
+@asset_app.command("list")
+def asset_list(licence: Annotated[str | None, typer.Option(help="Only this licence")] = None,
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List assets."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:  # TODO(lead): move to services.assets (list_assets)
+        assets = uow.assets.list(licence_id=licence)
+    if as_json:
+        print_json([a.model_dump(mode="json") for a in assets])
+        return
+    table = Table("asset", "twin", "licence", "state", "source", "created")
+    for a in assets:
+        table.add_row(a.id, a.twin_id, a.licence_id, a.state.value, a.source,
+                      a.created_at.strftime("%Y-%m-%d %H:%M"))
+    out.print(table)
+
+
+@asset_app.command("withdraw")
+def asset_withdraw(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                   reason: Annotated[str, typer.Option(help="Why")] = "withdrawn",
+                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Withdraw an asset: from now on it verifies as 'withdrawn'."""
+    from twinstudio.domain.asset import AssetState
+    from twinstudio.services.provenance import set_asset_state
+
+    asset = set_asset_state(context(workspace), asset_id, AssetState.WITHDRAWN, reason=reason,
+                            actor="operator")
+    if as_json:
+        print_json(asset.model_dump(mode="json"))
+        return
+    out.print(f"asset {asset_id} withdrawn")
+
+
+@app.command()
+def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
+           workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Is this image one of ours, whose twin, which licence, is it still valid?"""
+    from twinstudio.services.provenance import verify_image
+
+    result = verify_image(context(workspace), read_image_file(file))
+    if as_json:
+        print_json(result)
+        return
+    colour = {"licensed": "green", "unknown": "yellow"}.get(result["verdict"], "red")
+    out.print(f"[{colour}]{result['verdict']}[/{colour}]: {result['explanation']}")
+    for key in ("asset_id", "twin_id", "licence_id"):
+        if result[key]:
+            out.print(f"  {key}: {result[key]}")
+    signals = result["signals"]
+    out.print(f"  c2pa: present={signals['c2pa']['present']} valid={signals['c2pa']['valid']} "
+              f"trusted={signals['c2pa']['trusted']}", markup=False)
+    out.print(f"  watermark: {signals['watermark']['confidence']}"
+              f" ({signals['watermark']['variant'] or 'not found'})", markup=False)
+    out.print(f"  fingerprint: {signals['fingerprint']['method'] or 'no match'}", markup=False)
+
+
+@asset_app.command("approve")
+def asset_approve(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                  by: Annotated[str, typer.Option(help="Talent or agency id approving")],
+                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Approve a pending asset (the talent or their agency)."""
+    from twinstudio.services.assets import approve_asset
+
+    asset = approve_asset(context(workspace), asset_id, party_id=by, actor=by)
+    if as_json:
+        print_json(asset.model_dump(mode="json"))
+        return
+    out.print(f"asset {asset_id} approved by {by}")
+
+
+@asset_app.command("reject")
+def asset_reject(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                 by: Annotated[str, typer.Option(help="Talent or agency id rejecting")],
+                 reason: Annotated[str, typer.Option(help="Why")],
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Reject a pending asset (the talent or their agency)."""
+    from twinstudio.services.assets import reject_asset
+
+    asset = reject_asset(context(workspace), asset_id, party_id=by, reason=reason, actor=by)
+    if as_json:
+        print_json(asset.model_dump(mode="json"))
+        return
+    out.print(f"asset {asset_id} rejected: {reason}")
+
+
+@asset_app.command("publish")
+def asset_publish(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                  channel: Annotated[str, typer.Option(help="Channel of publication")],
+                  territory: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")],
+                  day: Annotated[str | None, typer.Option("--date", help="Publication date "
+                                                                         "(default today)")]
+                  = None,
+                  out_path: Annotated[Path | None, typer.Option(
+                      "--out", help="Also write the rendition here")] = None,
+                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Publish an approved asset: the policy decides again; the rendition carries the
+    disclosure labels and a signed manifest; the publication fee is posted."""
+    from twinstudio.services.assets import publish_asset
+
+    ctx = context(workspace)
+    when = parse_day(day, ctx.today())
+    if out_path:
+        writable_path(out_path)
+    result = publish_asset(ctx, asset_id, channel=channel, territory=territory, day=when,
+                           actor="operator")
+    if out_path:
+        atomic_write(out_path, result.image)
+    summary = {"asset_id": asset_id, "publication_id": result.publication_id,
+               "channel": channel, "territory": territory, "date": when.isoformat(),
+               "labels": result.labels, "rendition_sha256": result.rendition_sha256,
+               "out": str(out_path) if out_path else None}
+    if as_json:
+        print_json(summary)
+        return
+    out.print(f"asset {asset_id} published on {channel} in {territory} ({when}); labels: "
+              f"{', '.join(result.labels) or 'none'}")
+
+
+@asset_app.command("edit")
+def asset_edit(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+               image: Annotated[Path, typer.Option(help="The edited image")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Register a retouched version. A body change is refused unless the licence permits
+    body_shape (then the version is labelled 'photographie retouchée' in France)."""
+    from twinstudio.bootstrap import generation_components
+    from twinstudio.services.assets import edit_asset
+
+    data = read_image_file(image)
+    _, quality = generation_components()
+    result = edit_asset(context(workspace), asset_id, image=data, quality=quality,
+                        actor="operator")
+    if as_json:
+        print_json({"asset": result.asset.model_dump(mode="json"),
+                     "body_changed": result.body_changed, "body": result.body,
+                     "identity": result.identity})
+        return
+    change = "body changed (body_shape, retouched)" if result.body_changed else "body unchanged"
+    out.print(f"edit of {asset_id} registered as {result.asset.id}: {change}; pending approval")
+
+
+@asset_app.command("show")
+def asset_show(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """An asset with its QA gates and publications."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:  # TODO(lead): move to services.assets (asset details)
+        asset = uow.assets.get(asset_id)
+        details = uow.asset_details.get(asset_id)
+        publications = uow.asset_details.publications(asset_id)
+        mark = uow.marks.get(asset_id)
+    shown = {**asset.model_dump(mode="json"), "blob_sha256": mark.blob_sha256,
+             "qa": details["qa"] if details else None,
+             "request": details["reference"].get("request") if details else None,
+             "publications": publications}
+    if as_json:
+        print_json(shown)
+        return
+    out.print(f"asset {asset.id}: {asset.state.value}"
+              + (f" ({asset.state_reason})" if asset.state_reason else ""))
+    out.print(f"  twin {asset.twin_id}, licence {asset.licence_id}, source {asset.source}, "
+              f"alterations {asset.alterations or 'none'}, retouched {asset.retouched}")
+    if details:
+        qa = details["qa"]
+        out.print(f"  QA: {'passed' if qa['passed'] else 'failed'}; identity "
+                  f"{qa['identity'].get('distance', qa['identity'].get('reason'))}; body "
+                  f"{'ok' if qa['body']['passed'] else qa['body'].get('reason')}")
+    for p in publications:
+        out.print(f"  published {p['channel']}/{p['territory']} {p['published_on']} labels "
+                  f"{p['labels']}" + (" TAKEDOWN REQUESTED" if p["takedown_requested_at"]
+                                      else ""))
+
+
+@asset_app.command("export")
+def asset_export(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+                 out_path: Annotated[Path, typer.Option("--out", help="File to write")],
+                 workspace: Workspace = DEFAULT_WS) -> None:
+    """Write the asset's signed master image to a file."""
+    ctx = context(workspace)
+    writable_path(out_path)
+    with ctx.uow() as uow:  # TODO(lead): move to services.assets (the master image)
+        mark = uow.marks.get(asset_id)
+    assert ctx.blobs is not None
+    atomic_write(out_path, ctx.blobs.get(mark.blob_sha256))
+    out.print(f"wrote {out_path}")

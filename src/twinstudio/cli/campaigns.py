@@ -1,0 +1,218 @@
+"""The garment catalogue and campaigns (plan, run, status, list)."""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from twinstudio.cli._app import (
+    DEFAULT_WS,
+    JsonFlag,
+    Workspace,
+    app,
+    context,
+    group,
+    out,
+    print_json,
+    read_image_file,
+    validation_line,
+)
+from twinstudio.domain.errors import InvalidInput
+
+garment_app = group("The brand's garment catalogue.")
+campaign_app = group("Campaigns: briefs expanded into rights-checked images.")
+app.add_typer(garment_app, name="garment")
+app.add_typer(campaign_app, name="campaign")
+
+
+MAX_BRIEF_BYTES = 1_000_000
+
+
+@garment_app.command("add")
+def garment_add(
+    brand: Annotated[str, typer.Option(help="Brand id")],
+    category: Annotated[str, typer.Option(help="tee, long_sleeve_top, tank, shirt, dress, "
+                                               "skirt, trousers, shorts, jacket, coat")],
+    name: Annotated[str, typer.Option(help="Name in the catalogue (unique per brand)")],
+    fabric_color: Annotated[str, typer.Option(help="Base colour, e.g. '#aa3344'")],
+    fit: Annotated[str, typer.Option(help="slim, regular or loose")] = "regular",
+    length: Annotated[str, typer.Option(help="cropped, regular or long")] = "regular",
+    colorways: Annotated[str | None, typer.Option(
+        help="Other colours, comma-separated ('#112233,#445566')")] = None,
+    pattern: Annotated[Path | None, typer.Option(help="A tiling pattern image")] = None,
+    pattern_size_cm: Annotated[float, typer.Option(help="Pattern repeat in cm")] = 12.0,
+    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
+) -> None:
+    """Add a garment to a brand's catalogue."""
+    from twinstudio.services.garments import add_garment
+
+    data = read_image_file(pattern) if pattern else None
+    garment = add_garment(context(workspace), brand_id=brand, name=name, category=category,
+                          fabric_color=fabric_color, fit=fit, length=length,
+                          colorways=[c.strip() for c in colorways.split(",") if c.strip()]
+                          if colorways else [], pattern=data,
+                          pattern_size_cm=pattern_size_cm, actor=brand)
+    if as_json:
+        print_json(garment.model_dump(mode="json"))
+        return
+    out.print(f"garment {garment.id} added: {garment.name} ({garment.category.value}, "
+              f"{garment.product_category})")
+
+
+@garment_app.command("list")
+def garment_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List garments."""
+    from twinstudio.services.garments import list_garments
+
+    garments = list_garments(context(workspace), brand_id=brand)
+    if as_json:
+        print_json([g.model_dump(mode="json") for g in garments])
+        return
+    table = Table("garment", "brand", "name", "category", "fit", "colours")
+    for g in garments:
+        table.add_row(g.id, g.brand_id or "", g.name, g.category.value, g.fit.value,
+                      " ".join(g.colours()))
+    out.print(table)
+
+
+# ------------------------------------------------------------------------ campaigns
+
+
+def load_brief(path: Path) -> Any:
+    """A brief from YAML (.yaml/.yml) or JSON; every problem is one InvalidInput line."""
+    import yaml
+
+    from twinstudio.domain.generation import CampaignBrief
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    if len(raw) > MAX_BRIEF_BYTES:
+        raise InvalidInput(f"{path}: larger than 1 MB; not a brief")
+    try:
+        text = raw.decode("utf-8")
+        data = (yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml")
+                else json.loads(text))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
+    except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as error:
+        first = str(error).splitlines()[0]
+        raise InvalidInput(f"{path}: cannot parse: {first}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a mapping at the top, got {type(data).__name__}")
+    try:
+        return CampaignBrief.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(validation_line(str(path), error)) from None
+
+
+@campaign_app.command("create")
+def campaign_create(brand: Annotated[str, typer.Option(help="Brand id")],
+                    brief: Annotated[Path, typer.Option(help="Brief file (YAML or JSON)")],
+                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Plan a campaign: every variant is decided by the policy; allowed ones are queued,
+    refused ones are recorded with their reasons and never rendered."""
+    from twinstudio.services.campaigns import create_campaign
+
+    plan = create_campaign(context(workspace), brand_id=brand, brief=load_brief(brief),
+                           actor=brand)
+    if as_json:
+        print_json(plan.as_dict())
+        return
+    out.print(f"campaign {plan.campaign.id} ({plan.campaign.name}): {plan.queued} queued, "
+              f"{len(plan.refused)} refused, {plan.beyond_cap} beyond max_assets")
+    codes: dict[str, int] = {}
+    for refusal in plan.refused:
+        for reason in refusal["reasons"]:
+            codes[reason["code"]] = codes.get(reason["code"], 0) + 1
+    for code, count in sorted(codes.items()):
+        out.print(f"  refused {count} x {code}")
+    if plan.queued:
+        out.print(f"run it: twinstudio campaign run {plan.campaign.id} --workspace {workspace}")
+
+
+@campaign_app.command("run")
+def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")],
+                 workers: Annotated[int | None, typer.Option(
+                     min=1, max=64, help="Worker processes (default: cores)")] = None,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Run the campaign's queued jobs with a progress bar. Ctrl-C stops cleanly (running
+    jobs are given back); run again to resume."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twinstudio.config import Settings
+    from twinstudio.jobs.local import LocalExecutor
+
+    ctx = context(workspace)
+    executor = LocalExecutor(Settings(workspace=workspace), workers=workers)
+    if as_json:
+        status = executor.run(ctx, campaign_id)
+        print_json(status)
+        return
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=out) as bar:
+        task = bar.add_task(f"{campaign_id} ({executor.workers} workers)", total=None)
+
+        def show(status: dict[str, Any]) -> None:
+            jobs = status["jobs"]
+            finished = jobs["succeeded"] + jobs["failed"] + jobs["cancelled"]
+            bar.update(task, total=status["total"], completed=finished,
+                       description=f"{campaign_id}: {jobs['running']} running, "
+                                   f"{status['assets'].get('qa_failed', 0)} QA failed")
+
+        try:
+            status = executor.run(ctx, campaign_id, progress=show)
+        except KeyboardInterrupt:
+            out.print("[yellow]stopped[/yellow]: running jobs were given back; run the same "
+                      "command to resume")
+            raise typer.Exit(130) from None
+    _print_status(status)
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    jobs = status["jobs"]
+    out.print(f"campaign {status['campaign_id']} ({status['name']}): "
+              + ", ".join(f"{k} {v}" for k, v in jobs.items()) + f"; refused variants "
+              f"{status['refused']}")
+    if status["assets"]:
+        out.print("assets: " + ", ".join(f"{k} {v}" for k, v in sorted(status["assets"].items())))
+    for failure in status["failures"][:10]:
+        out.print(f"  failed {failure['job_id']}: {failure['error']}")
+
+
+@campaign_app.command("status")
+def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaign id")],
+                        workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Job counts, asset states and refusals of a campaign."""
+    from twinstudio.services.campaigns import campaign_status
+
+    status = campaign_status(context(workspace), campaign_id)
+    if as_json:
+        print_json(status)
+        return
+    _print_status(status)
+
+
+@campaign_app.command("list")
+def campaign_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List campaigns."""
+    ctx = context(workspace)
+    with ctx.uow() as uow:  # TODO(lead): move to services.campaigns (list with job counts)
+        campaigns = uow.campaigns.list(brand_id=brand)
+        counts = {c.id: uow.jobs.counts(c.id) for c in campaigns}
+    if as_json:
+        print_json([{"id": c.id, "brand_id": c.brand_id, "name": c.name,
+                      "created_at": c.created_at.isoformat(), "jobs": counts[c.id]}
+                     for c in campaigns])
+        return
+    table = Table("campaign", "brand", "name", "jobs")
+    for c in campaigns:
+        table.add_row(c.id, c.brand_id, c.name,
+                      " ".join(f"{k}:{v}" for k, v in sorted(counts[c.id].items())))
+    out.print(table)

@@ -1,0 +1,206 @@
+"""Twins (enrolment, list, show, match, body twin) and the synthetic roster."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from twinstudio.cli._app import (
+    DEFAULT_WS,
+    JsonFlag,
+    Workspace,
+    app,
+    context,
+    err,
+    group,
+    load_model,
+    out,
+    print_json,
+    read_image_file,
+    writable_path,
+)
+from twinstudio.domain.errors import InvalidInput
+
+roster_app = group("The synthetic roster: made-up people with body twins.")
+twin_app = group("Twins: enrolment from a capture session, matching.")
+app.add_typer(roster_app, name="roster")
+app.add_typer(twin_app, name="twin")
+
+
+PHOTO_LIMIT = 40
+
+
+@twin_app.command("enrol")
+def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
+               photos: Annotated[Path, typer.Option(help="Folder of capture photos")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Check a capture session and enrol the talent's twin (needs a biometric release)."""
+    from twinstudio.services.enrolment import enrol_twin
+
+    if not photos.is_dir():
+        raise InvalidInput(f"{photos} is not a folder of photos")
+    files = sorted(p for p in photos.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise InvalidInput(f"{photos} holds no files")
+    if len(files) > PHOTO_LIMIT:
+        raise InvalidInput(f"{len(files)} files; a capture session has at most {PHOTO_LIMIT}")
+    ctx = context(workspace)
+    result = enrol_twin(ctx, talent_id=talent,
+                        photos=[(p.name, read_image_file(p)) for p in files],
+                        actor=talent)
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        table = Table("photo", "accepted", "view", "reasons")
+        for photo in result.photos:
+            table.add_row(photo["photo"], "yes" if photo["accepted"] else "no",
+                          photo["view"] or "-",
+                          "; ".join(r["message"] for r in photo["reasons"]) or "-")
+        out.print(table)
+        verdict = "enrolled" if result.enrolled else "refused: " + "; ".join(
+            r["message"] for r in result.reasons)
+        out.print(f"twin {result.twin_id}: {verdict}", markup=False)
+    if not result.enrolled:
+        raise typer.Exit(3)
+
+
+@twin_app.command("list")
+def twin_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List twins and their state."""
+    from twinstudio.services.twins import list_twins
+
+    twins = list_twins(context(workspace))
+    if as_json:
+        print_json([t.model_dump(mode="json") for t in twins])
+        return
+    table = Table("twin", "talent", "state")
+    for t in twins:
+        table.add_row(t.id, t.talent_id, t.state.value)
+    out.print(table)
+
+
+@twin_app.command("show")
+def twin_show(twin_id: Annotated[str, typer.Argument(help="Twin id")],
+              workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show a twin: state, biometric key status, templates (never their content)."""
+    from twinstudio.services.twins import twin_details
+
+    details = twin_details(context(workspace), twin_id)
+    twin, has_key = details.twin, details.biometric_key
+    templates = [{"id": t.id, "kind": t.kind, "retain_until": t.retain_until.isoformat()}
+                 for t in details.templates]
+    data = {**twin.model_dump(mode="json"), "biometric_key": has_key, "templates": templates}
+    if as_json:
+        print_json(data)
+        return
+    out.print(f"twin {twin.id} of {twin.talent_id}: {twin.state.value}; biometric key "
+              f"{'present' if has_key else 'absent'}; {len(templates)} template(s)")
+
+
+@twin_app.command("match")
+def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
+               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Which enrolled twins appear in this image?"""
+    from twinstudio.services.enrolment import match
+
+    found = match(context(workspace), read_image_file(image))
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        out.print("no enrolled twin found")
+    for m in found:
+        out.print(f"{m['twin_id']}  distance {m['distance']}")
+
+
+@twin_app.command("body")
+def twin_body(twin_id: Annotated[str, typer.Argument(help="Twin id")],
+              profile: Annotated[Path, typer.Option(help="Body profile JSON: sex, age, "
+                                                         "measurements, appearance")],
+              workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Fit the twin's body twin to the talent's measurements and record it."""
+    from twinstudio.body3d.fit import fit_body
+    from twinstudio.domain.body import BodyProfile
+    from twinstudio.services.bodies import set_twin_body
+
+    body = load_model(profile, BodyProfile)
+    ctx = context(workspace)
+    fitted = fit_body(body)
+    fit = {"phenotypes": fitted.phenotypes, "local_changes": fitted.local_changes,
+           "maps_seed": 0}
+    set_twin_body(ctx, twin_id=twin_id, profile=body.model_dump(mode="json"), fit=fit,
+                  actor="operator")
+    if as_json:
+        print_json({"twin_id": twin_id, "fit": fitted.as_dict()})
+        return
+    worst = max(abs(float(r["error_mm"])) for r in fitted.rows) if fitted.rows else 0.0
+    out.print(f"body twin of {twin_id} fitted in {fitted.seconds:.1f} s (worst measurement "
+              f"{worst:.1f} mm off)")
+
+
+# ---------------------------------------------------------------------------- roster
+
+
+@roster_app.command("build")
+def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
+                 seed: Annotated[int, typer.Option()] = 7,
+                 renderer: Annotated[str, typer.Option(
+                     help="raster (fast) or cycles (physically based preview)")] = "raster",
+                 enrol: Annotated[bool, typer.Option(
+                     "--enrol", help="also record a biometric release for each talent and "
+                                     "enrol their captures (as 'twin enrol' does)")] = False,
+                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
+    from rich.progress import Progress
+
+    from twinstudio.demo.roster import build_roster, enrol_roster
+    from twinstudio.services.twins import twin_of_talent
+
+    ctx = context(workspace)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("roster", total=count)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        entries = build_roster(ctx, workspace, count=count, seed=seed, renderer=renderer,
+                               progress=progress)
+        enrolments = enrol_roster(ctx, entries, actor="roster", progress=progress) if enrol \
+            else [None] * len(entries)
+    states = {e.talent_id: twin_of_talent(ctx, e.talent_id).state.value for e in entries}
+    rows = [{"index": e.index, "name": e.name, "talent_id": e.talent_id,
+             "twin_state": states[e.talent_id],
+             "enrolment": None if r is None else r.as_dict(),
+             "captures": {k: str(v) for k, v in e.captures.items()},
+             "fit_errors_mm": {str(m["measurement"]): m["error_mm"]
+                               for m in e.fit["measurements"] if "error_mm" in m}}
+            for e, r in zip(entries, enrolments, strict=True)]
+    refused = [row for row in rows if row["enrolment"] and not row["enrolment"]["enrolled"]]
+    if as_json:
+        print_json(rows)
+    else:
+        table = Table("#", "name", "talent", "twin", "worst fit error (mm)")
+        for row in rows:
+            worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
+            state = row["twin_state"] + (
+                " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
+                if row in refused else "")
+            table.add_row(str(row["index"]), row["name"], row["talent_id"], state,
+                          f"{worst:.1f}")
+        out.print(table)
+    if refused:
+        raise typer.Exit(3)
+
+
+@roster_app.command("sheet")
+def roster_sheet(out_path: Annotated[Path, typer.Option("--out", help="PNG to write")],
+                 count: Annotated[int, typer.Option(min=1, max=500)] = 30,
+                 seed: Annotated[int, typer.Option()] = 7,
+                 workspace: Workspace = DEFAULT_WS) -> None:
+    """A contact sheet of the roster's front captures (builds what is missing)."""
+    from twinstudio.demo.roster import build_roster, contact_sheet
+
+    writable_path(out_path)
+    entries = build_roster(context(workspace), workspace, count=count, seed=seed)
+    out.print(f"wrote {contact_sheet(entries, out_path)}")
