@@ -52,9 +52,9 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
+    from twinstudio.demo.roster import ENROL_VIEWS, build_roster, enrol_roster
     from twinstudio.perception.capture import check_capture
     from twinstudio.perception.faces import IDENTITY_THRESHOLD, distance
-    from twinstudio.roster import ENROL_VIEWS, build_roster, enrol_roster
     from twinstudio.services.enrolment import match
     from twinstudio.workspace import create_workspace
 

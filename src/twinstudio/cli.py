@@ -1043,7 +1043,7 @@ def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
     """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
     from rich.progress import Progress
 
-    from twinstudio.roster import build_roster, enrol_roster
+    from twinstudio.demo.roster import build_roster, enrol_roster
 
     ctx = context(workspace)
     with Progress(console=err, transient=True) as bar:
@@ -1090,7 +1090,7 @@ def roster_sheet(out_path: Annotated[Path, typer.Option("--out", help="PNG to wr
                  seed: Annotated[int, typer.Option()] = 7,
                  workspace: Workspace = DEFAULT_WS) -> None:
     """A contact sheet of the roster's front captures (builds what is missing)."""
-    from twinstudio.roster import build_roster, contact_sheet
+    from twinstudio.demo.roster import build_roster, contact_sheet
 
     writable_path(out_path)
     entries = build_roster(context(workspace), workspace, count=count, seed=seed)
@@ -1106,7 +1106,7 @@ def demo(workspace: Workspace = Path("demo-workspace"),
          as_json: JsonFlag = False) -> None:
     """Build a demo workspace (30 talents, 3 brands), decide a set of uses, run a campaign
     of rights-checked images, approve and publish part of it."""
-    from twinstudio.demo import run_demo
+    from twinstudio.demo.run import run_demo
 
     run_demo(workspace, reset=reset, console=out, as_json=as_json,
              campaign_size=campaign_size)
