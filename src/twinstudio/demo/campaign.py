@@ -69,7 +69,7 @@ class ApprovalsResult:
     published: list[PublishedAsset]
 
 
-@dataclass
+@dataclass(frozen=True)
 class CampaignDemoResult:
     campaign_id: str
     name: str

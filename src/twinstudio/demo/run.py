@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,8 @@ def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
     billing = bill_demo(ctx, world, workspace)
     provenance = provenance_demo(ctx, world, billing.marked, workspace)
     if campaign:
-        campaign.after_revocation = campaign_status(ctx, campaign.campaign_id)["assets"]
+        campaign = replace(campaign, after_revocation=campaign_status(
+            ctx, campaign.campaign_id)["assets"])
     return DemoResult(workspace=workspace, world=world, uses=uses, billing=billing,
                       provenance=provenance, campaign=campaign, audit=verify_audit(ctx))
 
