@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from twinstudio.body3d.fit import FIELDS, fit_body
-from twinstudio.body3d.roster_spec import sample_roster
+from twinstudio.demo.roster_spec import sample_roster
 
 
 def main() -> None:

@@ -52,10 +52,10 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
+    from twinstudio.demo.roster import ENROL_VIEWS, build_roster, enrol_roster
     from twinstudio.domain.identity import IDENTITY_THRESHOLD
     from twinstudio.domain.identity import face_distance as distance
     from twinstudio.perception.capture import check_capture
-    from twinstudio.roster import ENROL_VIEWS, build_roster, enrol_roster
     from twinstudio.services.enrolment import match
     from twinstudio.workspace import create_workspace
 

@@ -40,20 +40,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import twinstudio.roster
+import twinstudio.demo.roster
 from twinstudio.body3d.appearance import bake_maps
 from twinstudio.body3d.fit import BodyFit, face_local_changes
 from twinstudio.body3d.model import FACE_FEATURES, HEAD_SIZE_FEATURES
 from twinstudio.body3d.poses import LIBRARY
 from twinstudio.body3d.render import RasterRenderer, View
-from twinstudio.body3d.roster_spec import (
+from twinstudio.body3d.twin import posed_body
+from twinstudio.demo.roster_spec import (
     _EYES,
     _HAIR,
     ROSTER_FACE_FEATURES,
     _face_candidate,
     _looks,
 )
-from twinstudio.body3d.twin import posed_body
 from twinstudio.domain.body import Appearance, BodyProfile
 from twinstudio.domain.identity import face_distance as distance
 from twinstudio.perception.faces import detect_faces
@@ -69,7 +69,7 @@ class Person:
     """A built roster person whose face can be swapped without fitting again (the face
     features leave the body's measurements as they are)."""
 
-    def __init__(self, entry: twinstudio.roster.RosterEntry, renderer: RasterRenderer):
+    def __init__(self, entry: twinstudio.demo.roster.RosterEntry, renderer: RasterRenderer):
         import json
 
         meta = json.loads((entry.folder / "person.json").read_text())
@@ -114,7 +114,7 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
-    from twinstudio.roster import build_roster
+    from twinstudio.demo.roster import build_roster
     from twinstudio.workspace import create_workspace
 
     workspace = Path(tempfile.mkdtemp(prefix="bench-faces-")) / "ws"

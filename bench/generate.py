@@ -42,12 +42,12 @@ def main() -> None:
 
     from twinstudio.bootstrap import bootstrap, generation_components, local_executor
     from twinstudio.config import Settings
+    from twinstudio.demo.roster import build_roster
     from twinstudio.domain.consent import BiometricReleaseDocument
     from twinstudio.domain.generation import CampaignBrief
     from twinstudio.domain.parties import OrganisationKind
     from twinstudio.domain.twin import TwinState
     from twinstudio.provenance.keys import ensure_development_credentials
-    from twinstudio.roster import build_roster
     from twinstudio.services.campaigns import create_campaign
     from twinstudio.services.enrolment import enrol_twin
     from twinstudio.services.garments import add_garment

@@ -20,8 +20,8 @@ from twinstudio.body3d.appearance import bake_maps
 from twinstudio.body3d.fit import fit_body
 from twinstudio.body3d.poses import LIBRARY
 from twinstudio.body3d.render import RasterRenderer, View
-from twinstudio.body3d.roster_spec import sample_roster
 from twinstudio.body3d.twin import posed_body
+from twinstudio.demo.roster_spec import sample_roster
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ STRANGER = {"count": 3, "seed": 1007, "indices": [2]}
 def roster(tmp_path_factory):
     """Two roster people to enrol, an intruder of the same roster and a person of another
     seed, neither ever enrolled."""
-    from twinstudio.roster import build_roster
+    from twinstudio.demo.roster import build_roster
 
     workspace = tmp_path_factory.mktemp("enrol-ws")
     cache = tmp_path_factory.mktemp("enrol-cache")
@@ -84,7 +84,7 @@ def test_enrolment_needs_a_release_then_activates_the_twin_and_matches(roster):
 
 
 def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roster):
-    from twinstudio.roster import enrol_roster
+    from twinstudio.demo.roster import enrol_roster
     from twinstudio.services.enrolment import match
 
     ctx, entries, _, _ = roster
@@ -108,7 +108,7 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
                           "no drawing of the body model's faces gets past 0.6; issue 4 is "
                           "blocked on this)", strict=False)
 def test_a_person_never_enrolled_matches_nobody(roster):
-    from twinstudio.roster import enrol_roster
+    from twinstudio.demo.roster import enrol_roster
     from twinstudio.services.enrolment import match
 
     ctx, entries, stranger, _ = roster

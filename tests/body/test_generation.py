@@ -29,8 +29,8 @@ def studio(tmp_path_factory):
     """A workspace with one enrolled roster person, two brands (one may alter the body
     shape), a small catalogue, and the real backend and QA tools."""
     from twinstudio.bootstrap import generation_components
+    from twinstudio.demo.roster import build_roster
     from twinstudio.provenance.keys import ensure_development_credentials
-    from twinstudio.roster import build_roster
     from twinstudio.services.enrolment import enrol_twin
     from twinstudio.services.garments import add_garment
     from twinstudio.services.parties import add_organisation

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.xdist_group("anny")
 
 @pytest.fixture(scope="module")
 def roster(tmp_path_factory):
-    from twinstudio.roster import build_roster
+    from twinstudio.demo.roster import build_roster
 
     workspace = tmp_path_factory.mktemp("roster-ws")
     ctx = bootstrap(Settings(workspace=workspace))
@@ -45,7 +45,7 @@ def test_roster_people_are_synthetic_talents_with_five_captures(roster):
 
 
 def test_roster_build_is_cached_and_registers_nobody_twice(roster):
-    from twinstudio.roster import build_roster
+    from twinstudio.demo.roster import build_roster
 
     ctx, workspace, entries = roster
     before = {p: p.stat().st_mtime_ns for e in entries for p in e.captures.values()}

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from twinstudio.demo import placeholder_pixels
+from twinstudio.demo.frames import placeholder_pixels
 
 
 def scene(seed: int, width: int = 768, height: int = 1024) -> np.ndarray:

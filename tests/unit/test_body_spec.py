@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from twinstudio.body3d.roster_spec import sample_roster
+from twinstudio.demo.roster_spec import sample_roster
 from twinstudio.domain.body import MONK_SKIN_TONES, Appearance, BodyMeasurements, Sex
 
 

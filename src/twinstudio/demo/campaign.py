@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from twinstudio.config import Settings
+from twinstudio.demo.world import DemoWorld
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.generation import CampaignBrief
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
@@ -20,6 +23,9 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
 
 CAMPAIGN_SIZE = 64
+
+# what the executor reports as it goes: campaign_status of the campaign
+Progress = Callable[[dict[str, Any]], None]
 
 
 def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,
@@ -46,11 +52,47 @@ def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,
     })
 
 
-def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Path,
-                      progress: Any = None, *, size: int = CAMPAIGN_SIZE) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PublishedAsset:
+    asset_id: str
+    channel: str
+    territory: str
+    labels: list[str]
+
+
+@dataclass(frozen=True)
+class ApprovalsResult:
+    """What the talents approved and rejected and what Nordvik published."""
+
+    approved: int
+    rejected: int
+    published: list[PublishedAsset]
+
+
+@dataclass(frozen=True)
+class CampaignDemoResult:
+    campaign_id: str
+    name: str
+    queued: int
+    refused: int                        # variants the policy refused before rendering
+    refusal_codes: dict[str, int]       # reason code -> variants refused for it
+    beyond_cap: int
+    status: dict[str, Any]              # campaign_status once the executor is done
+    seconds: float
+    workers: int
+    images_per_minute: float | None
+    approvals: ApprovalsResult
+    contact_sheet: Path
+    # asset states once the provenance step has revoked Nordvik's licence with talent 1
+    after_revocation: dict[str, int] | None = None
+
+
+def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
+                      progress: Progress | None = None, *,
+                      size: int = CAMPAIGN_SIZE) -> CampaignDemoResult:
     from twinstudio.jobs.local import LocalExecutor
 
-    nordvik = world["brands"][0]
+    nordvik = world.nordvik
     garments = {
         "parka": add_garment(ctx, brand_id=nordvik.id, name="Fjell parka", category="coat",
                              fabric_color="#2f4f6f", colorways=["#7a2e2e"], fit="loose",
@@ -68,8 +110,8 @@ def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Pat
     # the twins whose enrolment gave a face template: the identity gate needs one (a twin
     # the roster could not enrol would only make images that fail QA)
     enrolled = set(enrolled_face_templates(ctx))
-    with ctx.uow() as uow:
-        licensed = sorted({lic.twin_id for lic in uow.licences.list(brand_id=nordvik.id)})
+    licensed = sorted({lic.twin_id for lic in world.licences.values()
+                       if lic.brand_id == nordvik.id})
     twins = [t for t in licensed if t in enrolled]
     plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size, twins),
                            actor=nordvik.id)
@@ -79,29 +121,34 @@ def run_campaign_demo(ctx: ServiceContext, world: dict[str, Any], workspace: Pat
     seconds = time.perf_counter() - started
     approvals = _approve_and_publish(ctx, world, plan.campaign.id)
     sheet = campaign_sheet(ctx, plan.campaign.id, workspace / "campaign" / "contact-sheet.png",
-                           names={t.id: t.name for t, _, _ in world["people"]})
+                           names={p.talent.id: p.talent.name for p in world.people})
     codes: dict[str, int] = {}
     for refusal in plan.refused:
         for reason in refusal["reasons"]:
             codes[reason["code"]] = codes.get(reason["code"], 0) + 1
-    return {"campaign_id": plan.campaign.id, "name": plan.campaign.name,
-            "queued": plan.queued, "refused": len(plan.refused), "refusal_codes": codes,
-            "beyond_cap": plan.beyond_cap, "status": campaign_status(ctx, plan.campaign.id),
-            "seconds": round(seconds, 1), "workers": executor.workers,
-            "images_per_minute": round(status["jobs"]["succeeded"] / seconds * 60, 1)
-            if seconds else None, **approvals, "contact_sheet": str(sheet)}
+    return CampaignDemoResult(
+        campaign_id=plan.campaign.id, name=plan.campaign.name, queued=plan.queued,
+        refused=len(plan.refused), refusal_codes=codes, beyond_cap=plan.beyond_cap,
+        status=campaign_status(ctx, plan.campaign.id), seconds=round(seconds, 1),
+        workers=executor.workers,
+        images_per_minute=round(status["jobs"]["succeeded"] / seconds * 60, 1)
+        if seconds else None,
+        approvals=approvals, contact_sheet=sheet)
 
 
-def _approve_and_publish(ctx: ServiceContext, world: dict[str, Any],
-                         campaign_id: str) -> dict[str, Any]:
+def _approve_and_publish(ctx: ServiceContext, world: DemoWorld,
+                         campaign_id: str) -> ApprovalsResult:
     """Talents approve two in three of their pending images and reject one with a
     reason; Nordvik publishes a dozen on Instagram Sweden and its French web shop."""
-    talent_of = {twin.id: talent.id for talent, twin, _ in world["people"]}
+    talent_of = {p.twin.id: p.talent.id for p in world.people}
+    # no service lists a campaign's assets: the unit of work is read directly
     with ctx.uow() as uow:
         jobs = uow.jobs.list(campaign_id=campaign_id)
         assets = [uow.assets.get(j.asset_id) for j in jobs if j.asset_id]
     pending = [a for a in assets if a.state is AssetState.PENDING_APPROVAL]
-    approved, rejected, published = [], [], []
+    approved: list[str] = []
+    rejected: list[str] = []
+    published: list[PublishedAsset] = []
     for i, asset in enumerate(pending):
         talent_id = talent_of[asset.twin_id]
         if i == 1:
@@ -115,10 +162,9 @@ def _approve_and_publish(ctx: ServiceContext, world: dict[str, Any],
         channel, territory = ("social", "SE") if i % 2 == 0 else ("ecommerce", "FR")
         result = publish_asset(ctx, asset_id, channel=channel, territory=territory,
                                day=ctx.today(), actor="nordvik")
-        published.append({"asset_id": asset_id, "channel": channel, "territory": territory,
-                          "labels": result.labels})
-    return {"approved": len(approved), "rejected": len(rejected),
-            "published": published}
+        published.append(PublishedAsset(asset_id, channel, territory, result.labels))
+    return ApprovalsResult(approved=len(approved), rejected=len(rejected),
+                           published=published)
 
 
 def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
@@ -132,6 +178,7 @@ def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
 
     from twinstudio.fileio import atomic_write
 
+    # no service reads a campaign's jobs, assets and marks: the unit of work is read directly
     with ctx.uow() as uow:
         jobs = [j for j in uow.jobs.list(campaign_id=campaign_id) if j.asset_id]
         talent_of = {t.id: t.talent_id for t in uow.twins.list()}

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from twinstudio.body3d.roster_spec import RosterPerson, sample_roster
+from twinstudio.demo.roster_spec import RosterPerson, sample_roster
 from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.domain.twin import TwinState

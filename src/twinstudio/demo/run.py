@@ -1,0 +1,228 @@
+"""The demo: a workspace with 30 talents, 2 agencies, 3 brands, consents and licences,
+then a set of proposed uses decided by the policy, each explained, then a campaign of
+rights-checked images, then billable events posted to the ledger, last month closed and
+one talent's statement written (CSV + PDF), then assets marked (C2PA, watermark,
+fingerprints) and copies of them verified.
+
+``run_demo`` runs it and prints the summary, as a table or as JSON; ``DemoResult.as_dict``
+is the one place that gives the JSON its shape.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from twinstudio.bootstrap import bootstrap
+from twinstudio.config import Settings
+from twinstudio.demo.billing import BillingDemoResult, bill_demo
+from twinstudio.demo.campaign import CampaignDemoResult
+from twinstudio.demo.provenance import VerifyCopyResult, provenance_demo
+from twinstudio.demo.uses import UseDecisionResult, decide_uses
+from twinstudio.demo.world import ROSTER_SIZE, DemoWorld, build_world
+from twinstudio.domain.audit import ChainReport
+from twinstudio.domain.money import Money
+from twinstudio.provenance.keys import ensure_development_credentials
+from twinstudio.services.audit import verify_audit
+from twinstudio.services.campaigns import campaign_status
+from twinstudio.services.context import ServiceContext
+from twinstudio.workspace import create_workspace, remove_workspace
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Everything the demo did, as its summary shows it."""
+
+    workspace: Path
+    world: DemoWorld
+    uses: list[UseDecisionResult]
+    billing: BillingDemoResult
+    provenance: list[VerifyCopyResult]
+    campaign: CampaignDemoResult | None
+    audit: ChainReport
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary ``demo --json`` prints."""
+        world, billing, statement = self.world, self.billing, self.billing.statement
+        return {
+            "workspace": str(self.workspace.resolve()), "talents": len(world.people),
+            "brands": len(world.brands), "licences": len(world.licences),
+            "enrolment": {"enrolled": world.enrolment.enrolled,
+                          "refused": [{"talent": r.talent, "code": r.code,
+                                       "message": r.message}
+                                      for r in world.enrolment.refused]},
+            "grant_attempts": [{"attempt": a.label, "granted": a.granted,
+                                "reasons": [r.model_dump() for r in a.reasons]}
+                               for a in world.grant_attempts],
+            "uses": [{"use": u.use.label, "licence": u.use.licence, "request": u.use.use,
+                      **u.decision.model_dump(mode="json")} for u in self.uses],
+            "billing": {"events_posted": billing.events_posted,
+                        "closed_period": billing.closed_period, "top_ups": billing.top_ups,
+                        "statement": {"talent": statement.talent, "period": statement.period,
+                                      "net": statement.net, "gross": statement.gross,
+                                      "commission": statement.commission,
+                                      "pdf": str(statement.pdf), "csv": str(statement.csv)},
+                        "ledger": billing.ledger.as_dict()},
+            "provenance": [{"file": v.file, "verdict": v.verdict, "asset_id": v.asset_id,
+                            "c2pa": v.c2pa, "watermark": v.watermark,
+                            "fingerprint": v.fingerprint} for v in self.provenance],
+            "campaign": _campaign_dict(self.campaign) if self.campaign else None,
+            "audit": self.audit.model_dump(mode="json"),
+        }
+
+
+def _campaign_dict(campaign: CampaignDemoResult) -> dict[str, Any]:
+    approvals = campaign.approvals
+    return {"campaign_id": campaign.campaign_id, "name": campaign.name,
+            "queued": campaign.queued, "refused": campaign.refused,
+            "refusal_codes": campaign.refusal_codes, "beyond_cap": campaign.beyond_cap,
+            "status": campaign.status, "seconds": campaign.seconds,
+            "workers": campaign.workers, "images_per_minute": campaign.images_per_minute,
+            "approved": approvals.approved, "rejected": approvals.rejected,
+            "published": [{"asset_id": p.asset_id, "channel": p.channel,
+                           "territory": p.territory, "labels": p.labels}
+                          for p in approvals.published],
+            "contact_sheet": str(campaign.contact_sheet),
+            "after_revocation": campaign.after_revocation}
+
+
+def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
+              campaign_size: int) -> DemoResult:
+    """Build the demo world in an empty workspace and run every step of the story."""
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True, disable=quiet) as bar:
+        task = bar.add_task("synthetic roster (built once, then cached)", total=ROSTER_SIZE)
+
+        def progress(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"roster: {name}")
+
+        world = build_world(ctx, workspace, progress)
+    uses = decide_uses(ctx, world)
+    campaign = _campaign(ctx, world, workspace, quiet=quiet, size=campaign_size) \
+        if campaign_size else None
+    billing = bill_demo(ctx, world, workspace)
+    provenance = provenance_demo(ctx, world, billing.marked, workspace)
+    if campaign:
+        campaign = replace(campaign, after_revocation=campaign_status(
+            ctx, campaign.campaign_id)["assets"])
+    return DemoResult(workspace=workspace, world=world, uses=uses, billing=billing,
+                      provenance=provenance, campaign=campaign, audit=verify_audit(ctx))
+
+
+def _campaign(ctx: ServiceContext, world: DemoWorld, workspace: Path, *,
+              quiet: bool, size: int) -> CampaignDemoResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from twinstudio.demo.campaign import run_campaign_demo
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True, disable=quiet) as bar:
+        task = bar.add_task("campaign: starting workers", total=None)
+
+        def progress(status: dict[str, Any]) -> None:
+            jobs = status["jobs"]
+            bar.update(task, total=status["total"], completed=jobs["succeeded"]
+                       + jobs["failed"] + jobs["cancelled"],
+                       description=f"campaign: {jobs['running']} rendering")
+
+        return run_campaign_demo(ctx, world, workspace, progress, size=size)
+
+
+def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
+             campaign_size: int = 64) -> DemoResult:
+    """``twinstudio demo``: build the demo workspace, run the story, print its summary."""
+    if reset:
+        remove_workspace(workspace)
+    create_workspace(workspace)
+    ensure_development_credentials(Settings(workspace=workspace).c2pa_dir)
+    ctx = bootstrap(Settings(workspace=workspace))
+    # no service tells whether a workspace holds talents: the unit of work is read directly
+    with ctx.uow() as uow:
+        if uow.talents.list():
+            from twinstudio.domain.errors import Conflict
+
+            raise Conflict(f"{workspace} already holds data; run the demo with --reset")
+    summary = make_demo(ctx, workspace, quiet=as_json, campaign_size=campaign_size)
+    if as_json:
+        sys.stdout.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        return summary
+    print_summary(console, summary)
+    # Web portal and API (issue 8): demo logins with known passwords, and where to go.
+    from twinstudio.services.accounts import create_demo_logins
+
+    logins = create_demo_logins(ctx)
+    console.print(f"Web portal and API: twinstudio serve --workspace {workspace}, then open "
+                  "http://127.0.0.1:8000/ (API docs: /api/v1/docs). Demo logins:")
+    for login in logins:
+        console.print(f"  {login['role']:<12} {login['email']:<36} {login['password']}",
+                      markup=False, highlight=False)
+    return summary
+
+
+def print_summary(console: Console, summary: DemoResult) -> None:
+    """The summary as tables and sentences."""
+    world, billing = summary.world, summary.billing
+    console.print(f"[bold]twinstudio demo[/bold] in {summary.workspace.resolve()}: "
+                  f"{len(world.people)} talents, {len(world.brands)} brands, "
+                  f"{len(world.licences)} licences granted")
+    enrolment = world.enrolment
+    console.print(f"Enrolment through enrol_twin: {enrolment.enrolled} twins enrolled; "
+                  f"{len(enrolment.refused)} refused and activated without a face "
+                  "template: " + (", ".join(f"{r.talent} ({r.code})"
+                                             for r in enrolment.refused) or "none"))
+    grants = Table("licence request", "result", title="Licence requests refused at grant")
+    for attempt in world.grant_attempts:
+        grants.add_row(attempt.label, "granted" if attempt.granted else "\n".join(
+            f"{r.code}: {r.message}" for r in attempt.reasons))
+    console.print(grants)
+    table = Table("proposed use", "decision", title="Proposed uses, decided by evaluate()")
+    for u in summary.uses:
+        verdict = "[green]allowed[/green]" if u.decision.allowed else "[red]refused[/red]\n" + \
+            "\n".join(f"{x.code}: {x.message}" for x in u.decision.reasons)
+        table.add_row(u.use.label, verdict)
+    console.print(table)
+    st = billing.statement
+    ledger_ok = "ok" if billing.ledger.ok else "BROKEN"
+    console.print(
+        f"Ledger {ledger_ok}: {billing.events_posted} billable events posted, "
+        f"{billing.closed_period} closed with {billing.top_ups} guarantee top-up(s). "
+        f"{st.talent} earned {Money(amount=st.net, currency='EUR').format()} net in "
+        f"{st.period} (commission {Money(amount=st.commission, currency='EUR').format()})"
+        f"; statement: {st.pdf}")
+    marks = Table("image", "verdict", "c2pa", "watermark", "fingerprint",
+                  title="Provenance: verify what the internet makes of our images")
+    for row in summary.provenance:
+        marks.add_row(row.file, row.verdict, row.c2pa, row.watermark, row.fingerprint)
+    console.print(marks)
+    console.print(f"Marked assets and the labelled rendition: {summary.workspace / 'assets'}")
+    if summary.campaign:
+        _print_campaign(console, summary.campaign)
+    allowed = sum(u.decision.allowed for u in summary.uses)
+    chain = summary.audit
+    console.print(f"{allowed} allowed, {len(summary.uses) - allowed} refused. Audit chain: "
+                  + (f"ok, {chain.events} events" if chain.ok else f"BROKEN: {chain.problem}"))
+
+
+def _print_campaign(console: Console, campaign: CampaignDemoResult) -> None:
+    status, approvals = campaign.status, campaign.approvals
+    refused = ", ".join(f"{n} x {code}" for code, n in sorted(campaign.refusal_codes.items()))
+    console.print(
+        f"[bold]Campaign[/bold] {campaign.name}: {campaign.queued} variants queued, "
+        f"{campaign.refused} refused by the policy before rendering ({refused}); "
+        f"{status['jobs']['succeeded']} images made by {campaign.workers} workers in "
+        f"{campaign.seconds} s ({campaign.images_per_minute} per minute)")
+    console.print("QA and approval: " + ", ".join(
+        f"{k} {v}" for k, v in sorted(status["assets"].items())) + f"; talents approved "
+        f"{approvals.approved} and rejected {approvals.rejected}; "
+        f"{len(approvals.published)} published")
+    console.print("After Nordvik's licence with talent 1 was revoked: " + ", ".join(
+        f"{k} {v}" for k, v in sorted((campaign.after_revocation or {}).items())))
+    console.print(f"Contact sheet: {campaign.contact_sheet}")

@@ -1,0 +1,273 @@
+"""The demo's workspace: 2 agencies, 3 brands and the 30 roster talents, each enrolled,
+consenting and licensed to one or two brands; three licence requests the grant refuses;
+one consent and one licence revoked, one licence's quota used up.
+
+Dates are relative to today so the demo tells the same story whenever it runs. Every
+roster talent signs a biometric release and enrols their capture set through
+``enrol_twin``, the path of ``twinstudio twin enrol``. dlib does not tell every pair of
+synthetic faces apart, so a talent whose enrolment is refused (its reason shown in the
+summary) has their twin activated without a face template, as the audit chain records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from twinstudio.demo.roster import RosterEntry, build_roster, enrol_roster
+from twinstudio.domain.consent import ConsentDocument, DigitalReplicaConsent
+from twinstudio.domain.errors import RightsRefused
+from twinstudio.domain.licence import Licence, LicenceTerms
+from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.policy import Reason
+from twinstudio.domain.twin import Twin, TwinState
+from twinstudio.services.context import ServiceContext
+from twinstudio.services.enrolment import EnrolmentResult
+from twinstudio.services.parties import add_organisation, set_twin_state
+from twinstudio.services.rights import grant_consent, grant_licence, revoke_consent, revoke_licence
+
+# Synthetic people: no real person's name or likeness is used anywhere in the demo.
+BRANDS = [("Nordvik Outerwear", "SE"), ("Maison Lumière", "FR"), ("Costa Azul Swim", "ES")]
+AGENCIES = [("Polar Models", "SE"), ("Rive Gauche Management", "FR")]
+ROSTER_SIZE = 30
+ROSTER_SEED = 7
+
+RosterProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A roster talent in the workspace: their twin and their digital replica consent."""
+
+    talent: Talent
+    twin: Twin
+    consent: DigitalReplicaConsent
+
+    @property
+    def first_name(self) -> str:
+        return self.talent.name.split()[0]
+
+
+@dataclass(frozen=True)
+class GrantAttempt:
+    """A licence request the demo makes expecting the grant to refuse it, and what the
+    grant answered."""
+
+    label: str
+    granted: bool
+    reasons: list[Reason]
+
+
+@dataclass(frozen=True)
+class EnrolmentRefusal:
+    """A roster talent whose enrolment was refused (the first reason): their twin was
+    activated without a face template."""
+
+    talent: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class EnrolmentSummary:
+    enrolled: int
+    refused: list[EnrolmentRefusal]
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    """What the demo's later steps need of the workspace it built."""
+
+    people: list[DemoPerson]
+    agencies: list[Organisation]
+    brands: list[Organisation]
+    licences: dict[str, Licence]      # "nordvik-0", "lumiere-8", "costa-21", ...
+    grant_attempts: list[GrantAttempt]
+    enrolment: EnrolmentSummary
+
+    @property
+    def nordvik(self) -> Organisation:
+        return self.brands[0]
+
+    def first_name(self, index: int) -> str:
+        return self.people[index].first_name
+
+
+def consent_document(language: str, today: date, *,
+                     identity: list[str] | None = None) -> ConsentDocument:
+    """The consent every roster talent signs; ``identity`` lists the identity alterations
+    the talent allows (none but for one talent)."""
+    return ConsentDocument.model_validate({
+        "purpose": "Creation of a digital replica for fashion campaign imagery of licensed "
+                   "brands, reviewed and approved by me before publication",
+        "scope": {"channels": ["ecommerce", "social", "ooh", "print", "email", "video"],
+                  "territories": ["*"],
+                  "product_categories": ["tops", "bottoms", "dresses", "outerwear", "knitwear",
+                                         "denim", "swimwear", "accessories"],
+                  "alterations": identity or [],
+                  "prohibited_content": ["nudity", "political", "weapons", "tobacco"]},
+        "rate_of_pay": {"currency": "EUR", "amount": 2000, "basis": "per_asset"},
+        "starts": (today - timedelta(days=60)).isoformat(),
+        "ends": (today + timedelta(days=730)).isoformat(),
+        "language": language,
+    })
+
+
+def licence_terms(today: date, **overrides: Any) -> LicenceTerms:
+    """Nordvik's terms; the other brands' licences override some of them."""
+    base: dict[str, Any] = {
+        "channels": ["ecommerce", "social"], "territories": ["SE", "FR"],
+        "starts": (today - timedelta(days=30)).isoformat(),
+        "ends": (today + timedelta(days=335)).isoformat(),
+        "product_categories": ["tops", "outerwear"],
+        "permitted_alterations": ["hair_color", "makeup", "background", "lighting", "pose",
+                                  "crop"],
+        "prohibited_content": ["nudity", "lingerie", "swimwear", "alcohol", "tobacco",
+                               "political", "religious", "weapons"],
+        "exclusive_categories": [], "approval_required": True, "max_assets": 500,
+        "intended_uses": "E-commerce product pages and social posts for the AW26 outerwear "
+                         "line",
+        "representation": "counsel",
+        "fees": {"currency": "EUR", "per_asset": 2500, "per_publication": {"social": 5000},
+                 "flat_fee": 150000, "minimum_guarantee": 200000,
+                 "agency_commission_percent": "20", "payment_terms_days": 30},
+    }
+    base.update(overrides)
+    return LicenceTerms.model_validate(base)
+
+
+def build_world(ctx: ServiceContext, workspace: Path,
+                progress: RosterProgress | None = None) -> DemoWorld:
+    """Populate a workspace from the synthetic roster (built once, then cached)."""
+    today = ctx.today()
+    agencies = [add_organisation(ctx, kind=OrganisationKind.AGENCY, name=n, country=c)
+                for n, c in AGENCIES]
+    brands = [add_organisation(ctx, kind=OrganisationKind.BRAND, name=n, country=c)
+              for n, c in BRANDS]
+    roster = build_roster(ctx, workspace, count=ROSTER_SIZE, seed=ROSTER_SEED,
+                          agency_for=lambda i: agencies[i % 2].id, progress=progress)
+    enrolled = enrol_roster(ctx, roster, actor="operator", progress=progress and (
+        lambda done, total, name: progress(done, total, f"enrolling {name}")))
+    enrolment = _activate_refused(ctx, roster, enrolled)
+    people = _consent(ctx, roster, today)
+    licences = _grant_licences(ctx, people, brands, today)
+    attempts = _attempt_refused_grants(ctx, people, brands, today)
+    _revoke_and_use_up(ctx, licences, people, brands[0])
+    return DemoWorld(people=people, agencies=agencies, brands=brands, licences=licences,
+                     grant_attempts=attempts, enrolment=enrolment)
+
+
+def _activate_refused(ctx: ServiceContext, roster: list[RosterEntry],
+                      enrolled: list[EnrolmentResult | None]) -> EnrolmentSummary:
+    refused = []
+    for entry, result in zip(roster, enrolled, strict=True):
+        if result is None or result.enrolled:
+            continue
+        # dlib does not tell every pair of synthetic faces apart (bench/enrol.py): such a
+        # twin is activated without a face template, and the audit chain and the summary
+        # say so.
+        first = result.reasons[0]
+        refused.append(EnrolmentRefusal(talent=entry.name, code=first["code"],
+                                        message=first["message"]))
+        set_twin_state(ctx, result.twin_id, TwinState.ACTIVE, actor="operator",
+                       reason=f"demo: enrolment refused ({first['code']}); "
+                              "activated without a face template")
+    return EnrolmentSummary(enrolled=len(roster) - len(refused), refused=refused)
+
+
+def _consent(ctx: ServiceContext, roster: list[RosterEntry], today: date) -> list[DemoPerson]:
+    people = []
+    for index, entry in enumerate(roster):
+        # no service reads a talent or a twin: the unit of work is read directly
+        with ctx.uow() as uow:
+            talent = uow.talents.get(entry.talent_id)
+            twin = uow.twins.get_by_talent(entry.talent_id)
+        identity = ["skin_tone"] if index == 5 else None
+        consent = grant_consent(ctx, talent_id=talent.id,
+                                document=consent_document(talent.language, today,
+                                                          identity=identity))
+        people.append(DemoPerson(talent, twin, consent))
+    return people
+
+
+def _grant_licences(ctx: ServiceContext, people: list[DemoPerson],
+                    brands: list[Organisation], today: date) -> dict[str, Licence]:
+    nordvik, lumiere, costa = brands
+    licences: dict[str, Licence] = {}
+    # Nordvik: exclusive outerwear for talents 0-9 in the Nordics and France.
+    for i in range(10):
+        licences[f"nordvik-{i}"] = grant_licence(
+            ctx, twin_id=people[i].twin.id, brand_id=nordvik.id,
+            terms=licence_terms(today, territories=["SE", "NO", "DK", "FI", "FR"],
+                                exclusive_categories=["outerwear"],
+                                max_assets=3 if i == 2 else 500))
+    # Maison Lumière: dresses and tops in France and Belgium, talents 8-19, all channels.
+    for i in range(8, 20):
+        licences[f"lumiere-{i}"] = grant_licence(
+            ctx, twin_id=people[i].twin.id, brand_id=lumiere.id,
+            terms=licence_terms(today, channels=["ecommerce", "social", "ooh", "print"],
+                                territories=["FR", "BE"], product_categories=["dresses", "tops"],
+                                intended_uses="Product pages, Instagram posts and Paris metro "
+                                              "posters for the SS27 dress collection",
+                                fees={"currency": "EUR", "per_asset": 3000,
+                                      "per_publication": {"social": 5000, "ooh": 40000},
+                                      "agency_commission_percent": "15",
+                                      "payment_terms_days": 45}))
+    # Costa Azul: swimwear in Spain and Portugal, talents 20-29, no representation.
+    for i in range(20, 30):
+        licences[f"costa-{i}"] = grant_licence(
+            ctx, twin_id=people[i].twin.id, brand_id=costa.id,
+            terms=licence_terms(today, territories=["ES", "PT"],
+                                product_categories=["swimwear"],
+                                prohibited_content=["nudity", "alcohol"], representation="none",
+                                intended_uses="Swimwear product pages on costaazul.example and "
+                                              "its Instagram account for summer 2027",
+                                fees={"currency": "EUR", "per_asset": 2200,
+                                      "agency_commission_percent": "20"}))
+    return licences
+
+
+def _attempt_refused_grants(ctx: ServiceContext, people: list[DemoPerson],
+                            brands: list[Organisation], today: date) -> list[GrantAttempt]:
+    nordvik, lumiere, costa = brands
+    first = [p.first_name for p in people]
+    requests = [
+        (f"Maison Lumière asks for outerwear with {first[0]} (Nordvik holds it exclusively)",
+         people[0].twin.id, lumiere.id,
+         licence_terms(today, product_categories=["outerwear"], territories=["FR"])),
+        (f"Costa Azul, without representation, asks for 'any use' of {first[9]}",
+         people[9].twin.id, costa.id,
+         licence_terms(today, territories=["ES"], product_categories=["swimwear"],
+                       representation="none", intended_uses="Any use in all media")),
+        (f"Nordvik asks to alter {first[9]}'s body shape", people[9].twin.id, nordvik.id,
+         licence_terms(today, product_categories=["tops"],
+                       permitted_alterations=["body_shape", "lighting"])),
+    ]
+    attempts = []
+    for label, twin_id, brand_id, terms in requests:
+        try:
+            grant_licence(ctx, twin_id=twin_id, brand_id=brand_id, terms=terms)
+            attempts.append(GrantAttempt(label, granted=True, reasons=[]))
+        except RightsRefused as error:
+            attempts.append(GrantAttempt(label, granted=False, reasons=list(error.reasons)))
+    return attempts
+
+
+def _revoke_and_use_up(ctx: ServiceContext, licences: dict[str, Licence],
+                       people: list[DemoPerson], nordvik: Organisation) -> None:
+    # Talent 13 revokes their consent; Nordvik ends its licence with talent 7.
+    revoke_consent(ctx, people[13].consent.id, reason="talent withdrew from digital work")
+    revoke_licence(ctx, licences["nordvik-7"].id, reason="campaign cancelled",
+                   actor=nordvik.id)
+    # Talent 2's licence has used its whole quota of 3 assets. No service sets a licence's
+    # count of assets (marking three would add assets and ledger entries to the story), so
+    # the unit of work is written directly, with its audit event.
+    with ctx.uow() as uow:
+        lic = uow.licences.get(licences["nordvik-2"].id, for_update=True)
+        uow.licences.update(lic.model_copy(update={"assets_used": 3}))
+        uow.audit.append(actor="demo", type="LicenceAssetsCounted", at=ctx.now(),
+                         payload={"licence_id": lic.id, "assets_used": 3})
+        uow.commit()
