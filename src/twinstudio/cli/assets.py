@@ -125,23 +125,24 @@ def asset_withdraw(asset_id: Annotated[str, typer.Argument(help="Asset id")],
 def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
            workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Is this image one of ours, whose twin, which licence, is it still valid?"""
-    from twinstudio.services.provenance import verify_image
+    from twinstudio.services.verification import verify_image
 
     result = verify_image(context(workspace), read_image_file(file))
     if as_json:
-        print_json(result)
+        print_json(result.as_dict())
         return
-    colour = {"licensed": "green", "unknown": "yellow"}.get(result["verdict"], "red")
-    out.print(f"[{colour}]{result['verdict']}[/{colour}]: {result['explanation']}")
-    for key in ("asset_id", "twin_id", "licence_id"):
-        if result[key]:
-            out.print(f"  {key}: {result[key]}")
-    signals = result["signals"]
-    out.print(f"  c2pa: present={signals['c2pa']['present']} valid={signals['c2pa']['valid']} "
-              f"trusted={signals['c2pa']['trusted']}", markup=False)
-    out.print(f"  watermark: {signals['watermark']['confidence']}"
-              f" ({signals['watermark']['variant'] or 'not found'})", markup=False)
-    out.print(f"  fingerprint: {signals['fingerprint']['method'] or 'no match'}", markup=False)
+    colour = {"licensed": "green", "unknown": "yellow"}.get(result.verdict, "red")
+    out.print(f"[{colour}]{result.verdict}[/{colour}]: {result.explanation}")
+    for key, value in (("asset_id", result.asset_id), ("twin_id", result.twin_id),
+                       ("licence_id", result.licence_id)):
+        if value:
+            out.print(f"  {key}: {value}")
+    c2pa, mark = result.signals.c2pa, result.signals.watermark
+    out.print(f"  c2pa: present={c2pa.present} valid={c2pa.valid} trusted={c2pa.trusted}",
+              markup=False)
+    out.print(f"  watermark: {mark.confidence} ({mark.variant or 'not found'})", markup=False)
+    out.print(f"  fingerprint: {result.signals.fingerprint.method or 'no match'}",
+              markup=False)
 
 
 @asset_app.command("approve")
@@ -212,17 +213,17 @@ def asset_edit(asset_id: Annotated[str, typer.Argument(help="Asset id")],
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Register a retouched version. A body change is refused unless the licence permits
     body_shape (then the version is labelled 'photographie retouchée' in France)."""
-    from twinstudio.bootstrap import generation_components
+    from twinstudio.bootstrap import quality_tools
     from twinstudio.services.assets import edit_asset
 
     data = read_image_file(image)
-    _, quality = generation_components()
+    quality = quality_tools()
     result = edit_asset(context(workspace), asset_id, image=data, quality=quality,
                         actor="operator")
     if as_json:
         print_json({"asset": result.asset.model_dump(mode="json"),
-                     "body_changed": result.body_changed, "body": result.body,
-                     "identity": result.identity})
+                    "body_changed": result.body_changed, "body": result.body.as_dict(),
+                    "identity": result.identity.as_dict()})
         return
     change = "body changed (body_shape, retouched)" if result.body_changed else "body unchanged"
     out.print(f"edit of {asset_id} registered as {result.asset.id}: {change}; pending approval")

@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from twinstudio.cli._app import (
     validation_line,
 )
 from twinstudio.domain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from twinstudio.services.campaigns import CampaignStatusResult
 
 garment_app = group("The brand's garment catalogue.")
 campaign_app = group("Campaigns: briefs expanded into rights-checked images.")
@@ -126,11 +129,7 @@ def campaign_create(brand: Annotated[str, typer.Option(help="Brand id")],
         return
     out.print(f"campaign {plan.campaign.id} ({plan.campaign.name}): {plan.queued} queued, "
               f"{len(plan.refused)} refused, {plan.beyond_cap} beyond max_assets")
-    codes: dict[str, int] = {}
-    for refusal in plan.refused:
-        for reason in refusal["reasons"]:
-            codes[reason["code"]] = codes.get(reason["code"], 0) + 1
-    for code, count in sorted(codes.items()):
+    for code, count in sorted(plan.refusal_codes().items()):
         out.print(f"  refused {count} x {code}")
     if plan.queued:
         out.print(f"run it: twinstudio campaign run {plan.campaign.id} --workspace {workspace}")
@@ -145,25 +144,23 @@ def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")]
     jobs are given back); run again to resume."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from twinstudio.bootstrap import local_executor
     from twinstudio.config import Settings
-    from twinstudio.jobs.local import LocalExecutor
 
     ctx = context(workspace)
-    executor = LocalExecutor(Settings(workspace=workspace), workers=workers)
+    executor = local_executor(Settings(workspace=workspace), workers=workers)
     if as_json:
         status = executor.run(ctx, campaign_id)
-        print_json(status)
+        print_json(status.as_dict())
         return
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=out) as bar:
         task = bar.add_task(f"{campaign_id} ({executor.workers} workers)", total=None)
 
-        def show(status: dict[str, Any]) -> None:
-            jobs = status["jobs"]
-            finished = jobs["succeeded"] + jobs["failed"] + jobs["cancelled"]
-            bar.update(task, total=status["total"], completed=finished,
-                       description=f"{campaign_id}: {jobs['running']} running, "
-                                   f"{status['assets'].get('qa_failed', 0)} QA failed")
+        def show(status: CampaignStatusResult) -> None:
+            bar.update(task, total=status.total, completed=status.ended,
+                       description=f"{campaign_id}: {status.jobs['running']} running, "
+                                   f"{status.assets.get('qa_failed', 0)} QA failed")
 
         try:
             status = executor.run(ctx, campaign_id, progress=show)
@@ -174,15 +171,14 @@ def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")]
     _print_status(status)
 
 
-def _print_status(status: dict[str, Any]) -> None:
-    jobs = status["jobs"]
-    out.print(f"campaign {status['campaign_id']} ({status['name']}): "
-              + ", ".join(f"{k} {v}" for k, v in jobs.items()) + f"; refused variants "
-              f"{status['refused']}")
-    if status["assets"]:
-        out.print("assets: " + ", ".join(f"{k} {v}" for k, v in sorted(status["assets"].items())))
-    for failure in status["failures"][:10]:
-        out.print(f"  failed {failure['job_id']}: {failure['error']}")
+def _print_status(status: CampaignStatusResult) -> None:
+    out.print(f"campaign {status.campaign_id} ({status.name}): "
+              + ", ".join(f"{k} {v}" for k, v in status.jobs.items()) + f"; refused variants "
+              f"{status.refused}")
+    if status.assets:
+        out.print("assets: " + ", ".join(f"{k} {v}" for k, v in sorted(status.assets.items())))
+    for failure in status.failures[:10]:
+        out.print(f"  failed {failure.job_id}: {failure.error}")
 
 
 @campaign_app.command("status")
@@ -193,7 +189,7 @@ def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaig
 
     status = campaign_status(context(workspace), campaign_id)
     if as_json:
-        print_json(status)
+        print_json(status.as_dict())
         return
     _print_status(status)
 

@@ -67,7 +67,7 @@ def consent_revoke(consent_id: Annotated[str, typer.Argument(help="Consent id")]
     if as_json:
         print_json({"consent_id": consent_id, "state": "revoked",
                      "suspended_licences": result.suspended_licences,
-                     "withdrawn": result.hook_results})
+                     "withdrawn": result.withdrawn_as_json()})
         return
     out.print(f"consent {consent_id} revoked; suspended licences: "
               f"{', '.join(result.suspended_licences) or 'none'}")
@@ -206,7 +206,7 @@ def licence_revoke(licence_id: Annotated[str, typer.Argument(help="Licence id")]
     result = revoke_licence(context(workspace), licence_id, reason=reason, actor=by)
     if as_json:
         print_json({"licence_id": licence_id, "state": "revoked",
-                     "withdrawn": result.hook_results})
+                     "withdrawn": result.withdrawn_as_json()})
         return
     out.print(f"licence {licence_id} revoked")
 

@@ -36,12 +36,10 @@ def serve(workspace: Workspace = DEFAULT_WS,
     """Serve the web portal (/) and the REST API (/api/v1, docs at /api/v1/docs)."""
     import uvicorn
 
+    from twinstudio.bootstrap import build_site, process_runner
     from twinstudio.config import Settings
-    from twinstudio.jobs.background import ExecutorRunner
-    from twinstudio.web.app import create_site
 
     # campaigns started from the portal or the API run in worker processes
-    site = create_site(context(workspace),
-                       runner=ExecutorRunner(Settings(workspace=workspace)))
+    site = build_site(context(workspace), runner=process_runner(Settings(workspace=workspace)))
     out.print(f"twinstudio on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)")
     uvicorn.run(site, host=host, port=port, log_level="info", proxy_headers=False)

@@ -54,9 +54,8 @@ def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
     else:
         table = Table("photo", "accepted", "view", "reasons")
         for photo in result.photos:
-            table.add_row(photo["photo"], "yes" if photo["accepted"] else "no",
-                          photo["view"] or "-",
-                          "; ".join(r["message"] for r in photo["reasons"]) or "-")
+            table.add_row(photo.photo, "yes" if photo.accepted else "no", photo.view or "-",
+                          "; ".join(r["message"] for r in photo.reasons) or "-")
         out.print(table)
         verdict = "enrolled" if result.enrolled else "refused: " + "; ".join(
             r["message"] for r in result.reasons)
@@ -106,12 +105,12 @@ def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
 
     found = match(context(workspace), read_image_file(image))
     if as_json:
-        print_json(found)
+        print_json([m.as_dict() for m in found])
         return
     if not found:
         out.print("no enrolled twin found")
     for m in found:
-        out.print(f"{m['twin_id']}  distance {m['distance']}")
+        out.print(f"{m.twin_id}  distance {m.distance}")
 
 
 @twin_app.command("body")

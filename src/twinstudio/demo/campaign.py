@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twinstudio.bootstrap import local_executor
 from twinstudio.config import Settings
 from twinstudio.demo.world import DemoWorld
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.generation import CampaignBrief
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
 from twinstudio.services.biometrics import enrolled_face_templates
-from twinstudio.services.campaigns import campaign_status, create_campaign
+from twinstudio.services.campaigns import CampaignStatusResult, campaign_status, create_campaign
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
 
@@ -77,7 +78,7 @@ class CampaignDemoResult:
     refused: int                        # variants the policy refused before rendering
     refusal_codes: dict[str, int]       # reason code -> variants refused for it
     beyond_cap: int
-    status: dict[str, Any]              # campaign_status once the executor is done
+    status: CampaignStatusResult        # once the executor is done
     seconds: float
     workers: int
     images_per_minute: float | None
@@ -90,8 +91,6 @@ class CampaignDemoResult:
 def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
                       progress: Progress | None = None, *,
                       size: int = CAMPAIGN_SIZE) -> CampaignDemoResult:
-    from twinstudio.jobs.local import LocalExecutor
-
     nordvik = world.nordvik
     garments = {
         "parka": add_garment(ctx, brand_id=nordvik.id, name="Fjell parka", category="coat",
@@ -116,22 +115,18 @@ def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
     plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size, twins),
                            actor=nordvik.id)
     started = time.perf_counter()
-    executor = LocalExecutor(Settings(workspace=workspace), workers=os.cpu_count())
+    executor = local_executor(Settings(workspace=workspace), workers=os.cpu_count())
     status = executor.run(ctx, plan.campaign.id, progress=progress)
     seconds = time.perf_counter() - started
     approvals = _approve_and_publish(ctx, world, plan.campaign.id)
     sheet = campaign_sheet(ctx, plan.campaign.id, workspace / "campaign" / "contact-sheet.png",
                            names={p.talent.id: p.talent.name for p in world.people})
-    codes: dict[str, int] = {}
-    for refusal in plan.refused:
-        for reason in refusal["reasons"]:
-            codes[reason["code"]] = codes.get(reason["code"], 0) + 1
     return CampaignDemoResult(
         campaign_id=plan.campaign.id, name=plan.campaign.name, queued=plan.queued,
-        refused=len(plan.refused), refusal_codes=codes, beyond_cap=plan.beyond_cap,
+        refused=len(plan.refused), refusal_codes=plan.refusal_codes(), beyond_cap=plan.beyond_cap,
         status=campaign_status(ctx, plan.campaign.id), seconds=round(seconds, 1),
         workers=executor.workers,
-        images_per_minute=round(status["jobs"]["succeeded"] / seconds * 60, 1)
+        images_per_minute=round(status.jobs["succeeded"] / seconds * 60, 1)
         if seconds else None,
         approvals=approvals, contact_sheet=sheet)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from twinstudio.demo.frames import placeholder_frame
 from twinstudio.demo.world import DemoWorld
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.provenance import MarkResult, publication_rendition, verify_image
+from twinstudio.services.provenance import MarkResult, publication_rendition
 from twinstudio.services.rights import revoke_licence
+from twinstudio.services.verification import verify_image
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,10 @@ def _stripped_crop(data: bytes) -> bytes:
 
 
 def verify_copy(ctx: ServiceContext, label: str, image: bytes) -> VerifyCopyResult:
-    """``verify_image`` of one copy, in short. The one place that reads its answer."""
-    result: dict[str, Any] = verify_image(ctx, image)
-    signals = result["signals"]
-    return VerifyCopyResult(file=label, verdict=result["verdict"],
-                            asset_id=result["asset_id"],
-                            c2pa=signals["c2pa"]["state"] or "absent",
-                            watermark=signals["watermark"]["confidence"],
-                            fingerprint=signals["fingerprint"]["method"] or "no match")
+    """``verify_image`` of one copy, in short."""
+    result = verify_image(ctx, image)
+    signals = result.signals
+    return VerifyCopyResult(file=label, verdict=result.verdict.value, asset_id=result.asset_id,
+                            c2pa=signals.c2pa.state or "absent",
+                            watermark=signals.watermark.confidence,
+                            fingerprint=signals.fingerprint.method or "no match")

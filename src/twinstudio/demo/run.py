@@ -30,7 +30,7 @@ from twinstudio.domain.audit import ChainReport
 from twinstudio.domain.money import Money
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.audit import verify_audit
-from twinstudio.services.campaigns import campaign_status
+from twinstudio.services.campaigns import CampaignStatusResult, campaign_status
 from twinstudio.services.context import ServiceContext
 from twinstudio.workspace import create_workspace, remove_workspace
 
@@ -82,7 +82,7 @@ def _campaign_dict(campaign: CampaignDemoResult) -> dict[str, Any]:
     return {"campaign_id": campaign.campaign_id, "name": campaign.name,
             "queued": campaign.queued, "refused": campaign.refused,
             "refusal_codes": campaign.refusal_codes, "beyond_cap": campaign.beyond_cap,
-            "status": campaign.status, "seconds": campaign.seconds,
+            "status": campaign.status.as_dict(), "seconds": campaign.seconds,
             "workers": campaign.workers, "images_per_minute": campaign.images_per_minute,
             "approved": approvals.approved, "rejected": approvals.rejected,
             "published": [{"asset_id": p.asset_id, "channel": p.channel,
@@ -111,7 +111,7 @@ def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
     provenance = provenance_demo(ctx, world, billing.marked, workspace)
     if campaign:
         campaign = replace(campaign, after_revocation=campaign_status(
-            ctx, campaign.campaign_id)["assets"])
+            ctx, campaign.campaign_id).assets)
     return DemoResult(workspace=workspace, world=world, uses=uses, billing=billing,
                       provenance=provenance, campaign=campaign, audit=verify_audit(ctx))
 
@@ -127,11 +127,9 @@ def _campaign(ctx: ServiceContext, world: DemoWorld, workspace: Path, *,
                   transient=True, disable=quiet) as bar:
         task = bar.add_task("campaign: starting workers", total=None)
 
-        def progress(status: dict[str, Any]) -> None:
-            jobs = status["jobs"]
-            bar.update(task, total=status["total"], completed=jobs["succeeded"]
-                       + jobs["failed"] + jobs["cancelled"],
-                       description=f"campaign: {jobs['running']} rendering")
+        def progress(status: CampaignStatusResult) -> None:
+            bar.update(task, total=status.total, completed=status.ended,
+                       description=f"campaign: {status.jobs['running']} rendering")
 
         return run_campaign_demo(ctx, world, workspace, progress, size=size)
 
@@ -217,10 +215,10 @@ def _print_campaign(console: Console, campaign: CampaignDemoResult) -> None:
     console.print(
         f"[bold]Campaign[/bold] {campaign.name}: {campaign.queued} variants queued, "
         f"{campaign.refused} refused by the policy before rendering ({refused}); "
-        f"{status['jobs']['succeeded']} images made by {campaign.workers} workers in "
+        f"{status.jobs['succeeded']} images made by {campaign.workers} workers in "
         f"{campaign.seconds} s ({campaign.images_per_minute} per minute)")
     console.print("QA and approval: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(status["assets"].items())) + f"; talents approved "
+        f"{k} {v}" for k, v in sorted(status.assets.items())) + f"; talents approved "
         f"{approvals.approved} and rejected {approvals.rejected}; "
         f"{len(approvals.published)} published")
     console.print("After Nordvik's licence with talent 1 was revoked: " + ", ".join(
