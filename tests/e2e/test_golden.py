@@ -211,13 +211,13 @@ def api_world(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_api_bodies_match_their_golden_files(api_world: Any, tmp_path: Path) -> None:
-    from twinstudio.api import create_api
+    from twinstudio.bootstrap import build_api
 
     w = api_world
     n = Normaliser(tmp_path, dates=False)
     n.seed(w.a.talent, w.a.twin, w.a.brand, w.a.consent, w.a.licence, *w.a.assets,
            *w.a.garments)
-    api = TestClient(create_api(w.ctx), raise_server_exceptions=False)
+    api = TestClient(build_api(w.ctx), raise_server_exceptions=False)
 
     def headers(role: Role) -> dict[str, str]:
         return {"X-API-Key": w.key(role)}

@@ -25,6 +25,7 @@ from twinstudio.domain.parties import Organisation, Talent
 from twinstudio.domain.policy import Decision, Reason
 from twinstudio.domain.twin import Twin
 from twinstudio.services.billing import LedgerCheck
+from twinstudio.services.campaigns import CampaignStatusResult
 
 REFUSED = Reason(code="exclusivity_conflict", message="Nordvik holds outerwear exclusively")
 
@@ -49,7 +50,9 @@ def _summary(tmp_path: Path, *, campaign: bool) -> DemoResult:
         ledger=LedgerCheck(transactions=1, entries=2, debits=5, credits=5), marked={})
     run = CampaignDemoResult(
         campaign_id="cmp_1", name="Nordvik AW26 launch", queued=8, refused=2,
-        refusal_codes={"twin_has_no_body": 2}, beyond_cap=0, status={"jobs": {}},
+        refusal_codes={"twin_has_no_body": 2}, beyond_cap=0, status=CampaignStatusResult(
+            campaign_id="cmp_1", name="Nordvik AW26 launch", brand_id="org_1", jobs={},
+            total=0, done=True, assets={}, refused=2, failures=[]),
         seconds=1.5, workers=2, images_per_minute=320.0,
         approvals=ApprovalsResult(approved=1, rejected=1, published=[
             PublishedAsset("ast_1", "social", "SE", ["AI-generated"])]),

@@ -157,7 +157,7 @@ def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")]
                   MofNCompleteColumn(), TimeElapsedColumn(), console=out) as bar:
         task = bar.add_task(f"{campaign_id} ({executor.workers} workers)", total=None)
 
-        def show(status: CampaignStatusResult) -> None:
+        def show(status: "CampaignStatusResult") -> None:
             bar.update(task, total=status.total, completed=status.ended,
                        description=f"{campaign_id}: {status.jobs['running']} running, "
                                    f"{status.assets.get('qa_failed', 0)} QA failed")
@@ -171,7 +171,7 @@ def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")]
     _print_status(status)
 
 
-def _print_status(status: CampaignStatusResult) -> None:
+def _print_status(status: "CampaignStatusResult") -> None:
     out.print(f"campaign {status.campaign_id} ({status.name}): "
               + ", ".join(f"{k} {v}" for k, v in status.jobs.items()) + f"; refused variants "
               f"{status.refused}")
