@@ -92,9 +92,9 @@ def asset_rendition(
 def asset_list(licence: Annotated[str | None, typer.Option(help="Only this licence")] = None,
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List assets."""
-    ctx = context(workspace)
-    with ctx.uow() as uow:  # TODO(lead): move to services.assets (list_assets)
-        assets = uow.assets.list(licence_id=licence)
+    from twinstudio.services.assets import list_assets
+
+    assets = list_assets(context(workspace), licence_id=licence)
     if as_json:
         print_json([a.model_dump(mode="json") for a in assets])
         return
@@ -233,29 +233,23 @@ def asset_edit(asset_id: Annotated[str, typer.Argument(help="Asset id")],
 def asset_show(asset_id: Annotated[str, typer.Argument(help="Asset id")],
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """An asset with its QA gates and publications."""
-    ctx = context(workspace)
-    with ctx.uow() as uow:  # TODO(lead): move to services.assets (asset details)
-        asset = uow.assets.get(asset_id)
-        details = uow.asset_details.get(asset_id)
-        publications = uow.asset_details.publications(asset_id)
-        mark = uow.marks.get(asset_id)
-    shown = {**asset.model_dump(mode="json"), "blob_sha256": mark.blob_sha256,
-             "qa": details["qa"] if details else None,
-             "request": details["reference"].get("request") if details else None,
-             "publications": publications}
+    from twinstudio.services.assets import asset_details
+
+    details = asset_details(context(workspace), asset_id)
+    asset, qa = details.asset, details.qa
     if as_json:
-        print_json(shown)
+        print_json(details.as_dict())
         return
     out.print(f"asset {asset.id}: {asset.state.value}"
               + (f" ({asset.state_reason})" if asset.state_reason else ""))
     out.print(f"  twin {asset.twin_id}, licence {asset.licence_id}, source {asset.source}, "
               f"alterations {asset.alterations or 'none'}, retouched {asset.retouched}")
-    if details:
-        qa = details["qa"]
-        out.print(f"  QA: {'passed' if qa['passed'] else 'failed'}; identity "
-                  f"{qa['identity'].get('distance', qa['identity'].get('reason'))}; body "
-                  f"{'ok' if qa['body']['passed'] else qa['body'].get('reason')}")
-    for p in publications:
+    if qa:
+        identity = qa.identity.distance if qa.identity.distance is not None \
+            else qa.identity.reason
+        out.print(f"  QA: {'passed' if qa.passed else 'failed'}; identity {identity}; body "
+                  f"{'ok' if qa.body.passed else qa.body.reason}")
+    for p in details.publications:
         out.print(f"  published {p['channel']}/{p['territory']} {p['published_on']} labels "
                   f"{p['labels']}" + (" TAKEDOWN REQUESTED" if p["takedown_requested_at"]
                                       else ""))
@@ -266,10 +260,9 @@ def asset_export(asset_id: Annotated[str, typer.Argument(help="Asset id")],
                  out_path: Annotated[Path, typer.Option("--out", help="File to write")],
                  workspace: Workspace = DEFAULT_WS) -> None:
     """Write the asset's signed master image to a file."""
+    from twinstudio.services.assets import asset_master
+
     ctx = context(workspace)
     writable_path(out_path)
-    with ctx.uow() as uow:  # TODO(lead): move to services.assets (the master image)
-        mark = uow.marks.get(asset_id)
-    assert ctx.blobs is not None
-    atomic_write(out_path, ctx.blobs.get(mark.blob_sha256))
+    atomic_write(out_path, asset_master(ctx, asset_id))
     out.print(f"wrote {out_path}")

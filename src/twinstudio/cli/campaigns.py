@@ -198,17 +198,15 @@ def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaig
 def campaign_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List campaigns."""
-    ctx = context(workspace)
-    with ctx.uow() as uow:  # TODO(lead): move to services.campaigns (list with job counts)
-        campaigns = uow.campaigns.list(brand_id=brand)
-        counts = {c.id: uow.jobs.counts(c.id) for c in campaigns}
+    from twinstudio.services.campaigns import list_campaigns
+
+    campaigns = list_campaigns(context(workspace), brand_id=brand)
     if as_json:
-        print_json([{"id": c.id, "brand_id": c.brand_id, "name": c.name,
-                      "created_at": c.created_at.isoformat(), "jobs": counts[c.id]}
-                     for c in campaigns])
+        print_json([c.as_dict() for c in campaigns])
         return
     table = Table("campaign", "brand", "name", "jobs")
-    for c in campaigns:
+    for summary in campaigns:
+        c = summary.campaign
         table.add_row(c.id, c.brand_id, c.name,
-                      " ".join(f"{k}:{v}" for k, v in sorted(counts[c.id].items())))
+                      " ".join(f"{k}:{v}" for k, v in sorted(summary.jobs.items())))
     out.print(table)

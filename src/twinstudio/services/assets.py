@@ -211,3 +211,46 @@ def _blob(ctx: ServiceContext, sha: str) -> bytes:
     if ctx.blobs is None:
         raise NotFound("no content store configured")
     return ctx.blobs.get(sha)
+
+
+# ---------------------------------------------------------------------------- reads
+
+
+def list_assets(ctx: ServiceContext, *, licence_id: str | None = None) -> list[Asset]:
+    with ctx.uow() as uow:
+        return uow.assets.list(licence_id=licence_id)
+
+
+@dataclass
+class AssetDetailsResult:
+    """An asset with its stored master, QA gates, variant and publications."""
+
+    asset: Asset
+    blob_sha256: str
+    qa: QaResult | None                      # None: not generated here (marked only)
+    request: dict[str, Any] | None           # the variant it shows
+    publications: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.asset.model_dump(mode="json"), "blob_sha256": self.blob_sha256,
+                "qa": self.qa.as_dict() if self.qa else None, "request": self.request,
+                "publications": self.publications}
+
+
+def asset_details(ctx: ServiceContext, asset_id: str) -> AssetDetailsResult:
+    with ctx.uow() as uow:
+        asset = uow.assets.get(asset_id)
+        details = uow.asset_details.get(asset_id)
+        publications = uow.asset_details.publications(asset_id)
+        mark = uow.marks.get(asset_id)
+    return AssetDetailsResult(asset, mark.blob_sha256,
+                              QaResult.from_dict(details["qa"]) if details else None,
+                              details["reference"].get("request") if details else None,
+                              publications)
+
+
+def asset_master(ctx: ServiceContext, asset_id: str) -> bytes:
+    """The asset's signed master image, as stored."""
+    with ctx.uow() as uow:
+        mark = uow.marks.get(asset_id)
+    return _blob(ctx, mark.blob_sha256)

@@ -247,3 +247,22 @@ def campaign_status(ctx: ServiceContext, campaign_id: str) -> CampaignStatusResu
         jobs={s.value: counts.get(s.value, 0) for s in JobState}, total=len(jobs),
         done=ended == len(jobs), assets=states, refused=len(refusals),
         failures=[JobFailure(j.id, j.last_error) for j in jobs if j.state is JobState.FAILED])
+
+
+@dataclass
+class CampaignSummaryResult:
+    campaign: Campaign
+    jobs: dict[str, int]              # job state -> count (states with jobs)
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.campaign
+        return {"id": c.id, "brand_id": c.brand_id, "name": c.name,
+                "created_at": c.created_at.isoformat(), "jobs": self.jobs}
+
+
+def list_campaigns(ctx: ServiceContext, *, brand_id: str | None = None
+                   ) -> list[CampaignSummaryResult]:
+    """Campaigns (oldest first) with their job counts."""
+    with ctx.uow() as uow:
+        return [CampaignSummaryResult(c, uow.jobs.counts(c.id))
+                for c in uow.campaigns.list(brand_id=brand_id)]
