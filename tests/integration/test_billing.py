@@ -216,9 +216,9 @@ def test_closing_a_month_tops_up_to_the_guarantee_once(ctx, clock):
                                   occurred_at=datetime(2026, 6, 3, tzinfo=UTC)))
     clock.advance(days=31)
     closed = close_period(ctx, "2026-06")
-    mine = next(c for c in closed if c["licence_id"] == lic.id)
+    mine = next(c for c in closed if c.licence_id == lic.id)
     # June earnings of this licence: flat fee (signed 1 June) 100000 + one asset 2500.
-    assert mine["top_up"] == 300000 - 102500
+    assert mine.top_up == 300000 - 102500
     assert close_period(ctx, "2026-06") == []  # idempotent
     with pytest.raises(Conflict, match="closed"):
         post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=lic.id,
@@ -302,7 +302,7 @@ def test_a_partly_covered_month_guarantees_its_share_of_the_days(ctx, clock):
     late = grant_licence(ctx, twin_id=twin.id, brand_id=brand.id,
                          terms=terms(starts="2026-05-17", ends="2026-12-31",
                                      exclusive_categories=[], fees=FEES))
-    closed = {c["licence_id"]: c["top_up"] for c in close_period(ctx, "2026-05")}
+    closed = {c.licence_id: c.top_up for c in close_period(ctx, "2026-05")}
     assert closed[world["licences"][0].id] == 300000  # all of May, nothing earned in May
     assert closed[late.id] == 300000 * 15 // 31  # 17 to 31 May: 15 of 31 days
     clock.advance(days=250)  # 2027-02

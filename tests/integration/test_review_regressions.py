@@ -112,16 +112,16 @@ def _guaranteed(ctx):
 def test_no_guarantee_after_revocation_and_a_reversed_top_up_is_not_billed_again(ctx, clock):
     talent, lic = _guaranteed(ctx)
     clock.advance(days=30)  # 1 July
-    june = {c["licence_id"]: c for c in close_period(ctx, "2026-06")}[lic.id]
-    assert june["top_up"] == 300000
-    reverse_transaction(ctx, june["transaction_id"], reason="waived", actor="ops")
+    june = {c.licence_id: c for c in close_period(ctx, "2026-06")}[lic.id]
+    assert june.top_up == 300000
+    reverse_transaction(ctx, june.transaction_id, reason="waived", actor="ops")
     clock.advance(days=31)  # 1 August
-    july = {c["licence_id"]: c for c in close_period(ctx, "2026-07")}[lic.id]
-    assert july["top_up"] == 300000  # not 600000: June's reversal is June's business
+    july = {c.licence_id: c for c in close_period(ctx, "2026-07")}[lic.id]
+    assert july.top_up == 300000  # not 600000: June's reversal is June's business
     revoke_licence(ctx, lic.id, reason="ended early", actor="brand")  # on 1 August
     clock.advance(days=62)  # October
-    august = {c["licence_id"]: c for c in close_period(ctx, "2026-08")}[lic.id]
-    assert august["top_up"] == 300000 * 1 // 31  # in force one day of August
+    august = {c.licence_id: c for c in close_period(ctx, "2026-08")}[lic.id]
+    assert august.top_up == 300000 * 1 // 31  # in force one day of August
     assert close_period(ctx, "2026-09") == []  # nothing after the revocation
     # July's statement shows the correction made in July (June's top-up reversed) and
     # July's own top-up: corrections appear when they are made, never as edits.

@@ -24,6 +24,7 @@ from twinstudio.services.audit import verify_audit
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.ports import WithdrawalResult
 from twinstudio.services.rights import (
+    ExpiryResult,
     active_biometric_release,
     check_use,
     expire_rights,
@@ -149,15 +150,15 @@ def test_revoking_a_licence_refuses_every_later_use(ctx, world):
 def test_expiry_sweep_expires_and_withdraws_once(ctx, clock, world):
     hook = RecordingHook()
     ctx.rights_withdrawn_hooks.append(hook)
-    assert expire_rights(ctx) == {"consents": [], "licences": []}
+    assert expire_rights(ctx) == ExpiryResult(consents=[], licences=[])
     clock.advance(days=214)  # 2027-01-01: the licence ended on 2026-12-31
-    assert expire_rights(ctx) == {"consents": [], "licences": [world["licence"].id]}
+    assert expire_rights(ctx) == ExpiryResult(consents=[], licences=[world["licence"].id])
     assert hook.calls[0]["reason"] == "licence expired"
-    assert expire_rights(ctx) == {"consents": [], "licences": []}
+    assert expire_rights(ctx) == ExpiryResult(consents=[], licences=[])
     decision = check_use(ctx, world["licence"].id, ProposedUse.model_validate(USE))
     assert ReasonCode.OUTSIDE_LICENCE_PERIOD in decision.codes()
     clock.advance(days=800)
-    assert expire_rights(ctx)["consents"] == [world["consent"].id]
+    assert expire_rights(ctx).consents == [world["consent"].id]
 
 
 def test_refused_grant_leaves_nothing_behind(ctx, world):

@@ -71,10 +71,10 @@ def ledger_close(period: Annotated[str, typer.Option(help="Month, e.g. 2026-11")
 
     closed = close_period(context(workspace), period, actor="operator")
     if as_json:
-        print_json(closed)
+        print_json([c.as_dict() for c in closed])
         return
     out.print(f"closed {period} for {len(closed)} licence(s); top-ups: "
-              f"{sum(1 for c in closed if c['top_up'])}")
+              f"{sum(1 for c in closed if c.top_up)}")
 
 
 @ledger_app.command("reverse")

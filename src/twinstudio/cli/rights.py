@@ -349,7 +349,6 @@ def rights_sweep(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -
 
     expired = expire_rights(context(workspace))
     if as_json:
-        print_json(expired)
+        print_json(expired.as_dict())
         return
-    out.print(f"expired {len(expired['consents'])} consent(s), "
-              f"{len(expired['licences'])} licence(s)")
+    out.print(f"expired {len(expired.consents)} consent(s), {len(expired.licences)} licence(s)")

@@ -80,7 +80,7 @@ def bill_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path) -> Billing
     write_csv(statement, csv_file)
     return BillingDemoResult(
         events_posted=posted, closed_period=last_month,
-        top_ups=sum(1 for c in closed if c["top_up"]),
+        top_ups=sum(1 for c in closed if c.top_up),
         statement=StatementSummary(talent=talent.name, period=period,
                                    net=statement.total("net"),
                                    gross=statement.total("gross"),

@@ -118,7 +118,22 @@ def _licence_gross_in(uow: UnitOfWork, licence_id: str, period: str) -> int:
                and t.event.get("type") != EventType.PERIOD_CLOSED.value)
 
 
-def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> list[dict]:
+@dataclass
+class PeriodClosedResult:
+    """One licence-month closed: the guarantee's top-up and its posting, if any."""
+
+    licence_id: str
+    period: str
+    top_up: int                       # minor units
+    transaction_id: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"licence_id": self.licence_id, "period": self.period, "top_up": self.top_up,
+                "transaction_id": self.transaction_id}
+
+
+def close_period(ctx: ServiceContext, period: str, *, actor: str = "system"
+                 ) -> list[PeriodClosedResult]:
     """Close a finished month for every licence in force during it: top up each to its
     minimum guarantee. Idempotent: a closed licence-month is never closed again."""
     first, last = parse_period(period)
@@ -151,9 +166,9 @@ def close_period(ctx: ServiceContext, period: str, *, actor: str = "system") -> 
                 continue  # closed meanwhile by another worker
             uow.audit.append(actor=actor, type="LedgerPeriodClosed", at=now, payload={
                 "licence_id": licence.id, "period": period, "top_up": top_up})
-            closed.append({"licence_id": licence.id, "period": period, "top_up": top_up,
-                           "transaction_id": result.transaction.id
-                           if result and result.transaction else None})
+            closed.append(PeriodClosedResult(
+                licence.id, period, top_up,
+                result.transaction.id if result and result.transaction else None))
         uow.commit()
     return closed
 

@@ -302,17 +302,28 @@ def revoke_licence(ctx: ServiceContext, licence_id: str, *, reason: str,
     return result
 
 
-def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> dict[str, list[str]]:
+@dataclass
+class ExpiryResult:
+    """What a sweep expired (ids)."""
+
+    consents: list[str] = field(default_factory=list)
+    licences: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"consents": self.consents, "licences": self.licences}
+
+
+def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> ExpiryResult:
     """Mark consents and licences whose end date has passed as expired (idempotent)."""
     now, today = ctx.now(), ctx.today()
-    expired: dict[str, list[str]] = {"consents": [], "licences": []}
+    expired = ExpiryResult()
     with ctx.uow() as uow:
         for consent in uow.consents.list():
             if consent.state is ConsentState.ACTIVE and consent.document.ends < today:
                 uow.consents.update(consent.model_copy(update={"state": ConsentState.EXPIRED}))
                 uow.audit.append(actor=actor, type="ConsentExpired", at=now, payload={
                     "consent_id": consent.id, "ends": consent.document.ends})
-                expired["consents"].append(consent.id)
+                expired.consents.append(consent.id)
         by_twin: dict[str, list[str]] = {}
         for licence in uow.licences.list():
             if licence.state in (LicenceState.ACTIVE, LicenceState.SUSPENDED) \
@@ -320,7 +331,7 @@ def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> dict[str, li
                 _set_licence_state(uow, licence, LicenceState.EXPIRED,
                                    f"licence period ended on {licence.terms.ends}", actor, now,
                                    "LicenceExpired")
-                expired["licences"].append(licence.id)
+                expired.licences.append(licence.id)
                 by_twin.setdefault(licence.twin_id, []).append(licence.id)
         for twin_id, licence_ids in by_twin.items():
             _withdraw(ctx, uow, twin_id, licence_ids, "licence expired")
