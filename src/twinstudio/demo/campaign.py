@@ -25,8 +25,8 @@ from twinstudio.services.garments import add_garment
 
 CAMPAIGN_SIZE = 64
 
-# what the executor reports as it goes: campaign_status of the campaign
-Progress = Callable[[dict[str, Any]], None]
+# what the executor reports as it goes: the campaign's status
+Progress = Callable[[CampaignStatusResult], None]
 
 
 def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,

@@ -181,7 +181,7 @@ def _activate_refused(ctx: ServiceContext, roster: list[RosterEntry],
 def _consent(ctx: ServiceContext, roster: list[RosterEntry], today: date) -> list[DemoPerson]:
     people = []
     for index, entry in enumerate(roster):
-        # no service reads a talent or a twin: the unit of work is read directly
+        # the talent and their twin, read together
         with ctx.uow() as uow:
             talent = uow.talents.get(entry.talent_id)
             twin = uow.twins.get_by_talent(entry.talent_id)

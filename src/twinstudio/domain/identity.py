@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 IDENTITY_THRESHOLD = 0.6  # dlib's trained same-person distance
+# A face this much closer than the threshold is a strong likeness (verify's confidence).
+STRONG_LIKENESS = 0.45
 
 Embedding = Sequence[float]
 

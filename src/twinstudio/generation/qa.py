@@ -1,4 +1,4 @@
-"""Measurements for the QA gates (``services.generation`` decides with domain rules).
+"""Measurements for the QA gates (``services.quality`` decides with domain rules).
 
 Identity: the dlib embedding of the largest face. Body: silhouette widths at the
 shoulder, bust, waist and hip lines, from MediaPipe's person segmentation, on lines placed

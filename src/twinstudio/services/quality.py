@@ -14,7 +14,7 @@ from typing import Any
 
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.generation import BODY_TOLERANCE, compare_body
-from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance
+from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance, same_person
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools
 
@@ -129,7 +129,7 @@ def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
     if embedding is None:
         return IdentityGateResult(False, "no face found in the image", info=info)
     d = face_distance(embedding, templates[0]["mean"])
-    passed = d < IDENTITY_THRESHOLD
+    passed = same_person(embedding, templates[0]["mean"])
     return IdentityGateResult(
         passed, None if passed else f"face distance {d:.3f} to the twin's template is not "
                                     f"under {IDENTITY_THRESHOLD}",
@@ -145,12 +145,12 @@ def body_gate(quality: QualityTools, reference_rgb: Any, rgb: Any, *,
                                                        same_scene=same_scene)
     compared = {k: v for k, v in reference.items() if k in measured}
     if len(compared) < MIN_BODY_MEASURES:
-        why = info.get("reason", "is the whole person in the image?")
-        return BodyGateResult(
-            False, False, f"only {len(compared)} body measures could be compared (need "
-                          f"{MIN_BODY_MEASURES}): {why}",
-            measured=measured, reference=reference,
-            info={k: v for k, v in info.items() if k != "reason"})
+        # the measurement's own reason, when it gives one, is the one people read
+        reason = info.get("reason", f"only {len(compared)} body measures could be compared "
+                                    f"(need {MIN_BODY_MEASURES}): is the whole person in "
+                                    "the image?")
+        return BodyGateResult(False, False, reason, measured=measured, reference=reference,
+                              info={k: v for k, v in info.items() if k != "reason"})
     failures = compare_body(measured, compared, tolerance=tolerance)
     return BodyGateResult(
         not failures, True,

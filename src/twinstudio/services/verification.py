@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twinstudio.domain.errors import ConfigurationError, NotFound
-from twinstudio.domain.identity import IDENTITY_THRESHOLD
+from twinstudio.domain.identity import IDENTITY_THRESHOLD, STRONG_LIKENESS
 from twinstudio.domain.provenance import (
     AssetMark,
     CredentialReading,
@@ -26,8 +26,6 @@ from twinstudio.domain.provenance import (
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.enrolment import FaceMatchResult, faces_matching
 from twinstudio.services.ports import ProvenanceTools
-
-HIGH_CONFIDENCE_FACE = 0.45  # a face this close to a template is a strong likeness
 
 
 @dataclass
@@ -224,7 +222,7 @@ def _face_signal(ctx: ServiceContext, rgb: Any) -> FaceSignal:
     best = matches[0] if matches else None
     return FaceSignal(checked=True, faces=len(faces), templates=len(templates),
                       threshold=IDENTITY_THRESHOLD, match=best,
-                      confidence=("high" if best and best.distance < HIGH_CONFIDENCE_FACE
+                      confidence=("high" if best and best.distance < STRONG_LIKENESS
                                   else "medium" if best else "none"))
 
 

@@ -59,9 +59,9 @@ def enrol(twin_id: str, access: AccessDep,
     if not result.enrolled:
         reasons = [Reason(**r) for r in result.reasons]
         for photo in result.photos:
-            if not photo["accepted"]:
-                for r in photo.get("reasons", []):
+            if not photo.accepted:
+                for r in photo.reasons:
                     reasons.append(Reason(code=f"photo_{r['code']}",
-                                          message=f"{photo['photo']}: {r['message']}"))
+                                          message=f"{photo.photo}: {r['message']}"))
         raise RightsRefused("enrolment refused", reasons)
     return EnrolmentPublic(**result.as_dict())
