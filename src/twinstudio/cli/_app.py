@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -23,6 +23,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.table import Table
 
 from twinstudio.domain.errors import (
     ConfigurationError,
@@ -34,6 +35,7 @@ from twinstudio.domain.errors import (
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -43,6 +45,12 @@ Workspace = Annotated[Path, typer.Option(
     help="Workspace folder (SQLite database, keys).")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 DEFAULT_WS = Path("twinstudio-data")
+
+# options that several command groups declare alike (give the default where they are used)
+BrandId = Annotated[str, typer.Option(help="Brand id")]
+OnlyBrand = Annotated[str | None, typer.Option(help="Only this brand")]
+LicenceId = Annotated[str, typer.Option(help="Licence id")]
+Why = Annotated[str, typer.Option(help="Why")]
 
 
 # ---------------------------------------------------------------------------- errors
@@ -105,13 +113,15 @@ class TwinTyper(typer.Typer):
         return decorator
 
 
-def group(help: str) -> TwinTyper:
-    """A command group (``twinstudio NAME ...``); add it with ``app.add_typer``."""
-    return TwinTyper(help=help)
-
-
 app = TwinTyper(help="twinstudio: digital twins that the talent owns.",
                 pretty_exceptions_enable=False, add_completion=False)
+
+
+def group(name: str, help: str) -> TwinTyper:
+    """A command group ``twinstudio NAME ...``, added to the app (in the order created)."""
+    sub = TwinTyper(help=help)
+    app.add_typer(sub, name=name)
+    return sub
 
 
 @app.callback()
@@ -131,6 +141,43 @@ def _root(verbose: Annotated[bool, typer.Option(
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def model_json(item: BaseModel) -> Any:
+    return item.model_dump(mode="json")
+
+
+def print_result(data: Any, text: str, *, as_json: bool, **style: Any) -> None:
+    """With ``--json`` print ``data``, otherwise the line ``text`` (``style``: the flags of
+    Rich's ``print``, e.g. ``markup=False``)."""
+    if as_json:
+        print_json(data)
+    else:
+        out.print(text, **style)
+
+
+def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], **options: Any) -> None:
+    """A Rich table of ``columns`` (``options``: those of ``Table``, e.g. ``title``)."""
+    table = Table(*columns, **options)
+    for cells in rows:
+        table.add_row(*cells)
+    out.print(table)
+
+
+def print_fields(pairs: Iterable[tuple[str, str]]) -> None:
+    """A ``show`` page: one row a field, name and value, without a header."""
+    print_table((), pairs, show_header=False)
+
+
+def print_list(items: Sequence[T], *, as_json: bool, columns: Sequence[str],
+               row: Callable[[T], Sequence[Any]],
+               json_of: Callable[[T], Any] = model_json) -> None:
+    """A ``list`` command's output: a JSON array of ``json_of(item)`` with ``--json``,
+    otherwise a table of ``columns`` with the cells ``row(item)`` for each item."""
+    if as_json:
+        print_json([json_of(item) for item in items])
+        return
+    print_table(columns, (row(item) for item in items))
 
 
 def validation_line(source: str, error: ValidationError) -> str:
@@ -196,8 +243,15 @@ def load_model(path: Path, model: type[M]) -> M:
                            f"{error.msg}") from None
     except (RecursionError, ValueError):
         raise InvalidInput(f"{path}: JSON nested too deeply or not decodable") from None
+    return validate_document(path, data, model)
+
+
+def validate_document(path: Path, data: Any, model: type[M], *,
+                      expected: str = "a JSON object") -> M:
+    """A parsed document (``data``, read from ``path``) as ``model``: it must be a mapping
+    (else "expected ``expected``"); its validation errors become one InvalidInput line."""
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a JSON object, got {type(data).__name__}")
+        raise InvalidInput(f"{path}: expected {expected}, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as error:

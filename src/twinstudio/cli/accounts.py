@@ -3,23 +3,21 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
     Workspace,
-    app,
     context,
     group,
     out,
     print_json,
+    print_list,
+    print_result,
 )
 
-user_app = group("Users who sign in to the web portal and the API.")
-apikey_app = group("API keys for programs (shown once, stored hashed).")
-app.add_typer(user_app, name="user")
-app.add_typer(apikey_app, name="apikey")
+user_app = group("user", "Users who sign in to the web portal and the API.")
+apikey_app = group("apikey", "API keys for programs (shown once, stored hashed).")
 
 
 @user_app.command("add")
@@ -45,11 +43,9 @@ def user_add(
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     user = add_user(ctx, email=email, name=name or email, role=role, password=password,
                     organisation_id=organisation, talent_id=talent)
-    data = user.model_dump(mode="json", exclude={"password_hash"})
-    if as_json:
-        print_json(data)
-        return
-    out.print(f"user {user.id} {user.email} ({user.role.value})", markup=False)
+    print_result(user.model_dump(mode="json", exclude={"password_hash"}),
+                 f"user {user.id} {user.email} ({user.role.value})", as_json=as_json,
+                 markup=False)
 
 
 @user_app.command("list")
@@ -57,15 +53,11 @@ def user_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> N
     """List users (never their password hashes)."""
     from twinstudio.services.accounts import list_users
 
-    users = list_users(context(workspace))
-    if as_json:
-        print_json([u.model_dump(mode="json", exclude={"password_hash"}) for u in users])
-        return
-    table = Table("user", "email", "role", "organisation", "talent", "active")
-    for u in users:
-        table.add_row(u.id, u.email, u.role.value, u.organisation_id or "-",
-                      u.talent_id or "-", "yes" if u.active else "no")
-    out.print(table)
+    print_list(list_users(context(workspace)), as_json=as_json,
+               columns=("user", "email", "role", "organisation", "talent", "active"),
+               row=lambda u: (u.id, u.email, u.role.value, u.organisation_id or "-",
+                              u.talent_id or "-", "yes" if u.active else "no"),
+               json_of=lambda u: u.model_dump(mode="json", exclude={"password_hash"}))
 
 
 @apikey_app.command("create")

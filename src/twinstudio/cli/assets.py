@@ -5,11 +5,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
+    Why,
     Workspace,
     app,
     context,
@@ -17,13 +17,19 @@ from twinstudio.cli._app import (
     out,
     parse_day,
     print_json,
+    print_list,
+    print_result,
     read_image_file,
     writable_path,
 )
 from twinstudio.fileio import atomic_write
 
-asset_app = group("Assets: images of twins, marked with provenance.")
-app.add_typer(asset_app, name="asset")
+asset_app = group("asset", "Assets: images of twins, marked with provenance.")
+
+AssetArg = Annotated[str, typer.Argument(help="Asset id")]
+Channel = Annotated[str, typer.Option(help="Channel of publication")]
+PublicationDay = Annotated[str | None, typer.Option(
+    "--date", help="Publication date (default today)")]
 
 
 @asset_app.command("mark")
@@ -50,21 +56,18 @@ def asset_mark(
                "twin_id": result.asset.twin_id, "licence_id": result.asset.licence_id,
                "mime": result.mime, "blob_sha256": result.blob_sha256, "out": str(out_path),
                "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()}}
-    if as_json:
-        print_json(summary)
-        return
-    out.print(f"asset {result.asset.id} marked (code {summary['code']}); wrote {out_path}")
+    print_result(summary, f"asset {result.asset.id} marked (code {summary['code']}); wrote "
+                 f"{out_path}", as_json=as_json)
 
 
 @asset_app.command("rendition")
 def asset_rendition(
-    asset_id: Annotated[str, typer.Argument(help="Asset id")],
-    channel: Annotated[str, typer.Option(help="Channel of publication")],
+    asset_id: AssetArg,
+    channel: Channel,
     territory: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 territory")],
     category: Annotated[str, typer.Option(help="Product category shown")],
     out_path: Annotated[Path, typer.Option("--out", help="Where to write the rendition")],
-    day: Annotated[str | None, typer.Option("--date", help="Publication date (default "
-                                                           "today)")] = None,
+    day: PublicationDay = None,
     always_label: Annotated[bool, typer.Option(help="Label as AI-generated everywhere")]
     = False,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
@@ -80,12 +83,10 @@ def asset_rendition(
                                    day=when, product_category=category,
                                    always_label=always_label, actor="operator")
     atomic_write(out_path, result.image)
-    if as_json:
-        print_json({"asset_id": asset_id, "labels": result.labels, "out": str(out_path),
-                     "blob_sha256": result.blob_sha256})
-        return
-    out.print(f"rendition of {asset_id} for {channel}/{territory}: labels "
-              f"{result.labels or 'none'}; wrote {out_path}")
+    print_result({"asset_id": asset_id, "labels": result.labels, "out": str(out_path),
+                  "blob_sha256": result.blob_sha256},
+                 f"rendition of {asset_id} for {channel}/{territory}: labels "
+                 f"{result.labels or 'none'}; wrote {out_path}", as_json=as_json)
 
 
 @asset_app.command("list")
@@ -94,20 +95,14 @@ def asset_list(licence: Annotated[str | None, typer.Option(help="Only this licen
     """List assets."""
     from twinstudio.services.assets import list_assets
 
-    assets = list_assets(context(workspace), licence_id=licence)
-    if as_json:
-        print_json([a.model_dump(mode="json") for a in assets])
-        return
-    table = Table("asset", "twin", "licence", "state", "source", "created")
-    for a in assets:
-        table.add_row(a.id, a.twin_id, a.licence_id, a.state.value, a.source,
-                      a.created_at.strftime("%Y-%m-%d %H:%M"))
-    out.print(table)
+    print_list(list_assets(context(workspace), licence_id=licence), as_json=as_json,
+               columns=("asset", "twin", "licence", "state", "source", "created"),
+               row=lambda a: (a.id, a.twin_id, a.licence_id, a.state.value, a.source,
+                              a.created_at.strftime("%Y-%m-%d %H:%M")))
 
 
 @asset_app.command("withdraw")
-def asset_withdraw(asset_id: Annotated[str, typer.Argument(help="Asset id")],
-                   reason: Annotated[str, typer.Option(help="Why")] = "withdrawn",
+def asset_withdraw(asset_id: AssetArg, reason: Why = "withdrawn",
                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Withdraw an asset: from now on it verifies as 'withdrawn'."""
     from twinstudio.domain.asset import AssetState
@@ -115,10 +110,7 @@ def asset_withdraw(asset_id: Annotated[str, typer.Argument(help="Asset id")],
 
     asset = set_asset_state(context(workspace), asset_id, AssetState.WITHDRAWN, reason=reason,
                             actor="operator")
-    if as_json:
-        print_json(asset.model_dump(mode="json"))
-        return
-    out.print(f"asset {asset_id} withdrawn")
+    print_result(asset.model_dump(mode="json"), f"asset {asset_id} withdrawn", as_json=as_json)
 
 
 @app.command()
@@ -146,41 +138,34 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
 
 
 @asset_app.command("approve")
-def asset_approve(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+def asset_approve(asset_id: AssetArg,
                   by: Annotated[str, typer.Option(help="Talent or agency id approving")],
                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Approve a pending asset (the talent or their agency)."""
     from twinstudio.services.assets import approve_asset
 
     asset = approve_asset(context(workspace), asset_id, party_id=by, actor=by)
-    if as_json:
-        print_json(asset.model_dump(mode="json"))
-        return
-    out.print(f"asset {asset_id} approved by {by}")
+    print_result(asset.model_dump(mode="json"), f"asset {asset_id} approved by {by}",
+                 as_json=as_json)
 
 
 @asset_app.command("reject")
-def asset_reject(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+def asset_reject(asset_id: AssetArg,
                  by: Annotated[str, typer.Option(help="Talent or agency id rejecting")],
-                 reason: Annotated[str, typer.Option(help="Why")],
+                 reason: Why,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Reject a pending asset (the talent or their agency)."""
     from twinstudio.services.assets import reject_asset
 
     asset = reject_asset(context(workspace), asset_id, party_id=by, reason=reason, actor=by)
-    if as_json:
-        print_json(asset.model_dump(mode="json"))
-        return
-    out.print(f"asset {asset_id} rejected: {reason}")
+    print_result(asset.model_dump(mode="json"), f"asset {asset_id} rejected: {reason}",
+                 as_json=as_json)
 
 
 @asset_app.command("publish")
-def asset_publish(asset_id: Annotated[str, typer.Argument(help="Asset id")],
-                  channel: Annotated[str, typer.Option(help="Channel of publication")],
+def asset_publish(asset_id: AssetArg, channel: Channel,
                   territory: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")],
-                  day: Annotated[str | None, typer.Option("--date", help="Publication date "
-                                                                         "(default today)")]
-                  = None,
+                  day: PublicationDay = None,
                   out_path: Annotated[Path | None, typer.Option(
                       "--out", help="Also write the rendition here")] = None,
                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -200,15 +185,12 @@ def asset_publish(asset_id: Annotated[str, typer.Argument(help="Asset id")],
                "channel": channel, "territory": territory, "date": when.isoformat(),
                "labels": result.labels, "rendition_sha256": result.rendition_sha256,
                "out": str(out_path) if out_path else None}
-    if as_json:
-        print_json(summary)
-        return
-    out.print(f"asset {asset_id} published on {channel} in {territory} ({when}); labels: "
-              f"{', '.join(result.labels) or 'none'}")
+    print_result(summary, f"asset {asset_id} published on {channel} in {territory} ({when}); "
+                 f"labels: {', '.join(result.labels) or 'none'}", as_json=as_json)
 
 
 @asset_app.command("edit")
-def asset_edit(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+def asset_edit(asset_id: AssetArg,
                image: Annotated[Path, typer.Option(help="The edited image")],
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Register a retouched version. A body change is refused unless the licence permits
@@ -230,7 +212,7 @@ def asset_edit(asset_id: Annotated[str, typer.Argument(help="Asset id")],
 
 
 @asset_app.command("show")
-def asset_show(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+def asset_show(asset_id: AssetArg,
                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """An asset with its QA gates and publications."""
     from twinstudio.services.assets import asset_details
@@ -256,7 +238,7 @@ def asset_show(asset_id: Annotated[str, typer.Argument(help="Asset id")],
 
 
 @asset_app.command("export")
-def asset_export(asset_id: Annotated[str, typer.Argument(help="Asset id")],
+def asset_export(asset_id: AssetArg,
                  out_path: Annotated[Path, typer.Option("--out", help="File to write")],
                  workspace: Workspace = DEFAULT_WS) -> None:
     """Write the asset's signed master image to a file."""

@@ -5,30 +5,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
+    BrandId,
     JsonFlag,
+    OnlyBrand,
     Workspace,
-    app,
     context,
     group,
     out,
     print_json,
+    print_list,
+    print_result,
     read_image_file,
-    validation_line,
+    validate_document,
 )
 from twinstudio.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from twinstudio.services.campaigns import CampaignStatusResult
 
-garment_app = group("The brand's garment catalogue.")
-campaign_app = group("Campaigns: briefs expanded into rights-checked images.")
-app.add_typer(garment_app, name="garment")
-app.add_typer(campaign_app, name="campaign")
+garment_app = group("garment", "The brand's garment catalogue.")
+campaign_app = group("campaign", "Campaigns: briefs expanded into rights-checked images.")
+
+CampaignArg = Annotated[str, typer.Argument(help="Campaign id")]
 
 
 MAX_BRIEF_BYTES = 1_000_000
@@ -36,7 +37,7 @@ MAX_BRIEF_BYTES = 1_000_000
 
 @garment_app.command("add")
 def garment_add(
-    brand: Annotated[str, typer.Option(help="Brand id")],
+    brand: BrandId,
     category: Annotated[str, typer.Option(help="tee, long_sleeve_top, tank, shirt, dress, "
                                                "skirt, trousers, shorts, jacket, coat")],
     name: Annotated[str, typer.Option(help="Name in the catalogue (unique per brand)")],
@@ -58,28 +59,20 @@ def garment_add(
                           colorways=[c.strip() for c in colorways.split(",") if c.strip()]
                           if colorways else [], pattern=data,
                           pattern_size_cm=pattern_size_cm, actor=brand)
-    if as_json:
-        print_json(garment.model_dump(mode="json"))
-        return
-    out.print(f"garment {garment.id} added: {garment.name} ({garment.category.value}, "
-              f"{garment.product_category})")
+    print_result(garment.model_dump(mode="json"), f"garment {garment.id} added: {garment.name} "
+                 f"({garment.category.value}, {garment.product_category})", as_json=as_json)
 
 
 @garment_app.command("list")
-def garment_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+def garment_list(brand: OnlyBrand = None,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List garments."""
     from twinstudio.services.garments import list_garments
 
-    garments = list_garments(context(workspace), brand_id=brand)
-    if as_json:
-        print_json([g.model_dump(mode="json") for g in garments])
-        return
-    table = Table("garment", "brand", "name", "category", "fit", "colours")
-    for g in garments:
-        table.add_row(g.id, g.brand_id or "", g.name, g.category.value, g.fit.value,
-                      " ".join(g.colours()))
-    out.print(table)
+    print_list(list_garments(context(workspace), brand_id=brand), as_json=as_json,
+               columns=("garment", "brand", "name", "category", "fit", "colours"),
+               row=lambda g: (g.id, g.brand_id or "", g.name, g.category.value, g.fit.value,
+                              " ".join(g.colours())))
 
 
 # ------------------------------------------------------------------------ campaigns
@@ -106,16 +99,11 @@ def load_brief(path: Path) -> Any:
     except (yaml.YAMLError, json.JSONDecodeError, RecursionError) as error:
         first = str(error).splitlines()[0]
         raise InvalidInput(f"{path}: cannot parse: {first}") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a mapping at the top, got {type(data).__name__}")
-    try:
-        return CampaignBrief.model_validate(data)
-    except ValidationError as error:
-        raise InvalidInput(validation_line(str(path), error)) from None
+    return validate_document(path, data, CampaignBrief, expected="a mapping at the top")
 
 
 @campaign_app.command("create")
-def campaign_create(brand: Annotated[str, typer.Option(help="Brand id")],
+def campaign_create(brand: BrandId,
                     brief: Annotated[Path, typer.Option(help="Brief file (YAML or JSON)")],
                     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Plan a campaign: every variant is decided by the policy; allowed ones are queued,
@@ -136,7 +124,7 @@ def campaign_create(brand: Annotated[str, typer.Option(help="Brand id")],
 
 
 @campaign_app.command("run")
-def campaign_run(campaign_id: Annotated[str, typer.Argument(help="Campaign id")],
+def campaign_run(campaign_id: CampaignArg,
                  workers: Annotated[int | None, typer.Option(
                      min=1, max=64, help="Worker processes (default: cores)")] = None,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -182,7 +170,7 @@ def _print_status(status: "CampaignStatusResult") -> None:
 
 
 @campaign_app.command("status")
-def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaign id")],
+def campaign_status_cmd(campaign_id: CampaignArg,
                         workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Job counts, asset states and refusals of a campaign."""
     from twinstudio.services.campaigns import campaign_status
@@ -195,18 +183,13 @@ def campaign_status_cmd(campaign_id: Annotated[str, typer.Argument(help="Campaig
 
 
 @campaign_app.command("list")
-def campaign_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+def campaign_list(brand: OnlyBrand = None,
                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List campaigns."""
     from twinstudio.services.campaigns import list_campaigns
 
-    campaigns = list_campaigns(context(workspace), brand_id=brand)
-    if as_json:
-        print_json([c.as_dict() for c in campaigns])
-        return
-    table = Table("campaign", "brand", "name", "jobs")
-    for summary in campaigns:
-        c = summary.campaign
-        table.add_row(c.id, c.brand_id, c.name,
-                      " ".join(f"{k}:{v}" for k, v in sorted(summary.jobs.items())))
-    out.print(table)
+    print_list(list_campaigns(context(workspace), brand_id=brand), as_json=as_json,
+               columns=("campaign", "brand", "name", "jobs"),
+               row=lambda s: (s.campaign.id, s.campaign.brand_id, s.campaign.name,
+                              " ".join(f"{k}:{v}" for k, v in sorted(s.jobs.items()))),
+               json_of=lambda s: s.as_dict())

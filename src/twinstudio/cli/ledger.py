@@ -5,31 +5,32 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
+    LicenceId,
     Workspace,
     app,
     context,
     group,
     out,
     print_json,
+    print_result,
+    print_table,
     validation_line,
     writable_path,
 )
 from twinstudio.domain.errors import InvalidInput
 
-ledger_app = group("The payment ledger: billable events, periods, checks.")
-app.add_typer(ledger_app, name="ledger")
+ledger_app = group("ledger", "The payment ledger: billable events, periods, checks.")
 
 
 @ledger_app.command("post")
 def ledger_post(
     event_type: Annotated[str, typer.Option("--type", help="asset_approved | asset_published "
                                                            "| licence_signed")],
-    licence: Annotated[str, typer.Option(help="Licence id")],
+    licence: LicenceId,
     asset: Annotated[str | None, typer.Option(help="Asset id")] = None,
     channel: Annotated[str | None, typer.Option(help="Channel, for asset_published")] = None,
     at: Annotated[str | None, typer.Option(help="When (ISO 8601, UTC); default now")] = None,
@@ -70,11 +71,8 @@ def ledger_close(period: Annotated[str, typer.Option(help="Month, e.g. 2026-11")
     from twinstudio.services.billing import close_period
 
     closed = close_period(context(workspace), period, actor="operator")
-    if as_json:
-        print_json([c.as_dict() for c in closed])
-        return
-    out.print(f"closed {period} for {len(closed)} licence(s); top-ups: "
-              f"{sum(1 for c in closed if c.top_up)}")
+    print_result([c.as_dict() for c in closed], f"closed {period} for {len(closed)} licence(s); "
+                 f"top-ups: {sum(1 for c in closed if c.top_up)}", as_json=as_json)
 
 
 @ledger_app.command("reverse")
@@ -86,10 +84,9 @@ def ledger_reverse(transaction_id: Annotated[str, typer.Argument(help="Transacti
 
     result = reverse_transaction(context(workspace), transaction_id, reason=reason,
                                  actor="operator")
-    if as_json:
-        print_json(result.as_dict())
-        return
-    out.print(f"reversed {transaction_id}" if result.posted else result.reason)
+    print_result(result.as_dict(),
+                 f"reversed {transaction_id}" if result.posted else result.reason,
+                 as_json=as_json)
 
 
 @ledger_app.command("check")
@@ -118,10 +115,8 @@ def ledger_balances(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False
     if as_json:
         print_json(result)
         return
-    table = Table("account", "balance")
-    for account, amount in result.items():
-        table.add_row(account, str(amount))
-    out.print(table)
+    print_table(("account", "balance"),
+                ((account, str(amount)) for account, amount in result.items()))
 
 
 @app.command()
@@ -160,14 +155,12 @@ def statement(
         return Money(amount=amount, currency=st.currency).format()
 
     who = "brand" if st.party_kind == "talent" else "talent"
-    table = Table("date", who, "item", "asset", "gross", "commission", "net", "due",
-                  title=f"{st.party_name}, {period}")
-    for line in st.lines:
-        table.add_row(line.date.isoformat(), line.counterparty,
-                      line.kind + (f" ({line.channel})" if line.channel else ""),
-                      line.asset_id or "-", fmt(line.gross), fmt(line.commission),
-                      fmt(line.net), line.due_on.isoformat())
-    out.print(table)
+    print_table(("date", who, "item", "asset", "gross", "commission", "net", "due"),
+                ((line.date.isoformat(), line.counterparty,
+                  line.kind + (f" ({line.channel})" if line.channel else ""),
+                  line.asset_id or "-", fmt(line.gross), fmt(line.commission),
+                  fmt(line.net), line.due_on.isoformat()) for line in st.lines),
+                title=f"{st.party_name}, {period}")
     out.print(f"gross {fmt(st.total('gross'))}, commission {fmt(st.total('commission'))}, "
               f"net {fmt(st.total('net'))}")
     for written in (csv_path, pdf_path):

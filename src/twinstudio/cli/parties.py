@@ -4,27 +4,22 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
     Workspace,
-    app,
     context,
     group,
-    out,
-    print_json,
+    print_list,
+    print_result,
     validation_line,
 )
 from twinstudio.domain.errors import InvalidInput
 
-talent_app = group("Talents (models) and their twins.")
-brand_app = group("Brands that license twins.")
-agency_app = group("Agencies that represent talents.")
-app.add_typer(talent_app, name="talent")
-app.add_typer(brand_app, name="brand")
-app.add_typer(agency_app, name="agency")
+talent_app = group("talent", "Talents (models) and their twins.")
+brand_app = group("brand", "Brands that license twins.")
+agency_app = group("agency", "Agencies that represent talents.")
 
 
 @talent_app.command("add")
@@ -40,11 +35,10 @@ def talent_add(name: Annotated[str, typer.Option(help="The talent's name.")],
                                   agency_id=agency)
     except ValidationError as error:
         raise InvalidInput(validation_line("talent", error)) from None
-    if as_json:
-        print_json({**talent.model_dump(mode="json"), "twin_id": twin.id,
-                     "twin_state": twin.state.value})
-        return
-    out.print(f"talent {talent.id} ({talent.name}); twin {twin.id} [{twin.state.value}]")
+    print_result({**talent.model_dump(mode="json"), "twin_id": twin.id,
+                  "twin_state": twin.state.value},
+                 f"talent {talent.id} ({talent.name}); twin {twin.id} [{twin.state.value}]",
+                 as_json=as_json)
 
 
 @talent_app.command("list")
@@ -52,15 +46,12 @@ def talent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) ->
     """List talents with their twin and its state."""
     from twinstudio.services.parties import list_talents
 
-    rows = [(r.talent, r.twin) for r in list_talents(context(workspace))]
-    if as_json:
-        print_json([{**t.model_dump(mode="json"), "twin_id": w.id, "twin_state": w.state.value}
-                     for t, w in rows])
-        return
-    table = Table("talent", "name", "language", "agency", "twin", "state")
-    for t, w in rows:
-        table.add_row(t.id, t.name, t.language, t.agency_id or "-", w.id, w.state.value)
-    out.print(table)
+    print_list(list_talents(context(workspace)), as_json=as_json,
+               columns=("talent", "name", "language", "agency", "twin", "state"),
+               row=lambda r: (r.talent.id, r.talent.name, r.talent.language,
+                              r.talent.agency_id or "-", r.twin.id, r.twin.state.value),
+               json_of=lambda r: {**r.talent.model_dump(mode="json"), "twin_id": r.twin.id,
+                                  "twin_state": r.twin.state.value})
 
 
 def _org_commands(sub: typer.Typer, kind_name: str) -> None:
@@ -79,10 +70,8 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
                                    name=name, country=country)
         except ValidationError as error:
             raise InvalidInput(validation_line(kind_name, error)) from None
-        if as_json:
-            print_json(org.model_dump(mode="json"))
-            return
-        out.print(f"{kind_name} {org.id} ({org.name})")
+        print_result(org.model_dump(mode="json"), f"{kind_name} {org.id} ({org.name})",
+                     as_json=as_json)
 
     org_add.__doc__ = f"Register a {kind_name} (with its signing key)."
 
@@ -91,14 +80,9 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
         from twinstudio.domain.parties import OrganisationKind
         from twinstudio.services.parties import list_organisations
 
-        orgs = list_organisations(context(workspace), OrganisationKind(kind_name))
-        if as_json:
-            print_json([o.model_dump(mode="json") for o in orgs])
-            return
-        table = Table(kind_name, "name", "country")
-        for o in orgs:
-            table.add_row(o.id, o.name, o.country or "-")
-        out.print(table)
+        print_list(list_organisations(context(workspace), OrganisationKind(kind_name)),
+                   as_json=as_json, columns=(kind_name, "name", "country"),
+                   row=lambda o: (o.id, o.name, o.country or "-"))
 
     org_list.__doc__ = f"List {kind_name}s."
 

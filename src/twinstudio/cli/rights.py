@@ -1,36 +1,57 @@
 """Rights: consents, biometric releases, licences, policy checks, the audit chain and expiry."""
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
+    BrandId,
     JsonFlag,
+    LicenceId,
+    OnlyBrand,
+    Why,
     Workspace,
-    app,
     context,
     group,
     load_model,
     out,
+    print_fields,
     print_json,
+    print_list,
+    print_result,
 )
 
-consent_app = group("Digital replica consents signed by talents.")
-biometrics_app = group("Biometric releases (BIPA / GDPR Art. 9).")
-licence_app = group("Licences of twins to brands.")
-policy_app = group("Decide proposed uses.")
-audit_app = group("The tamper-evident audit chain.")
-rights_app = group("Expiry of consents and licences.")
-app.add_typer(consent_app, name="consent")
-app.add_typer(biometrics_app, name="biometrics")
-app.add_typer(licence_app, name="licence")
-app.add_typer(policy_app, name="policy")
-app.add_typer(audit_app, name="audit")
-app.add_typer(rights_app, name="rights")
+consent_app = group("consent", "Digital replica consents signed by talents.")
+biometrics_app = group("biometrics", "Biometric releases (BIPA / GDPR Art. 9).")
+licence_app = group("licence", "Licences of twins to brands.")
+policy_app = group("policy", "Decide proposed uses.")
+audit_app = group("audit", "The tamper-evident audit chain.")
+rights_app = group("rights", "Expiry of consents and licences.")
+
+SigningTalent = Annotated[str, typer.Option(help="Talent id (the talent signs themself).")]
+ConsentArg = Annotated[str, typer.Argument(help="Consent id")]
+LicenceArg = Annotated[str, typer.Argument(help="Licence id")]
+
+
+Fields = Iterable[tuple[str, str]]
+
+
+def _show_signed(workspace: Path, record_id: str, get: Callable[[Any, str], Any],
+                 verify: Callable[[Any, str], Any],
+                 fields: Callable[[Any, Any], Fields], *, as_json: bool) -> None:
+    """``show`` of a signed record (consent, licence): with ``--json`` the record and the
+    check of its signatures under ``verification``, otherwise the ``fields`` table."""
+    ctx = context(workspace)
+    record = get(ctx, record_id)
+    report = verify(ctx, record_id)
+    if as_json:
+        print_json({**record.model_dump(mode="json"), "verification": report.as_dict()})
+        return
+    print_fields(fields(record, report))
 
 
 # ---------------------------------------------------------------------------- consent
@@ -38,7 +59,7 @@ app.add_typer(rights_app, name="rights")
 
 @consent_app.command("grant")
 def consent_grant(
-    talent: Annotated[str, typer.Option(help="Talent id (the talent signs themself).")],
+    talent: SigningTalent,
     document: Annotated[Path, typer.Option(help="Consent JSON: purpose, scope, rate_of_pay, "
                                                 "starts, ends, language.")],
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
@@ -49,14 +70,13 @@ def consent_grant(
 
     doc = load_model(document, ConsentDocument)
     consent = grant_consent(context(workspace), talent_id=talent, document=doc)
-    if as_json:
-        print_json(consent.model_dump(mode="json"))
-        return
-    out.print(f"consent {consent.id} signed by {talent}, {doc.starts} to {doc.ends}")
+    print_result(consent.model_dump(mode="json"),
+                 f"consent {consent.id} signed by {talent}, {doc.starts} to {doc.ends}",
+                 as_json=as_json)
 
 
 @consent_app.command("revoke")
-def consent_revoke(consent_id: Annotated[str, typer.Argument(help="Consent id")],
+def consent_revoke(consent_id: ConsentArg,
                    reason: Annotated[str, typer.Option(help="Why (kept in the audit chain)")]
                    = "revoked by the talent",
                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -64,44 +84,35 @@ def consent_revoke(consent_id: Annotated[str, typer.Argument(help="Consent id")]
     from twinstudio.services.rights import revoke_consent
 
     result = revoke_consent(context(workspace), consent_id, reason=reason)
-    if as_json:
-        print_json({"consent_id": consent_id, "state": "revoked",
-                     "suspended_licences": result.suspended_licences,
-                     "withdrawn": result.withdrawn_as_json()})
-        return
-    out.print(f"consent {consent_id} revoked; suspended licences: "
-              f"{', '.join(result.suspended_licences) or 'none'}")
+    print_result({"consent_id": consent_id, "state": "revoked",
+                  "suspended_licences": result.suspended_licences,
+                  "withdrawn": result.withdrawn_as_json()},
+                 f"consent {consent_id} revoked; suspended licences: "
+                 f"{', '.join(result.suspended_licences) or 'none'}", as_json=as_json)
 
 
 @consent_app.command("show")
-def consent_show(consent_id: Annotated[str, typer.Argument(help="Consent id")],
+def consent_show(consent_id: ConsentArg,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Show a consent and whether its signature verifies."""
     from twinstudio.services.rights import get_consent, verify_consent
 
-    ctx = context(workspace)
-    consent = get_consent(ctx, consent_id)
-    report = verify_consent(ctx, consent_id)
-    data = {**consent.model_dump(mode="json"), "verification": report.as_dict()}
-    if as_json:
-        print_json(data)
-        return
-    d = consent.document
-    table = Table(show_header=False)
-    for key, value in (
-        ("consent", consent.id), ("talent", consent.talent_id), ("twin", consent.twin_id),
-        ("state", consent.state.value), ("purpose", d.purpose),
-        ("period", f"{d.starts} to {d.ends}"), ("language", d.language),
-        ("channels", ", ".join(d.scope.channels)),
-        ("territories", ", ".join(d.scope.territories)),
-        ("categories", ", ".join(d.scope.product_categories)),
-        ("identity alterations", ", ".join(d.scope.alterations) or "none"),
-        ("rate of pay", f"{d.rate_of_pay.amount} {d.rate_of_pay.currency} minor units "
-                        f"{d.rate_of_pay.basis}"),
-        ("signature", "valid" if report.valid else "INVALID"),
-    ):
-        table.add_row(key, value)
-    out.print(table)
+    def fields(consent: Any, report: Any) -> Fields:
+        d = consent.document
+        return (
+            ("consent", consent.id), ("talent", consent.talent_id), ("twin", consent.twin_id),
+            ("state", consent.state.value), ("purpose", d.purpose),
+            ("period", f"{d.starts} to {d.ends}"), ("language", d.language),
+            ("channels", ", ".join(d.scope.channels)),
+            ("territories", ", ".join(d.scope.territories)),
+            ("categories", ", ".join(d.scope.product_categories)),
+            ("identity alterations", ", ".join(d.scope.alterations) or "none"),
+            ("rate of pay", f"{d.rate_of_pay.amount} {d.rate_of_pay.currency} minor units "
+                            f"{d.rate_of_pay.basis}"),
+            ("signature", "valid" if report.valid else "INVALID"),
+        )
+
+    _show_signed(workspace, consent_id, get_consent, verify_consent, fields, as_json=as_json)
 
 
 @consent_app.command("list")
@@ -109,15 +120,10 @@ def consent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -
     """List consents."""
     from twinstudio.services.rights import list_consents
 
-    consents = list_consents(context(workspace))
-    if as_json:
-        print_json([c.model_dump(mode="json") for c in consents])
-        return
-    table = Table("consent", "talent", "state", "starts", "ends")
-    for c in consents:
-        table.add_row(c.id, c.talent_id, c.state.value, str(c.document.starts),
-                      str(c.document.ends))
-    out.print(table)
+    print_list(list_consents(context(workspace)), as_json=as_json,
+               columns=("consent", "talent", "state", "starts", "ends"),
+               row=lambda c: (c.id, c.talent_id, c.state.value, str(c.document.starts),
+                              str(c.document.ends)))
 
 
 # ---------------------------------------------------------------------------- biometrics
@@ -125,7 +131,7 @@ def consent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -
 
 @biometrics_app.command("release")
 def biometrics_release(
-    talent: Annotated[str, typer.Option(help="Talent id (the talent signs themself).")],
+    talent: SigningTalent,
     document: Annotated[Path, typer.Option(help="Release JSON: purpose, retention_days, "
                                                 "written_release, explicit_consent, language")],
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
@@ -136,11 +142,8 @@ def biometrics_release(
 
     doc = load_model(document, BiometricReleaseDocument)
     release = grant_biometric_release(context(workspace), talent_id=talent, document=doc)
-    if as_json:
-        print_json(release.model_dump(mode="json"))
-        return
-    out.print(f"biometric release {release.id} signed by {talent} "
-              f"(retention {doc.retention_days} days)")
+    print_result(release.model_dump(mode="json"), f"biometric release {release.id} signed by "
+                 f"{talent} (retention {doc.retention_days} days)", as_json=as_json)
 
 
 @biometrics_app.command("revoke")
@@ -150,10 +153,8 @@ def biometrics_revoke(release_id: Annotated[str, typer.Argument(help="Release id
     from twinstudio.services.rights import revoke_biometric_release
 
     release = revoke_biometric_release(context(workspace), release_id)
-    if as_json:
-        print_json(release.model_dump(mode="json"))
-        return
-    out.print(f"biometric release {release_id} revoked")
+    print_result(release.model_dump(mode="json"), f"biometric release {release_id} revoked",
+                 as_json=as_json)
 
 
 @biometrics_app.command("purge")
@@ -162,10 +163,8 @@ def biometrics_purge(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = Fals
     from twinstudio.services.biometrics import purge_expired
 
     twins = purge_expired(context(workspace), actor="operator")
-    if as_json:
-        print_json({"shredded_twins": twins})
-        return
-    out.print(f"shredded the biometric data of {len(twins)} twin(s)")
+    print_result({"shredded_twins": twins},
+                 f"shredded the biometric data of {len(twins)} twin(s)", as_json=as_json)
 
 
 # ---------------------------------------------------------------------------- licence
@@ -174,7 +173,7 @@ def biometrics_purge(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = Fals
 @licence_app.command("grant")
 def licence_grant(
     twin: Annotated[str, typer.Option(help="Twin id")],
-    brand: Annotated[str, typer.Option(help="Brand id")],
+    brand: BrandId,
     terms: Annotated[Path, typer.Option(help="Licence terms JSON")],
     consent: Annotated[str | None, typer.Option(help="Consent id (default: the active consent "
                                                      "that covers the terms)")] = None,
@@ -187,16 +186,13 @@ def licence_grant(
     parsed = load_model(terms, LicenceTerms)
     licence = grant_licence(context(workspace), twin_id=twin, brand_id=brand, terms=parsed,
                             consent_id=consent)
-    if as_json:
-        print_json(licence.model_dump(mode="json"))
-        return
-    out.print(f"licence {licence.id}: twin {twin} to brand {brand}, "
-              f"{parsed.starts} to {parsed.ends}")
+    print_result(licence.model_dump(mode="json"), f"licence {licence.id}: twin {twin} to brand "
+                 f"{brand}, {parsed.starts} to {parsed.ends}", as_json=as_json)
 
 
 @licence_app.command("revoke")
-def licence_revoke(licence_id: Annotated[str, typer.Argument(help="Licence id")],
-                   reason: Annotated[str, typer.Option(help="Why")] = "revoked",
+def licence_revoke(licence_id: LicenceArg,
+                   reason: Why = "revoked",
                    by: Annotated[str, typer.Option(help="Who revokes (talent or brand id)")]
                    = "operator",
                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -204,67 +200,55 @@ def licence_revoke(licence_id: Annotated[str, typer.Argument(help="Licence id")]
     from twinstudio.services.rights import revoke_licence
 
     result = revoke_licence(context(workspace), licence_id, reason=reason, actor=by)
-    if as_json:
-        print_json({"licence_id": licence_id, "state": "revoked",
-                     "withdrawn": result.withdrawn_as_json()})
-        return
-    out.print(f"licence {licence_id} revoked")
+    print_result({"licence_id": licence_id, "state": "revoked",
+                  "withdrawn": result.withdrawn_as_json()}, f"licence {licence_id} revoked",
+                 as_json=as_json)
 
 
 @licence_app.command("show")
-def licence_show(licence_id: Annotated[str, typer.Argument(help="Licence id")],
+def licence_show(licence_id: LicenceArg,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Show a licence, its terms and whether its signatures verify."""
     from twinstudio.services.rights import get_licence, verify_licence
 
-    ctx = context(workspace)
-    licence = get_licence(ctx, licence_id)
-    report = verify_licence(ctx, licence_id)
-    if as_json:
-        print_json({**licence.model_dump(mode="json"), "verification": report.as_dict()})
-        return
-    t = licence.terms
-    table = Table(show_header=False)
-    for key, value in (
-        ("licence", licence.id), ("twin", licence.twin_id), ("brand", licence.brand_id),
-        ("consent", licence.consent_id),
-        ("state", licence.state.value + (f" ({licence.state_reason})"
-                                         if licence.state_reason else "")),
-        ("period", f"{t.starts} to {t.ends}"), ("channels", ", ".join(t.channels)),
-        ("territories", ", ".join(t.territories)),
-        ("categories", ", ".join(t.product_categories)),
-        ("exclusive", ", ".join(t.exclusive_categories) or "none"),
-        ("alterations", ", ".join(t.permitted_alterations) or "none"),
-        ("prohibited", ", ".join(t.prohibited_content) or "none"),
-        ("assets", f"{licence.assets_used} of {t.max_assets}"),
-        ("intended uses", t.intended_uses), ("representation", t.representation),
-        ("signatures", "valid" if report.valid else f"INVALID {report.as_dict()}"),
-    ):
-        table.add_row(key, value)
-    out.print(table)
+    def fields(licence: Any, report: Any) -> Fields:
+        t = licence.terms
+        return (
+            ("licence", licence.id), ("twin", licence.twin_id), ("brand", licence.brand_id),
+            ("consent", licence.consent_id),
+            ("state", licence.state.value + (f" ({licence.state_reason})"
+                                             if licence.state_reason else "")),
+            ("period", f"{t.starts} to {t.ends}"), ("channels", ", ".join(t.channels)),
+            ("territories", ", ".join(t.territories)),
+            ("categories", ", ".join(t.product_categories)),
+            ("exclusive", ", ".join(t.exclusive_categories) or "none"),
+            ("alterations", ", ".join(t.permitted_alterations) or "none"),
+            ("prohibited", ", ".join(t.prohibited_content) or "none"),
+            ("assets", f"{licence.assets_used} of {t.max_assets}"),
+            ("intended uses", t.intended_uses), ("representation", t.representation),
+            ("signatures", "valid" if report.valid else f"INVALID {report.as_dict()}"),
+        )
+
+    _show_signed(workspace, licence_id, get_licence, verify_licence, fields, as_json=as_json)
 
 
 @licence_app.command("list")
-def licence_list(brand: Annotated[str | None, typer.Option(help="Only this brand")] = None,
+def licence_list(brand: OnlyBrand = None,
                  twin: Annotated[str | None, typer.Option(help="Only this twin")] = None,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List licences."""
     from twinstudio.services.rights import list_licences
 
-    licences = list_licences(context(workspace), brand_id=brand, twin_id=twin)
-    if as_json:
-        print_json([lic.model_dump(mode="json") for lic in licences])
-        return
-    table = Table("licence", "twin", "brand", "state", "period", "channels", "territories")
-    for lic in licences:
-        table.add_row(lic.id, lic.twin_id, lic.brand_id, lic.state.value,
-                      f"{lic.terms.starts}..{lic.terms.ends}", ",".join(lic.terms.channels),
-                      ",".join(lic.terms.territories))
-    out.print(table)
+    print_list(list_licences(context(workspace), brand_id=brand, twin_id=twin), as_json=as_json,
+               columns=("licence", "twin", "brand", "state", "period", "channels",
+                        "territories"),
+               row=lambda lic: (lic.id, lic.twin_id, lic.brand_id, lic.state.value,
+                                f"{lic.terms.starts}..{lic.terms.ends}",
+                                ",".join(lic.terms.channels), ",".join(lic.terms.territories)))
 
 
 @licence_app.command("verify")
-def licence_verify(licence_id: Annotated[str, typer.Argument(help="Licence id")],
+def licence_verify(licence_id: LicenceArg,
                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Check the licence still matches what both parties signed (exit 4 if not)."""
     from twinstudio.services.rights import verify_licence
@@ -283,7 +267,7 @@ def licence_verify(licence_id: Annotated[str, typer.Argument(help="Licence id")]
 
 
 @policy_app.command("check")
-def policy_check(licence: Annotated[str, typer.Option(help="Licence id")],
+def policy_check(licence: LicenceId,
                  use: Annotated[Path, typer.Option(help="Proposed use JSON")],
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Decide a proposed use: allowed, or every reason it is not."""
@@ -331,15 +315,10 @@ def audit_show(limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
     """Show the most recent audit events."""
     from twinstudio.services.audit import recent_events
 
-    events = recent_events(context(workspace), limit)
-    if as_json:
-        print_json([e.model_dump(mode="json") for e in events])
-        return
-    table = Table("seq", "at", "actor", "type", "payload")
-    for e in events:
-        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.type,
-                      json.dumps(e.payload, ensure_ascii=False)[:90])
-    out.print(table)
+    print_list(recent_events(context(workspace), limit), as_json=as_json,
+               columns=("seq", "at", "actor", "type", "payload"),
+               row=lambda e: (str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.type,
+                              json.dumps(e.payload, ensure_ascii=False)[:90]))
 
 
 @rights_app.command("sweep")
@@ -348,7 +327,5 @@ def rights_sweep(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -
     from twinstudio.services.rights import expire_rights
 
     expired = expire_rights(context(workspace))
-    if as_json:
-        print_json(expired.as_dict())
-        return
-    out.print(f"expired {len(expired.consents)} consent(s), {len(expired.licences)} licence(s)")
+    print_result(expired.as_dict(), f"expired {len(expired.consents)} consent(s), "
+                 f"{len(expired.licences)} licence(s)", as_json=as_json)

@@ -1,31 +1,34 @@
 """Twins (enrolment, list, show, match, body twin) and the synthetic roster."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
     Workspace,
-    app,
     context,
     err,
     group,
     load_model,
     out,
     print_json,
+    print_list,
+    print_result,
+    print_table,
     read_image_file,
     writable_path,
 )
 from twinstudio.domain.errors import InvalidInput
 
-roster_app = group("The synthetic roster: made-up people with body twins.")
-twin_app = group("Twins: enrolment from a capture session, matching.")
-app.add_typer(roster_app, name="roster")
-app.add_typer(twin_app, name="twin")
+roster_app = group("roster", "The synthetic roster: made-up people with body twins.")
+twin_app = group("twin", "Twins: enrolment from a capture session, matching.")
+
+TwinArg = Annotated[str, typer.Argument(help="Twin id")]
+RosterCount = Annotated[int, typer.Option(min=1, max=500)]
+RosterSeed = Annotated[int, typer.Option()]
 
 
 PHOTO_LIMIT = 40
@@ -52,11 +55,10 @@ def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
     if as_json:
         print_json(result.as_dict())
     else:
-        table = Table("photo", "accepted", "view", "reasons")
-        for photo in result.photos:
-            table.add_row(photo.photo, "yes" if photo.accepted else "no", photo.view or "-",
-                          "; ".join(r["message"] for r in photo.reasons) or "-")
-        out.print(table)
+        print_table(("photo", "accepted", "view", "reasons"),
+                    ((photo.photo, "yes" if photo.accepted else "no", photo.view or "-",
+                      "; ".join(r["message"] for r in photo.reasons) or "-")
+                     for photo in result.photos))
         verdict = "enrolled" if result.enrolled else "refused: " + "; ".join(
             r["message"] for r in result.reasons)
         out.print(f"twin {result.twin_id}: {verdict}", markup=False)
@@ -69,18 +71,13 @@ def twin_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> N
     """List twins and their state."""
     from twinstudio.services.twins import list_twins
 
-    twins = list_twins(context(workspace))
-    if as_json:
-        print_json([t.model_dump(mode="json") for t in twins])
-        return
-    table = Table("twin", "talent", "state")
-    for t in twins:
-        table.add_row(t.id, t.talent_id, t.state.value)
-    out.print(table)
+    print_list(list_twins(context(workspace)), as_json=as_json,
+               columns=("twin", "talent", "state"),
+               row=lambda t: (t.id, t.talent_id, t.state.value))
 
 
 @twin_app.command("show")
-def twin_show(twin_id: Annotated[str, typer.Argument(help="Twin id")],
+def twin_show(twin_id: TwinArg,
               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Show a twin: state, biometric key status, templates (never their content)."""
     from twinstudio.services.twins import twin_details
@@ -89,12 +86,11 @@ def twin_show(twin_id: Annotated[str, typer.Argument(help="Twin id")],
     twin, has_key = details.twin, details.biometric_key
     templates = [{"id": t.id, "kind": t.kind, "retain_until": t.retain_until.isoformat()}
                  for t in details.templates]
-    data = {**twin.model_dump(mode="json"), "biometric_key": has_key, "templates": templates}
-    if as_json:
-        print_json(data)
-        return
-    out.print(f"twin {twin.id} of {twin.talent_id}: {twin.state.value}; biometric key "
-              f"{'present' if has_key else 'absent'}; {len(templates)} template(s)")
+    print_result({**twin.model_dump(mode="json"), "biometric_key": has_key,
+                  "templates": templates},
+                 f"twin {twin.id} of {twin.talent_id}: {twin.state.value}; biometric key "
+                 f"{'present' if has_key else 'absent'}; {len(templates)} template(s)",
+                 as_json=as_json)
 
 
 @twin_app.command("match")
@@ -114,7 +110,7 @@ def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
 
 
 @twin_app.command("body")
-def twin_body(twin_id: Annotated[str, typer.Argument(help="Twin id")],
+def twin_body(twin_id: TwinArg,
               profile: Annotated[Path, typer.Option(help="Body profile JSON: sex, age, "
                                                          "measurements, appearance")],
               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -142,8 +138,7 @@ def twin_body(twin_id: Annotated[str, typer.Argument(help="Twin id")],
 
 
 @roster_app.command("build")
-def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
-                 seed: Annotated[int, typer.Option()] = 7,
+def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
                  renderer: Annotated[str, typer.Option(
                      help="raster (fast) or cycles (physically based preview)")] = "raster",
                  enrol: Annotated[bool, typer.Option(
@@ -179,23 +174,22 @@ def roster_build(count: Annotated[int, typer.Option(min=1, max=500)] = 30,
     if as_json:
         print_json(rows)
     else:
-        table = Table("#", "name", "talent", "twin", "worst fit error (mm)")
-        for row in rows:
+        def cells(row: dict[str, Any]) -> tuple[str, ...]:
             worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
             state = row["twin_state"] + (
                 " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
                 if row in refused else "")
-            table.add_row(str(row["index"]), row["name"], row["talent_id"], state,
-                          f"{worst:.1f}")
-        out.print(table)
+            return str(row["index"]), row["name"], row["talent_id"], state, f"{worst:.1f}"
+
+        print_table(("#", "name", "talent", "twin", "worst fit error (mm)"),
+                    (cells(row) for row in rows))
     if refused:
         raise typer.Exit(3)
 
 
 @roster_app.command("sheet")
 def roster_sheet(out_path: Annotated[Path, typer.Option("--out", help="PNG to write")],
-                 count: Annotated[int, typer.Option(min=1, max=500)] = 30,
-                 seed: Annotated[int, typer.Option()] = 7,
+                 count: RosterCount = 30, seed: RosterSeed = 7,
                  workspace: Workspace = DEFAULT_WS) -> None:
     """A contact sheet of the roster's front captures (builds what is missing)."""
     from twinstudio.demo.roster import build_roster, contact_sheet
