@@ -84,9 +84,7 @@ def consent_revoke(consent_id: ConsentArg,
     from twinstudio.services.rights import revoke_consent
 
     result = revoke_consent(context(workspace), consent_id, reason=reason)
-    print_result({"consent_id": consent_id, "state": "revoked",
-                  "suspended_licences": result.suspended_licences,
-                  "withdrawn": result.withdrawn_as_json()},
+    print_result(result.as_dict(),
                  f"consent {consent_id} revoked; suspended licences: "
                  f"{', '.join(result.suspended_licences) or 'none'}", as_json=as_json)
 
@@ -200,9 +198,7 @@ def licence_revoke(licence_id: LicenceArg,
     from twinstudio.services.rights import revoke_licence
 
     result = revoke_licence(context(workspace), licence_id, reason=reason, actor=by)
-    print_result({"licence_id": licence_id, "state": "revoked",
-                  "withdrawn": result.withdrawn_as_json()}, f"licence {licence_id} revoked",
-                 as_json=as_json)
+    print_result(result.as_dict(), f"licence {licence_id} revoked", as_json=as_json)
 
 
 @licence_app.command("show")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from twinstudio.domain.consent import (
     BiometricRelease,
@@ -132,9 +133,14 @@ class RevocationResult:
     def flagged_for_takedown(self) -> list[str]:
         return self._all("flagged_for_takedown")
 
-    def withdrawn_as_json(self) -> list[dict[str, list[str]]]:
-        """What each hook did, as ``--json`` prints it under ``withdrawn``."""
-        return [w.as_dict() for w in self.withdrawals]
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of ``consent revoke --json`` / ``licence revoke --json``: what was
+        revoked, the licences it suspended and, under ``withdrawn``, what each hook did."""
+        withdrawn = [w.as_dict() for w in self.withdrawals]
+        if self.consent_id is not None:
+            return {"consent_id": self.consent_id, "state": "revoked",
+                    "suspended_licences": self.suspended_licences, "withdrawn": withdrawn}
+        return {"licence_id": self.licence_id, "state": "revoked", "withdrawn": withdrawn}
 
 
 def _withdraw(ctx: ServiceContext, uow: UnitOfWork, twin_id: str, licence_ids: list[str],
