@@ -17,6 +17,8 @@ from tests.support.images import encode, scene
 from tests.support.world import PASSWORD, World, build_world, world_context
 from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role
+from twinstudio.domain.capture import CaptureReport
+from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.errors import Unauthenticated
 from twinstudio.services.accounts import (
     authenticate_api_key,
@@ -24,6 +26,8 @@ from twinstudio.services.accounts import (
     create_api_key,
     revoke_api_key,
 )
+from twinstudio.services.parties import add_talent
+from twinstudio.services.rights import grant_biometric_release
 
 
 @pytest.fixture
@@ -231,6 +235,35 @@ def test_enrolment_upload_of_wrong_type_or_without_release_is_refused(world, api
     assert refused.status_code == 403
     assert [r["code"] for r in refused.json()["error"]["reasons"]] == [
         "biometric_release_missing"]
+
+
+class _Checks:
+    """CaptureChecks answering from a table (the photo's bytes as keys)."""
+
+    def __init__(self, table: dict[bytes, CaptureReport]) -> None:
+        self.table = table
+
+    def check(self, data: bytes) -> CaptureReport:
+        return self.table[data]
+
+
+def test_a_refused_capture_set_answers_403_with_each_photos_reason(world, api):
+    talent, twin = add_talent(world.ctx, name="New Face", agency_id=world.a.agency)
+    grant_biometric_release(world.ctx, talent_id=talent.id, document=BiometricReleaseDocument(
+        purpose="Face template to check the identity of generated images",
+        retention_days=365, written_release=True, explicit_consent=True, language="en"))
+    png = [encode(scene(20 + i, 320, 400), "PNG") for i in range(2)]
+    world.ctx.captures = _Checks({
+        png[0]: CaptureReport(True, view="front", width=768, height=1024),
+        png[1]: CaptureReport(False, [{"code": "blurry", "message": "sharpness 3"}])})
+    refused = api.post(f"/api/v1/twins/{twin.id}/enrolment",
+                       files=[("photos", (f"{i}.png", data, "image/png"))
+                              for i, data in enumerate(png)],
+                       headers=as_(world, Role.AGENCY))
+    assert refused.status_code == 403, refused.text
+    assert [(r["code"], r["message"]) for r in refused.json()["error"]["reasons"]] == [
+        ("too_few_photos", "1 usable photo(s); at least 3 are needed"),
+        ("photo_blurry", "1.png: sharpness 3")]
 
 
 def test_compliance_reads_the_audit_chain_and_others_may_not(world, api):
