@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache, partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from twinstudio.domain.errors import ConfigurationError
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.jobs import cancel_jobs_hook
 from twinstudio.services.ports import (
+    BodyFitting,
     CampaignRunner,
     CaptureChecks,
     FaceTools,
@@ -69,9 +71,23 @@ def bootstrap(
         vault=TemplateVault(settings.master_key.get_secret_value()),
         faces=_faces(),
         captures=_captures(),
+        body_fitting=_body_fitting(),
         passwords=Argon2Passwords(),
     )
     return ctx
+
+
+def prepare_workspace(workspace: Path) -> tuple[bool, Settings]:
+    """Create the workspace folder (True when it was new) and, unless a production C2PA
+    chain is configured, its development signing credentials."""
+    from twinstudio.provenance.keys import ensure_development_credentials
+    from twinstudio.workspace import create_workspace
+
+    created = create_workspace(workspace)
+    settings = Settings(workspace=workspace)
+    if settings.c2pa_cert_chain is None:
+        ensure_development_credentials(settings.c2pa_dir)
+    return created, settings
 
 
 def _installed(*modules: str) -> bool:
@@ -87,6 +103,15 @@ def _faces() -> FaceTools | None:
     from twinstudio.perception.faces import DlibFaces
 
     return DlibFaces()
+
+
+def _body_fitting() -> BodyFitting | None:
+    """anny's body fitting when the body extra is installed (the model loads on use)."""
+    if not _installed("anny"):
+        return None
+    from twinstudio.body3d.fit import AnnyBodyFitting
+
+    return AnnyBodyFitting()
 
 
 def _captures() -> CaptureChecks | None:

@@ -73,13 +73,13 @@ def test_enrolment_needs_a_release_then_activates_the_twin_and_matches(roster):
     _release(ctx, first.talent_id)
     result = enrol_twin(ctx, talent_id=first.talent_id, photos=_photos(first), actor="t")
     assert result.enrolled, result.as_dict()
-    assert sum(p["accepted"] for p in result.photos) >= 3
+    assert sum(p.accepted for p in result.photos) >= 3
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(first.talent_id)
         assert twin.state is TwinState.ACTIVE
         assert len(uow.biometrics.templates(twin.id)) == 2
     found = match(ctx, first.captures["front"].read_bytes())
-    assert found and found[0]["twin_id"] == twin.id
+    assert found and found[0].twin_id == twin.id
     assert verify_audit(ctx).ok
 
 
@@ -98,7 +98,7 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
     assert all(t.state is TwinState.ACTIVE for t in twins.values())
     for entry in entries:
         found = match(ctx, entry.captures["front"].read_bytes())
-        assert found and found[0]["twin_id"] == twins[entry.talent_id].id, (entry.name, found)
+        assert found and found[0].twin_id == twins[entry.talent_id].id, (entry.name, found)
     assert enrol_roster(ctx, entries) == [None] * len(entries)  # nothing enrols twice
 
 
@@ -144,7 +144,7 @@ def test_a_set_without_a_side_view_or_enough_photos_is_refused(roster):
     assert not result.enrolled and result.reasons[0]["code"] == "too_few_photos"
     bad = [("notes.jpg", b"not an image"), *_photos(entry, {"front", "back"})]
     result = enrol_twin(ctx, talent_id=talent_id, photos=bad, actor="t")
-    assert result.photos[0]["reasons"][0]["code"] == "undecodable"
+    assert result.photos[0].reasons[0]["code"] == "undecodable"
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(talent_id)
         assert twin.state is TwinState.ENROLLING and uow.biometrics.templates(twin.id) == []

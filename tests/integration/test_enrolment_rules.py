@@ -72,7 +72,8 @@ def test_a_set_mixing_two_people_names_the_odd_photos(ctx, fake_captures):
 
 
 def test_a_face_enrolled_for_one_talent_cannot_be_enrolled_for_another(ctx, fake_captures):
-    from twinstudio.services.enrolment import enrol_twin, enrolled_templates
+    from twinstudio.services.biometrics import enrolled_face_templates as enrolled_templates
+    from twinstudio.services.enrolment import enrol_twin
 
     first, first_twin = _talent(ctx, "First")
     second, _ = _talent(ctx, "Second")

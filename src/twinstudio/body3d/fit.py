@@ -11,7 +11,6 @@ prints the figures over the roster).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,7 @@ from twinstudio.body3d.model import (
     FIT_PHENOTYPES,
     body_model,
 )
-from twinstudio.domain.body import BodyProfile, Sex
+from twinstudio.domain.body import BodyFit, BodyProfile, Sex
 from twinstudio.domain.errors import InvalidInput
 
 # Which measurement of the mesh answers which field of BodyMeasurements.
@@ -47,25 +46,6 @@ def face_local_changes(face: dict[str, float]) -> dict[str, float]:
                            f"{', '.join(FACE_FEATURES)}")
     return {label: float(weight) for name, weight in face.items()
             for label in FACE_FEATURES[name]}
-
-
-@dataclass
-class BodyFit:
-    """The fitted parameters and, per measurement, target, achieved and error."""
-
-    phenotypes: dict[str, float]
-    local_changes: dict[str, float]
-    rows: list[dict[str, float | str]] = field(default_factory=list)
-    iterations: int = 0
-    seconds: float = 0.0
-
-    def error_mm(self, name: str) -> float:
-        return float(next(r["error_mm"] for r in self.rows if r["measurement"] == name))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"phenotypes": self.phenotypes, "local_changes": self.local_changes,
-                "measurements": self.rows, "iterations": self.iterations,
-                "seconds": round(self.seconds, 2)}
 
 
 class BodyFitter:
@@ -191,3 +171,10 @@ def fit_body(profile: BodyProfile) -> BodyFit:
     if _fitter is None:
         _fitter = BodyFitter()
     return _fitter.fit(profile)
+
+
+class AnnyBodyFitting:
+    """BodyFitting (``services.ports``) on anny: the model loads on the first fit."""
+
+    def fit(self, profile: BodyProfile) -> BodyFit:
+        return fit_body(profile)

@@ -115,17 +115,12 @@ def twin_body(twin_id: TwinArg,
                                                          "measurements, appearance")],
               workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Fit the twin's body twin to the talent's measurements and record it."""
-    from twinstudio.body3d.fit import fit_body
     from twinstudio.domain.body import BodyProfile
-    from twinstudio.services.bodies import set_twin_body
+    from twinstudio.services.bodies import fit_twin_body
 
     body = load_model(profile, BodyProfile)
-    ctx = context(workspace)
-    fitted = fit_body(body)
-    fit = {"phenotypes": fitted.phenotypes, "local_changes": fitted.local_changes,
-           "maps_seed": 0}
-    set_twin_body(ctx, twin_id=twin_id, profile=body.model_dump(mode="json"), fit=fit,
-                  actor="operator")
+    fitted = fit_twin_body(context(workspace), twin_id=twin_id, profile=body,
+                           actor="operator")
     if as_json:
         print_json({"twin_id": twin_id, "fit": fitted.as_dict()})
         return

@@ -16,14 +16,9 @@ from twinstudio.cli._app import (
 @app.command()
 def init(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Create a workspace: folder, database schema, signing keys, C2PA development CA."""
-    from twinstudio.config import Settings
-    from twinstudio.provenance.keys import ensure_development_credentials
-    from twinstudio.workspace import create_workspace
+    from twinstudio.bootstrap import prepare_workspace
 
-    created = create_workspace(workspace)
-    settings = Settings(workspace=workspace)
-    if settings.c2pa_cert_chain is None:
-        ensure_development_credentials(settings.c2pa_dir)
+    created, settings = prepare_workspace(workspace)
     context(workspace)
     url = settings.effective_database_url
     if as_json:

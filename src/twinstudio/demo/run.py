@@ -19,8 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from twinstudio.bootstrap import bootstrap
-from twinstudio.config import Settings
+from twinstudio.bootstrap import bootstrap, prepare_workspace
 from twinstudio.demo.billing import BillingDemoResult, bill_demo
 from twinstudio.demo.campaign import CampaignDemoResult
 from twinstudio.demo.provenance import VerifyCopyResult, provenance_demo
@@ -28,11 +27,10 @@ from twinstudio.demo.uses import UseDecisionResult, decide_uses
 from twinstudio.demo.world import ROSTER_SIZE, DemoWorld, build_world
 from twinstudio.domain.audit import ChainReport
 from twinstudio.domain.money import Money
-from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.campaigns import CampaignStatusResult, campaign_status
 from twinstudio.services.context import ServiceContext
-from twinstudio.workspace import create_workspace, remove_workspace
+from twinstudio.workspace import remove_workspace
 
 
 @dataclass(frozen=True)
@@ -139,9 +137,8 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
     """``twinstudio demo``: build the demo workspace, run the story, print its summary."""
     if reset:
         remove_workspace(workspace)
-    create_workspace(workspace)
-    ensure_development_credentials(Settings(workspace=workspace).c2pa_dir)
-    ctx = bootstrap(Settings(workspace=workspace))
+    _, settings = prepare_workspace(workspace)
+    ctx = bootstrap(settings)
     # no service tells whether a workspace holds talents: the unit of work is read directly
     with ctx.uow() as uow:
         if uow.talents.list():

@@ -9,8 +9,9 @@ swatches are listed here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -109,3 +110,28 @@ class BodyProfile(BaseModel):
             if not -1.0 <= weight <= 1.0:
                 raise ValueError(f"face feature {name} is {weight}; weights are in [-1, 1]")
         return value
+
+
+@dataclass
+class BodyFit:
+    """The fitted parameters and, per measurement, target, achieved and error."""
+
+    phenotypes: dict[str, float]
+    local_changes: dict[str, float]
+    rows: list[dict[str, float | str]] = field(default_factory=list)
+    iterations: int = 0
+    seconds: float = 0.0
+
+    def error_mm(self, name: str) -> float:
+        return float(next(r["error_mm"] for r in self.rows if r["measurement"] == name))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"phenotypes": self.phenotypes, "local_changes": self.local_changes,
+                "measurements": self.rows, "iterations": self.iterations,
+                "seconds": round(self.seconds, 2)}
+
+    def twin_fit(self, maps_seed: int = 0) -> dict[str, Any]:
+        """What a twin's body record keeps of the fit: the parameters and the seed its
+        appearance maps are baked with."""
+        return {"phenotypes": self.phenotypes, "local_changes": self.local_changes,
+                "maps_seed": maps_seed}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from twinstudio.domain.common import new_id
 from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS, release_in_force
@@ -97,7 +96,7 @@ def purge_expired(ctx: ServiceContext, *, actor: str = "system") -> list[str]:
     return twins
 
 
-def enrolled_face_templates(ctx: ServiceContext) -> dict[str, Any]:
+def enrolled_face_templates(ctx: ServiceContext) -> dict[str, list[float]]:
     """Mean face embedding (list of 128 floats) of every twin with a readable template;
     crypto-shredded twins are skipped (their templates can no longer be read)."""
     import json
@@ -106,7 +105,7 @@ def enrolled_face_templates(ctx: ServiceContext) -> dict[str, Any]:
 
     with ctx.uow() as uow:
         twins = [t.id for t in uow.twins.list() if t.state is not TwinState.SHREDDED]
-    out: dict[str, Any] = {}
+    out: dict[str, list[float]] = {}
     for twin_id in twins:
         try:
             templates = read_templates(ctx, twin_id)

@@ -1,4 +1,5 @@
-"""Use cases of body twins: record a twin's body (profile and fitted parameters)."""
+"""Use cases of body twins: fit a twin's body to the talent's measurements and record it
+(profile and fitted parameters)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ import hashlib
 import json
 from typing import Any
 
-from twinstudio.domain.errors import InvalidInput
+from twinstudio.domain.body import BodyFit, BodyProfile
+from twinstudio.domain.errors import ConfigurationError, InvalidInput
 from twinstudio.services.context import ServiceContext
 
 
 def set_twin_body(ctx: ServiceContext, *, twin_id: str, profile: dict[str, Any],
                   fit: dict[str, Any], actor: str) -> None:
     """Record the twin's body twin (body profile and fitted parameters)."""
-    from twinstudio.domain.body import BodyProfile
-
     try:
         BodyProfile.model_validate(profile)
     except ValueError as error:
@@ -30,3 +30,17 @@ def set_twin_body(ctx: ServiceContext, *, twin_id: str, profile: dict[str, Any],
             "twin_id": twin_id, "fit_sha256": hashlib.sha256(
                 json.dumps(fit, sort_keys=True).encode()).hexdigest()})
         uow.commit()
+
+
+def fit_twin_body(ctx: ServiceContext, *, twin_id: str, profile: BodyProfile,
+                  actor: str) -> BodyFit:
+    """Fit the body model to the talent's measurements and record it as the twin's body
+    twin; returns the fit with its error per measurement."""
+    if ctx.body_fitting is None:
+        raise ConfigurationError("body fitting needs the body extra (anny)")
+    with ctx.uow() as uow:
+        uow.twins.get(twin_id)  # an unknown twin is refused before the fit
+    fitted = ctx.body_fitting.fit(profile)
+    set_twin_body(ctx, twin_id=twin_id, profile=profile.model_dump(mode="json"),
+                  fit=fitted.twin_fit(), actor=actor)
+    return fitted

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from twinstudio.domain.common import utcnow
 from twinstudio.services.ports import (
     Blobs,
+    BodyFitting,
     CaptureChecks,
     FaceTools,
     Keyring,
@@ -31,6 +32,7 @@ class ServiceContext:
     vault: Vault | None = None
     faces: FaceTools | None = None
     captures: CaptureChecks | None = None
+    body_fitting: BodyFitting | None = None
     passwords: PasswordHasher | None = None  # accounts (issue 8)
 
     def now(self) -> datetime:

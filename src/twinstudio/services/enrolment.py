@@ -93,11 +93,6 @@ def _faces(ctx: ServiceContext) -> FaceTools:
     return ctx.faces
 
 
-def enrolled_templates(ctx: ServiceContext) -> dict[str, list[float]]:
-    """Mean face embedding of every twin with a readable template."""
-    return enrolled_face_templates(ctx)
-
-
 def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, bytes]],
                actor: str) -> EnrolmentResult:
     """Check a capture set and, when it passes, store the template and activate the twin."""
@@ -134,7 +129,7 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
         return refuse("identity_mismatch", "these photos do not show the same person as the "
                                            f"others: {', '.join(odd)}")
     mean = mean_embedding(embeddings)  # type: ignore[arg-type]
-    if nearest_templates(mean, enrolled_templates(ctx), exclude=[twin.id]):
+    if nearest_templates(mean, enrolled_face_templates(ctx), exclude=[twin.id]):
         return refuse("likeness_enrolled_elsewhere", "this face is already enrolled for "
                                                      "another talent")
     face_template = json.dumps({"mean": mean, "photos": {
@@ -172,7 +167,7 @@ def find_twins(ctx: ServiceContext, rgb: Any) -> list[FaceMatchResult]:
     """Enrolled twins whose template is within the identity threshold of a face in the
     decoded image ``rgb``, closest first."""
     faces = _faces(ctx).embeddings(rgb)
-    return faces_matching(faces, enrolled_templates(ctx)) if faces else []
+    return faces_matching(faces, enrolled_face_templates(ctx)) if faces else []
 
 
 def match(ctx: ServiceContext, image: bytes) -> list[FaceMatchResult]:

@@ -13,6 +13,7 @@ from typing import Any, Protocol, Self
 from twinstudio.domain.accounts import ApiKey, User, WebSession
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.audit import AuditEvent
+from twinstudio.domain.body import BodyFit, BodyProfile
 from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.garment import Garment
@@ -332,6 +333,12 @@ class FaceTools(Protocol):
     """Faces in any image (perception adapter): embeddings and boxes, largest first."""
 
     def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]: ...
+
+
+class BodyFitting(Protocol):
+    """Fits the parametric body to a talent's measurements (body model adapter)."""
+
+    def fit(self, profile: BodyProfile) -> BodyFit: ...
 
 
 class CaptureChecks(Protocol):
