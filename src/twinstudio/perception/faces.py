@@ -117,3 +117,9 @@ class DlibFaces:
 
     def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]:
         return [(face.embedding, list(face.box)) for face in detect_faces(rgb)]
+
+    def embeddings_in_file(self, data: bytes) -> list[tuple[Any, list[int]]]:
+        from twinstudio.provenance.images import decode
+
+        rgb, _ = decode(data)  # type, size and bomb checks at the edge
+        return self.embeddings(rgb)

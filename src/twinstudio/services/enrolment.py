@@ -163,17 +163,8 @@ def faces_matching(faces: list[tuple[Any, list[int]]], templates: dict[str, list
     return sorted(found, key=lambda m: m.distance)
 
 
-def find_twins(ctx: ServiceContext, rgb: Any) -> list[FaceMatchResult]:
-    """Enrolled twins whose template is within the identity threshold of a face in the
-    decoded image ``rgb``, closest first."""
-    faces = _faces(ctx).embeddings(rgb)
-    return faces_matching(faces, enrolled_face_templates(ctx)) if faces else []
-
-
 def match(ctx: ServiceContext, image: bytes) -> list[FaceMatchResult]:
     """Enrolled twins whose face appears in ``image`` (any encoded image), closest first."""
-    if ctx.provenance is None:
-        raise ConfigurationError("image decoding is not configured for this workspace "
-                                 "(run 'twinstudio init')")
-    return find_twins(ctx, ctx.provenance.decode(image).rgb)
+    faces = _faces(ctx).embeddings_in_file(image)
+    return faces_matching(faces, enrolled_face_templates(ctx)) if faces else []
 

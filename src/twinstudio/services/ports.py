@@ -334,6 +334,10 @@ class FaceTools(Protocol):
 
     def embeddings(self, rgb: Any) -> list[tuple[Any, list[int]]]: ...
 
+    def embeddings_in_file(self, data: bytes) -> list[tuple[Any, list[int]]]:
+        """The same for an encoded image, decoded (and checked) by the adapter."""
+        ...
+
 
 class BodyFitting(Protocol):
     """Fits the parametric body to a talent's measurements (body model adapter)."""
