@@ -273,5 +273,5 @@ def test_a_photo_of_an_enrolled_twin_that_we_never_made_is_an_unlicensed_likenes
                    quality=85)
     result = verify_image(ctx, found)
     assert result.verdict == "unlicensed_likeness", result.signals.face
-    assert result.twin_id == studio.twin_id and result.asset_id is None
+    assert result.twin_id == studio["twin_id"] and result.asset_id is None
     assert result.signals.face.match.distance < 0.6
