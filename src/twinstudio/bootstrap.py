@@ -144,11 +144,15 @@ def _provenance(settings: Settings) -> ProvenanceTools | None:
 BACKENDS = ("studio",)
 
 
-def generation_components(backend: str = "studio") -> tuple[GenerationBackend, QualityTools]:
-    """The generation backend and the QA measurements (heavy models load on first use)."""
+def _check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise ConfigurationError(f"unknown generation backend {backend!r} "
                                  f"(have: {', '.join(BACKENDS)})")
+
+
+def generation_components(backend: str = "studio") -> tuple[GenerationBackend, QualityTools]:
+    """The generation backend and the QA measurements (heavy models load on first use)."""
+    _check_backend(backend)
     from twinstudio.generation.studio import StudioBackend
 
     return StudioBackend(), quality_tools()
@@ -195,9 +199,7 @@ def local_executor(settings: Settings, *, workers: int | None = None,
     from twinstudio.jobs.local import LocalExecutor
     from twinstudio.services.campaigns import campaign_status
 
-    if backend not in BACKENDS:
-        raise ConfigurationError(f"unknown generation backend {backend!r} "
-                                 f"(have: {', '.join(BACKENDS)})")
+    _check_backend(backend)
     return LocalExecutor(settings, worker_main=worker_process_main, status=campaign_status,
                          workers=workers, backend=backend,
                          lease_seconds=lease_seconds or LEASE_SECONDS)

@@ -14,7 +14,7 @@ from typing import Any
 
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.generation import BODY_TOLERANCE, compare_body
-from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance, same_person
+from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools
 
@@ -129,7 +129,7 @@ def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
     if embedding is None:
         return IdentityGateResult(False, "no face found in the image", info=info)
     d = face_distance(embedding, templates[0]["mean"])
-    passed = same_person(embedding, templates[0]["mean"])
+    passed = d < IDENTITY_THRESHOLD  # the rule of domain.identity, on the distance reported
     return IdentityGateResult(
         passed, None if passed else f"face distance {d:.3f} to the twin's template is not "
                                     f"under {IDENTITY_THRESHOLD}",
