@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 View = Literal["front", "three_quarter", "side", "back"]
+Framing = Literal["full_body", "close_up"]
 
 
 @dataclass
@@ -14,12 +15,14 @@ class CaptureReport:
     """``ok`` only when every check passed; each failed check is a reason (code, message).
 
     ``embedding`` is the face's identity embedding (front and three-quarter views only: a
-    face found in profile gives no comparable embedding); ``keypoints`` maps a body
-    landmark to (x px, y px, visibility)."""
+    face found in profile gives no comparable embedding); ``framing`` says whether the
+    photo shows the full body or is a close-up (head and shoulders); ``keypoints`` maps a
+    body landmark to (x px, y px, visibility), for full-body photos only."""
 
     ok: bool
     reasons: list[dict[str, str]] = field(default_factory=list)
     view: View | None = None
+    framing: Framing | None = None
     width: int = 0
     height: int = 0
     sharpness: float | None = None
@@ -38,6 +41,7 @@ class CaptureReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "reasons": self.reasons, "view": self.view,
+                "framing": self.framing,
                 "size": [self.width, self.height],
                 "sharpness": None if self.sharpness is None else round(self.sharpness, 1),
                 "brightness": None if self.brightness is None else round(self.brightness, 1),

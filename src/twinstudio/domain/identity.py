@@ -2,8 +2,11 @@
 
 dlib's 128-D face embedding (the perception adapter) was trained so that two photos of
 one person lie closer than 0.6 (Euclidean distance); that threshold decides everywhere a
-face is compared with a face or a template: enrolment (one person per capture set, one
-template per person), ``match``, ``verify``'s face signal and the identity QA gate.
+face is compared with a face or a template: enrolment (each photo against the set's
+front template; a template near another twin's goes to a likeness review), ``match``,
+``verify``'s face signal and the identity QA gate. Look-alikes (twins a compliance user
+decided are different people although their templates are within the threshold) make an
+answer ambiguous instead of naming one of them (``identify``).
 Pure: embeddings are any sequences of floats (numpy arrays included).
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 IDENTITY_THRESHOLD = 0.6  # dlib's trained same-person distance
 # A face this much closer than the threshold is a strong likeness (verify's confidence).
@@ -68,3 +71,59 @@ def nearest_templates(embedding: Embedding, templates: Mapping[str, Embedding], 
     found = [IdentityMatch(twin_id, face_distance(embedding, template))
              for twin_id, template in templates.items() if twin_id not in skip]
     return sorted((m for m in found if m.distance < threshold), key=lambda m: m.distance)
+
+
+def inconsistent_with_front(embeddings: Sequence[Embedding], fronts: Sequence[bool],
+                            threshold: float = IDENTITY_THRESHOLD) -> list[int]:
+    """Indices of the photos of a capture set that do not show its person.
+
+    The person is the one of the front views: the front template is the mean of the
+    fronts that agree with the set's majority (``outliers``), and every photo must be
+    the same person as that template. Left and right three-quarter views can be far from
+    each other and still each be close to the front, so a real session keeps them; a
+    front that is not the majority's person is itself reported. ``fronts`` flags the
+    front views (at least one)."""
+    front = [i for i, is_front in enumerate(fronts) if is_front]
+    if not front:
+        raise ValueError("a front view is needed to judge a set")
+    odd = set(outliers(embeddings, threshold))
+    reference = [i for i in front if i not in odd]
+    if not reference:
+        return front
+    template = mean_embedding([embeddings[i] for i in reference])
+    return [i for i, e in enumerate(embeddings) if not same_person(e, template, threshold)]
+
+
+@dataclass(frozen=True)
+class Identification:
+    """Who a face is: every template within the threshold (closest first), the margin
+    between the closest and the next template (any distance), and whether the answer is
+    ambiguous: the closest two are recorded look-alikes, so neither is named."""
+
+    candidates: list[IdentityMatch]
+    margin: float | None
+    ambiguous: bool
+    lookalikes: list[str] = field(default_factory=list)  # the look-alikes that made it so
+
+    @property
+    def twin_id(self) -> str | None:
+        """The twin named, or None (nobody within the threshold, or ambiguous)."""
+        return None if self.ambiguous or not self.candidates else self.candidates[0].twin_id
+
+
+def identify(embedding: Embedding, templates: Mapping[str, Embedding], *,
+             lookalikes: Iterable[tuple[str, str]] = (),
+             threshold: float = IDENTITY_THRESHOLD) -> Identification:
+    """``embedding`` against every template: within the threshold, closest first; when
+    the closest and the second closest are look-alikes of each other (and both within
+    the threshold) the answer is ambiguous."""
+    ranked = sorted((IdentityMatch(twin_id, face_distance(embedding, template))
+                     for twin_id, template in templates.items()), key=lambda m: m.distance)
+    within = [m for m in ranked if m.distance < threshold]
+    margin = ranked[1].distance - ranked[0].distance if len(ranked) > 1 else None
+    pairs = {frozenset(pair) for pair in lookalikes}
+    ambiguous = (len(within) > 1
+                 and frozenset((within[0].twin_id, within[1].twin_id)) in pairs)
+    alike = [m.twin_id for m in within[1:]
+             if frozenset((within[0].twin_id, m.twin_id)) in pairs] if ambiguous else []
+    return Identification(within, margin, ambiguous, alike)

@@ -264,7 +264,7 @@ def check_grant(
 ) -> list[Reason]:
     """Every reason a licence with ``terms`` may not be granted to ``brand_id`` (empty: ok)."""
     reasons: list[Reason] = []
-    if twin.state not in (TwinState.ENROLLING, TwinState.ACTIVE):
+    if twin.state not in (TwinState.ENROLLING, TwinState.IN_REVIEW, TwinState.ACTIVE):
         reasons.append(_r(ReasonCode.TWIN_NOT_ACTIVE,
                           f"twin {twin.id} is {twin.state.value}; it cannot be licensed"))
     if consent is None:

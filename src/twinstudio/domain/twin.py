@@ -1,9 +1,15 @@
 """The digital twin of one talent and its life cycle.
 
     enrolling ──activate──> active ──suspend──> suspended ──resume──> active
-        │                     │                     │
+        │  ▲                  │                     │
+        │  └─same_person─┐    │                     │
+        ├──look-alike──> in_review ──distinct──> active
         └──────────retire─────┴─────────retire──────┘──> retired
     any state except shredded ──shred──> shredded   (biometric keys destroyed; final)
+
+``in_review``: the capture set passed its checks but its face is within the identity
+threshold of another twin's; a compliance user decides (``domain.likeness``). Its
+template is kept encrypted but nothing generates from a twin that is not active.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from twinstudio.domain.errors import InvalidTransition
 
 class TwinState(StrEnum):
     ENROLLING = "enrolling"
+    IN_REVIEW = "in_review"
     ACTIVE = "active"
     SUSPENDED = "suspended"
     RETIRED = "retired"
@@ -26,7 +33,10 @@ class TwinState(StrEnum):
 
 
 _TRANSITIONS: dict[TwinState, frozenset[TwinState]] = {
-    TwinState.ENROLLING: frozenset({TwinState.ACTIVE, TwinState.RETIRED, TwinState.SHREDDED}),
+    TwinState.ENROLLING: frozenset({TwinState.ACTIVE, TwinState.IN_REVIEW, TwinState.RETIRED,
+                                    TwinState.SHREDDED}),
+    TwinState.IN_REVIEW: frozenset({TwinState.ACTIVE, TwinState.ENROLLING, TwinState.RETIRED,
+                                    TwinState.SHREDDED}),
     TwinState.ACTIVE: frozenset({TwinState.SUSPENDED, TwinState.RETIRED, TwinState.SHREDDED}),
     TwinState.SUSPENDED: frozenset({TwinState.ACTIVE, TwinState.RETIRED, TwinState.SHREDDED}),
     TwinState.RETIRED: frozenset({TwinState.SHREDDED}),

@@ -7,6 +7,10 @@ Thresholds were set on the synthetic roster's renders on this machine (see the t
              (the lightest Monk tones, 1-3, clip 12-15 % of the person under the studio
              key light: highlights on skin, not a bad photo);
   face       at least 4 % of the image height for a front or three-quarter view;
+  framing    full body when both hips and both ankles are found inside the image (the
+             body's keypoints are kept only then); a close-up (head and shoulders, or a
+             face alone) otherwise, accepted when it shows one face; its view is the
+             face's yaw;
   view       side when the shoulders' width against the torso's length is under 0.35;
              otherwise from the face's yaw (nose against the eye corners: front
              |yaw| < 0.12, three-quarter above) and, without a face, from the shoulders'
@@ -28,6 +32,8 @@ MIN_FACE_SHARE = 0.04
 MAX_CLIPPED = 0.20
 FRONT_YAW = 0.12
 SIDE_RATIO = 0.35
+MIN_VISIBILITY = 0.5
+FULL_BODY_POINTS = ("left_hip", "right_hip", "left_ankle", "right_ankle")
 
 def _yaw(face: Face) -> float:
     marks = face.landmarks
@@ -48,6 +54,19 @@ def classify_view(face: Face | None, pose: BodyPose) -> View:
     return "back" if shoulders[0] < 0 else "three_quarter"
 
 
+def is_full_body(pose: BodyPose, width: int, height: int) -> bool:
+    """Both hips and both ankles found, visible and inside the frame."""
+    for name in FULL_BODY_POINTS:
+        x, y, visibility = pose.points[name]
+        if visibility < MIN_VISIBILITY or not (0 <= x < width and 0 <= y < height):
+            return False
+    return True
+
+
+def _face_view(face: Face) -> View:
+    return "front" if abs(_yaw(face)) < FRONT_YAW else "three_quarter"
+
+
 def check_capture(data: bytes) -> CaptureReport:
     """Decode and check one enrolment photo; ``ok`` only when every check passes."""
     import cv2
@@ -65,14 +84,22 @@ def check_capture(data: bytes) -> CaptureReport:
         fail("too_small", f"short side {min(width, height)} px; at least {MIN_SHORT_SIDE}")
     faces = detect_faces(rgb)
     pose, mask = detect_pose(rgb)
-    if pose is None:
+    if pose is None and not faces:
         fail("no_person", "no person found in the photo")
         return report
     if len(faces) > 1:
         fail("more_than_one_person", f"{len(faces)} faces found; one person per photo")
-    report.keypoints = dict(pose.points)
     face: Face | None = faces[0] if faces else None
-    report.view = classify_view(face, pose)
+    if pose is not None and is_full_body(pose, width, height):
+        report.framing = "full_body"
+        report.keypoints = dict(pose.points)
+        report.view = classify_view(face, pose)
+    else:
+        report.framing = "close_up"
+        if face is None:
+            fail("no_face", "a close-up (not the full body) must show the face")
+            return report
+        report.view = _face_view(face)
     if report.view in ("side", "back"):
         # a face found in profile (MediaPipe finds some) gives no comparable embedding
         face = None

@@ -6,6 +6,7 @@ The audit chain records every one of these facts and never any biometric data.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +18,10 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, Vault
 
 RELEASE_MISSING = "biometric_release_missing"
+# the kinds of template a twin keeps: the face embeddings (mean, front template, one per
+# photo), the body keypoints, and each usable capture photo (for a likeness review and,
+# with the talent's consent, training)
+FACE, BODY_KEYPOINTS, PHOTO = "face", "body_keypoints", "capture_photo"
 
 
 def _vault(ctx: ServiceContext) -> Vault:
@@ -60,17 +65,36 @@ def store_template(ctx: ServiceContext, uow: UnitOfWork, *, twin_id: str, kind: 
     return StoredTemplate(template_id, retain_until)
 
 
-def read_templates(ctx: ServiceContext, twin_id: str) -> list[tuple[str, bytes]]:
-    """(kind, plaintext) of every template of the twin; refused once shredded."""
+def read_templates(ctx: ServiceContext, twin_id: str,
+                   kinds: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
+    """(kind, plaintext) of the twin's templates (of ``kinds``, or all); refused once
+    shredded."""
     vault = _vault(ctx)
     with ctx.uow() as uow:
         wrapped = uow.biometrics.key(twin_id)
-        rows = uow.biometrics.templates(twin_id)
+        rows = uow.biometrics.templates(twin_id, kinds)
     if wrapped is None:
         if rows:
             raise Conflict(f"the biometric key of twin {twin_id} was destroyed")
         return []
     return [(kind, vault.decrypt(wrapped, blob, twin_id)) for _, kind, blob, _ in rows]
+
+
+def photo_plaintext(name: str, data: bytes) -> bytes:
+    """A capture photo as a template's plaintext: its name, a NUL, its bytes."""
+    if "\0" in name:
+        raise ValueError("a photo name has no NUL")
+    return name.encode() + b"\0" + data
+
+
+def read_photos(ctx: ServiceContext, twin_id: str) -> list[tuple[str, bytes]]:
+    """(name, bytes) of the capture photos kept (encrypted) with the twin's templates, by
+    name."""
+    out = []
+    for _, plaintext in read_templates(ctx, twin_id, [PHOTO]):
+        name, _, data = plaintext.partition(b"\0")
+        out.append((name.decode(), data))
+    return sorted(out)
 
 
 def shred_in(uow: UnitOfWork, *, twin_id: str, reason: str, actor: str,
@@ -96,23 +120,33 @@ def purge_expired(ctx: ServiceContext, *, actor: str = "system") -> list[str]:
     return twins
 
 
-def enrolled_face_templates(ctx: ServiceContext) -> dict[str, list[float]]:
-    """Mean face embedding (list of 128 floats) of every twin with a readable template;
+def enrolled_face_templates(ctx: ServiceContext, *, in_review: bool = False
+                            ) -> dict[str, list[float]]:
+    """Mean face embedding (list of 128 floats) of every enrolled twin (active, suspended or
+    retired; with ``in_review``, also twins whose enrolment waits for a likeness review);
     crypto-shredded twins are skipped (their templates can no longer be read)."""
     import json
 
     from twinstudio.domain.twin import TwinState
 
+    states = {TwinState.ACTIVE, TwinState.SUSPENDED, TwinState.RETIRED}
+    if in_review:
+        states.add(TwinState.IN_REVIEW)
     with ctx.uow() as uow:
-        twins = [t.id for t in uow.twins.list() if t.state is not TwinState.SHREDDED]
+        twins = [t.id for t in uow.twins.list() if t.state in states]
     out: dict[str, list[float]] = {}
     for twin_id in twins:
         try:
-            templates = read_templates(ctx, twin_id)
+            templates = read_templates(ctx, twin_id, [FACE])
         except Conflict:
             continue
-        for kind, data in templates:
-            if kind == "face":
-                out[twin_id] = json.loads(data)["mean"]
-                break
+        if templates:
+            out[twin_id] = json.loads(templates[0][1])["mean"]
     return out
+
+
+def lookalike_pairs(ctx: ServiceContext) -> list[tuple[str, str]]:
+    """Every pair of twins a compliance user decided are different people although
+    their faces are within the identity threshold."""
+    with ctx.uow() as uow:
+        return uow.lookalikes.pairs()

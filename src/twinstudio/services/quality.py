@@ -15,6 +15,7 @@ from typing import Any
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.generation import BODY_TOLERANCE, compare_body
 from twinstudio.domain.identity import IDENTITY_THRESHOLD, face_distance
+from twinstudio.domain.twin import TwinState
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools
 
@@ -115,12 +116,24 @@ class QaResult:
 
 def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
                   rgb: Any) -> IdentityGateResult:
-    """The face in ``rgb`` against the twin's enrolled template (the identity rule)."""
-    from twinstudio.services.biometrics import read_templates
+    """The face in ``rgb`` against the twin's enrolled template (the identity rule). The
+    twin's own template must be under the threshold; the nearest other enrolled twin and
+    the margin to it are recorded (``nearest_other``, ``margin``), and so is whether the
+    face is as close to a look-alike (``lookalike_closer``), for the reviewer to see."""
+    from twinstudio.services.biometrics import (
+        FACE,
+        enrolled_face_templates,
+        lookalike_pairs,
+        read_templates,
+    )
 
+    with ctx.uow() as uow:
+        state = uow.twins.get(twin_id).state
+    if state is TwinState.IN_REVIEW:  # its template waits for a compliance decision
+        return IdentityGateResult(False, "the twin's enrolment waits for a likeness review; "
+                                         "its template is not usable yet")
     try:
-        templates = [json.loads(data) for kind, data in read_templates(ctx, twin_id)
-                     if kind == "face"]
+        templates = [json.loads(data) for _, data in read_templates(ctx, twin_id, [FACE])]
     except Conflict as error:
         return IdentityGateResult(False, f"identity template unavailable: {error}")
     if not templates:
@@ -130,6 +143,14 @@ def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,
         return IdentityGateResult(False, "no face found in the image", info=info)
     d = face_distance(embedding, templates[0]["mean"])
     passed = d < IDENTITY_THRESHOLD  # the rule of domain.identity, on the distance reported
+    others = {k: v for k, v in enrolled_face_templates(ctx).items() if k != twin_id}
+    if others:
+        nearest, other_d = min(((k, face_distance(embedding, v)) for k, v in others.items()),
+                               key=lambda item: item[1])
+        alike = {frozenset(p) for p in lookalike_pairs(ctx)}
+        info = {**info, "nearest_other": nearest, "nearest_other_distance": round(other_d, 4),
+                "margin": round(other_d - d, 4),
+                "lookalike_closer": frozenset((twin_id, nearest)) in alike and other_d <= d}
     return IdentityGateResult(
         passed, None if passed else f"face distance {d:.3f} to the twin's template is not "
                                     f"under {IDENTITY_THRESHOLD}",

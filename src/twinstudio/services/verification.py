@@ -24,7 +24,7 @@ from twinstudio.domain.provenance import (
     worst,
 )
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.enrolment import FaceMatchResult, faces_matching
+from twinstudio.services.enrolment import FaceIdentification, identify_faces
 from twinstudio.services.ports import ProvenanceTools
 
 
@@ -72,13 +72,17 @@ class FingerprintSignal:
 
 @dataclass
 class FaceSignal:
+    """The faces in an image against the enrolled templates. ``match`` is the closest
+    face's identification: every twin within the threshold, the margin, and whether it
+    is ambiguous (the closest two are look-alikes: then no twin is named)."""
+
     checked: bool
     reason: str | None = None             # why it was not checked
     faces: int | None = None
     templates: int | None = None
     threshold: float | None = None
-    match: FaceMatchResult | None = None
-    confidence: str | None = None         # high | medium | none
+    match: FaceIdentification | None = None
+    confidence: str | None = None         # high | medium | ambiguous | none
 
     def as_dict(self) -> dict[str, Any]:
         if not self.checked:
@@ -182,7 +186,7 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
                                credential_present=c2pa.present,
                                credential_valid=c2pa.valid)
                 for a, lic, tw in resolved]
-    likeness: FaceMatchResult | None = None
+    likeness: FaceIdentification | None = None
     if not resolved:
         # nothing of ours was found: does the image show an enrolled twin's face anyway?
         face = _face_signal(ctx, decoded.rgb)
@@ -205,12 +209,20 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
         signals_agree=len({r[0].id for r in resolved}) <= 1,
         signals=VerifySignals(c2pa, watermark, fingerprint, face),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-        explanation=EXPLANATIONS[verdict])
+        explanation=EXPLANATIONS[verdict] + (_ambiguity(likeness) if likeness else ""))
+
+
+def _ambiguity(found: FaceIdentification) -> str:
+    if not found.ambiguous:
+        return ""
+    alike = ", ".join(c.twin_id for c in found.candidates)
+    return (f"; which twin is ambiguous: the face is within the threshold of look-alikes "
+            f"({alike}) that a compliance review recorded as different people")
 
 
 def _face_signal(ctx: ServiceContext, rgb: Any) -> FaceSignal:
     """Faces in the image against every enrolled twin's template (the identity rule)."""
-    from twinstudio.services.biometrics import enrolled_face_templates
+    from twinstudio.services.biometrics import enrolled_face_templates, lookalike_pairs
 
     if ctx.faces is None:
         return FaceSignal(checked=False, reason="face models are not installed")
@@ -218,12 +230,12 @@ def _face_signal(ctx: ServiceContext, rgb: Any) -> FaceSignal:
     if not faces:
         return FaceSignal(checked=True, faces=0)
     templates = enrolled_face_templates(ctx)
-    matches = faces_matching(faces, templates)
-    best = matches[0] if matches else None
+    found = identify_faces(faces, templates, lookalike_pairs(ctx))
+    best = found[0] if found else None
+    confidence = ("none" if best is None else "ambiguous" if best.ambiguous
+                  else "high" if (best.distance or 1.0) < STRONG_LIKENESS else "medium")
     return FaceSignal(checked=True, faces=len(faces), templates=len(templates),
-                      threshold=IDENTITY_THRESHOLD, match=best,
-                      confidence=("high" if best and best.distance < STRONG_LIKENESS
-                                  else "medium" if best else "none"))
+                      threshold=IDENTITY_THRESHOLD, match=best, confidence=confidence)
 
 
 EXPLANATIONS = {

@@ -356,3 +356,35 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
 )
+
+# -------------------------------------------------------- likeness reviews (migration 0008)
+
+likeness_reviews = Table(
+    "likeness_reviews", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("document", Text, nullable=False),  # candidates, photos, threshold, decision
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+)
+
+twin_lookalikes = Table(
+    "twin_lookalikes", metadata,
+    Column("twin_a", ID, ForeignKey("twins.id"), primary_key=True),
+    Column("twin_b", ID, ForeignKey("twins.id"), primary_key=True),
+    Column("review_id", ID, ForeignKey("likeness_reviews.id"), nullable=False),
+    Column("distance", Text, nullable=False),  # decimal text: identical on every backend
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+notices = Table(
+    "notices", metadata,
+    Column("id", ID, primary_key=True),
+    Column("recipient_id", ID, nullable=False, index=True),  # a talent or an organisation
+    Column("kind", String(40), nullable=False),
+    Column("document", Text, nullable=False),  # subject, body, refs
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("read_at", UtcDateTime),
+)

@@ -19,7 +19,10 @@ from twinstudio.store.repositories import (
     SqlJobRepository,
     SqlLedger,
     SqlLicenceRepository,
+    SqlLikenessReviewRepository,
+    SqlLookalikeRepository,
     SqlMarkRepository,
+    SqlNoticeRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
     SqlTwinBodyRepository,
@@ -56,6 +59,9 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaignRepository(c)
         self.jobs = SqlJobRepository(c)
         self.asset_details = SqlAssetDetailRepository(c)
+        self.reviews = SqlLikenessReviewRepository(c)
+        self.lookalikes = SqlLookalikeRepository(c)
+        self.notices = SqlNoticeRepository(c)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)

@@ -3,7 +3,8 @@
 One module per concern: ``parties`` (talents, organisations, twins), ``rights`` (consents,
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
-campaigns, jobs) and ``accounts`` (users, API keys, web sessions); ``_base`` holds the
+campaigns, jobs), ``likeness`` (likeness reviews, look-alikes, notices)
+and ``accounts`` (users, API keys, web sessions); ``_base`` holds the
 shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from twinstudio.store.repositories.generation import (
     SqlTwinBodyRepository,
 )
 from twinstudio.store.repositories.ledger import SqlLedger
+from twinstudio.store.repositories.likeness import (
+    SqlLikenessReviewRepository,
+    SqlLookalikeRepository,
+    SqlNoticeRepository,
+)
 from twinstudio.store.repositories.parties import (
     SqlOrganisationRepository,
     SqlTalentRepository,
@@ -51,7 +57,10 @@ __all__ = [
     "SqlJobRepository",
     "SqlLedger",
     "SqlLicenceRepository",
+    "SqlLikenessReviewRepository",
+    "SqlLookalikeRepository",
     "SqlMarkRepository",
+    "SqlNoticeRepository",
     "SqlOrganisationRepository",
     "SqlTalentRepository",
     "SqlTwinBodyRepository",

@@ -4,6 +4,7 @@ and the biometric store (wrapped keys, encrypted templates)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -117,10 +118,13 @@ class SqlBiometricStore(_Repo):
             id=template_id, twin_id=twin_id, kind=kind, ciphertext=ciphertext,
             retain_until=retain_until, created_at=at))
 
-    def templates(self, twin_id: str) -> list[tuple[str, str, bytes, datetime]]:
+    def templates(self, twin_id: str, kinds: Sequence[str] | None = None
+                  ) -> list[tuple[str, str, bytes, datetime]]:
         c = t.biometric_templates.c
-        rows = self._c.execute(select(c.id, c.kind, c.ciphertext, c.retain_until)
-                               .where(c.twin_id == twin_id).order_by(c.created_at, c.id))
+        query = select(c.id, c.kind, c.ciphertext, c.retain_until).where(c.twin_id == twin_id)
+        if kinds is not None:
+            query = query.where(c.kind.in_(list(kinds)))
+        rows = self._c.execute(query.order_by(c.created_at, c.id))
         return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
     def delete_templates(self, twin_id: str) -> int:
