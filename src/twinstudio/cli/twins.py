@@ -8,12 +8,14 @@ import typer
 from twinstudio.cli._app import (
     DEFAULT_WS,
     JsonFlag,
+    TwinTyper,
     Workspace,
     context,
     err,
     group,
     load_model,
     out,
+    print_fields,
     print_json,
     print_list,
     print_result,
@@ -24,7 +26,15 @@ from twinstudio.cli._app import (
 from twinstudio.domain.errors import InvalidInput
 
 roster_app = group("roster", "The synthetic roster: made-up people with body twins.")
-twin_app = group("twin", "Twins: enrolment from a capture session, matching.")
+twin_app = group("twin", "Twins: enrolment from a capture session, likeness reviews, "
+                         "matching.")
+review_app = TwinTyper(help="Likeness reviews: a capture set whose face is within the "
+                            "identity threshold of another twin waits for a compliance "
+                            "decision.")
+twin_app.add_typer(review_app, name="review")
+notice_app = group("notice", "Notices a talent or an organisation receives (e.g. after a "
+                             "likeness review).")
+ReviewArg = Annotated[str, typer.Argument(help="Likeness review id")]
 
 TwinArg = Annotated[str, typer.Argument(help="Twin id")]
 RosterCount = Annotated[int, typer.Option(min=1, max=500)]
@@ -59,10 +69,17 @@ def twin_enrol(talent: Annotated[str, typer.Option(help="Talent id")],
                     ((photo.photo, "yes" if photo.accepted else "no", photo.view or "-",
                       "; ".join(r["message"] for r in photo.reasons) or "-")
                      for photo in result.photos))
-        verdict = "enrolled" if result.enrolled else "refused: " + "; ".join(
-            r["message"] for r in result.reasons)
+        if result.enrolled:
+            verdict = "enrolled"
+        elif result.review_id:
+            verdict = (f"in likeness review {result.review_id}: "
+                       + "; ".join(r["message"] for r in result.reasons)
+                       + f"\n  decide with: twinstudio twin review decide {result.review_id} "
+                         "--decision distinct|same_person --reason '...'")
+        else:
+            verdict = "refused: " + "; ".join(r["message"] for r in result.reasons)
         out.print(f"twin {result.twin_id}: {verdict}", markup=False)
-    if not result.enrolled:
+    if result.status == "refused":
         raise typer.Exit(3)
 
 
@@ -105,8 +122,14 @@ def twin_match(image: Annotated[Path, typer.Argument(help="Any image")],
         return
     if not found:
         out.print("no enrolled twin found")
-    for m in found:
-        out.print(f"{m.twin_id}  distance {m.distance}")
+    for face in found:
+        margin = "" if face.margin is None else f", margin {face.margin:.3f} to the next"
+        if face.ambiguous:
+            out.print(f"face at {face.box}: ambiguous between look-alikes{margin}")
+        else:
+            out.print(f"face at {face.box}: {face.twin_id}{margin}")
+        for candidate in face.candidates:
+            out.print(f"  {candidate.twin_id}  distance {candidate.distance}")
 
 
 @twin_app.command("body")
@@ -127,6 +150,117 @@ def twin_body(twin_id: TwinArg,
     worst = max(abs(float(r["error_mm"])) for r in fitted.rows) if fitted.rows else 0.0
     out.print(f"body twin of {twin_id} fitted in {fitted.seconds:.1f} s (worst measurement "
               f"{worst:.1f} mm off)")
+
+
+# ------------------------------------------------------------------- likeness reviews
+
+
+def _candidates(review: Any) -> str:
+    return ", ".join(f"{c.twin_id} ({c.distance:.3f})" for c in review.candidates)
+
+
+@review_app.command("list")
+def review_list(state: Annotated[str | None, typer.Option(
+                    help="pending, distinct or same_person (default: all)")] = None,
+                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """List likeness reviews, oldest first."""
+    from twinstudio.domain.likeness import ReviewState
+    from twinstudio.services.likeness import list_reviews
+
+    wanted = None
+    if state is not None:
+        try:
+            wanted = ReviewState(state)
+        except ValueError:
+            raise InvalidInput(f"state must be one of {', '.join(s.value for s in ReviewState)}"
+                               f"; got {state!r}") from None
+    print_list(list_reviews(context(workspace), state=wanted), as_json=as_json,
+               columns=("review", "twin", "talent", "state", "near (distance)"),
+               row=lambda r: (r.id, r.twin_id, r.talent_id, r.state.value, _candidates(r)))
+
+
+@review_app.command("show")
+def review_show(review_id: ReviewArg,
+                photos: Annotated[Path | None, typer.Option(
+                    help="Write the set's and the candidates' photos into this folder to "
+                         "compare them (audited; pending reviews only)")] = None,
+                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Show a likeness review: the twin, the candidates and their distances."""
+    from twinstudio.services.likeness import get_review, review_photos
+
+    ctx = context(workspace)
+    review = get_review(ctx, review_id)
+    written: list[str] = []
+    if photos is not None:
+        writable_path(photos / "photo.png")
+        folder = photos
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = review_photos(ctx, review_id, actor="operator")
+        sets = {f"{review.twin_id}-in-review": kept.twin,
+                **{f"{twin}-enrolled": items for twin, items in kept.candidates.items()}}
+        for prefix, items in sets.items():
+            for name, data in items:
+                target = folder / f"{prefix}-{Path(name).name}"
+                target.write_bytes(data)
+                written.append(str(target))
+    if as_json:
+        print_json({**review.model_dump(mode="json"), "photos_written": written})
+        return
+    print_fields([
+        ("review", review.id), ("state", review.state.value),
+        ("twin in review", f"{review.twin_id} (talent {review.talent_id})"),
+        ("photos", ", ".join(review.photos)),
+        ("threshold", str(review.threshold)),
+        ("near", "\n".join(f"{c.twin_id} (talent {c.talent_id}): distance {c.distance:.3f}"
+                            for c in review.candidates)),
+        ("opened", review.created_at.isoformat()),
+        *([("decided", f"{review.decided_at:%Y-%m-%d %H:%M} by {review.decided_by}: "
+                       f"{review.reason}")] if review.decided_at else []),
+        *([("photos written", f"{len(written)} into {photos}")] if written else []),
+    ])
+
+
+@review_app.command("decide")
+def review_decide(review_id: ReviewArg,
+                  decision: Annotated[str, typer.Option(
+                      help="distinct (different people: the twin enrols, both are recorded "
+                           "as look-alikes) or same_person (enrolment refused, template "
+                           "destroyed, the other talent told)")],
+                  reason: Annotated[str, typer.Option(
+                      help="Why, in words (e.g. which identity documents were checked)")],
+                  actor: Annotated[str, typer.Option(
+                      "--as", help="Who decides (recorded in the audit chain)")] = "operator",
+                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """Decide a likeness review (compliance)."""
+    from twinstudio.domain.likeness import ReviewDecision
+    from twinstudio.services.likeness import decide_review
+
+    try:
+        chosen = ReviewDecision(decision)
+    except ValueError:
+        raise InvalidInput("decision must be distinct or same_person; got "
+                           f"{decision!r}") from None
+    result = decide_review(context(workspace), review_id, decision=chosen, reason=reason,
+                           actor=actor)
+    if chosen is ReviewDecision.DISTINCT:
+        text = (f"review {review_id}: distinct; twin {result.review.twin_id} is "
+                f"{result.twin_state.value}, look-alike of {', '.join(result.lookalikes)}")
+    else:
+        text = (f"review {review_id}: same person; enrolment of twin {result.review.twin_id} "
+                f"refused, its biometric data destroyed; {len(result.notices)} notice(s) sent")
+    print_result(result.as_dict(), text, as_json=as_json, markup=False)
+
+
+@notice_app.command("list")
+def notice_list(party: Annotated[str, typer.Option(help="A talent or organisation id")],
+                workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
+    """The notices of a talent or an organisation, newest first."""
+    from twinstudio.services.likeness import list_notices
+
+    print_list(list_notices(context(workspace), [party]), as_json=as_json,
+               columns=("notice", "date", "subject", "read"),
+               row=lambda n: (n.id, f"{n.created_at:%Y-%m-%d}", n.subject,
+                              "yes" if n.read_at else "no"))
 
 
 # ---------------------------------------------------------------------------- roster
