@@ -31,8 +31,10 @@ Builds (or reuses from the cache) the roster in a temporary workspace, then:
     person's face views: what the likeness check of enrolment compares) and each front
     against the other people's templates (what ``match`` compares);
   * with enrolment (default): every talent enrolled through ``enrol_roster`` (the path of
-    ``twinstudio twin enrol``), ``match`` on each front capture, and ``match`` on people of
-    another seed who were never enrolled.
+    ``twinstudio twin enrol``), seconds per photo, how many look-alike collisions went to
+    a likeness review (decided distinct, as the demo does), ``match`` on each front
+    capture (named, or ambiguous among look-alikes), and ``match`` on people of another
+    seed who were never enrolled.
 dlib's identity threshold is 0.6: genuine pairs should be under it, impostors over it.
 """
 
@@ -235,8 +237,8 @@ def roster(args: argparse.Namespace) -> None:
     print(f"impostor (any face view):         {spread(impostor_any)}")
     print(f"impostor (template vs template):  {spread(template_pairs)}")
     print(f"impostor (front vs other template): {spread(front_to_others)}")
-    print(f"template pairs < {t} (enrolment refuses the later one as "
-          f"likeness_enrolled_elsewhere): {sum(d < t for d in template_pairs)} of "
+    print(f"template pairs < {t} (the later one goes to likeness "
+          f"review): {sum(d < t for d in template_pairs)} of "
           f"{len(template_pairs)}")
     print(f"genuine pairs >= {t}: {sum(d >= t for d in genuine)} of {len(genuine)}; "
           f"impostor front pairs < {t}: {sum(d < t for d in impostor_front)} of "
@@ -248,20 +250,40 @@ def roster(args: argparse.Namespace) -> None:
     if args.no_enrol:
         return
     t0 = time.perf_counter()
-    results = enrol_roster(ctx, entries)
+    results = enrol_roster(ctx, entries, reviewer="bench")
     took = time.perf_counter() - t0
-    enrolled = [r for r in results if r is not None and r.enrolled]
+    photos = len(entries) * len(ENROL_VIEWS)
+    enrolled = [r for r in results if r.enrolled]
+    reviewed = [r for r in results if r.review is not None]
     print(f"enrolled {len(enrolled)} of {len(entries)} through enrol_twin in {took:.0f} s "
-          f"({took / max(len(entries) * len(ENROL_VIEWS), 1):.2f} s per photo)")
-    for entry, result in zip(entries, results, strict=True):
-        if result is not None and not result.enrolled:
-            print(f"  refused {entry.name}: " + "; ".join(r["code"] for r in result.reasons))
+          f"({took / max(photos, 1):.2f} s per photo, review decisions included); "
+          f"{len(reviewed)} look-alike collision(s) went to likeness review (decided "
+          "distinct)")
+    links = [len(r.review.lookalikes) for r in reviewed if r.review]
+    if links:
+        print(f"look-alikes per reviewed twin: median {statistics.median(links):.0f}, max "
+              f"{max(links)}")
+    for r in results:
+        if r.result is not None and r.result.status == "refused":
+            print(f"  refused {r.entry.name}: "
+                  + "; ".join(f"{x['code']}: {x['message']}" for x in r.result.reasons))
     with ctx.uow() as uow:
         twin_of = {e.talent_id: uow.twins.get_by_talent(e.talent_id).id for e in entries}
-    first = sum(bool(found) and found[0].twin_id == twin_of[e.talent_id]
-                for e in entries for found in [match(ctx, e.captures["front"].read_bytes())])
-    print(f"match on each front capture returns that talent first: {first} of "
-          f"{len(entries)}")
+    named = ambiguous = wrong = none = 0
+    for e in entries:
+        found = match(ctx, e.captures["front"].read_bytes())
+        if not found:
+            none += 1
+        elif found[0].ambiguous:
+            ambiguous += 1 if twin_of[e.talent_id] in {c.twin_id for c in found[0].candidates} \
+                else 0
+        elif found[0].twin_id == twin_of[e.talent_id]:
+            named += 1
+        else:
+            wrong += 1
+    print(f"match on each front capture: that talent named {named}, ambiguous among "
+          f"look-alikes (the talent among them) {ambiguous}, another twin named {wrong}, "
+          f"nobody {none} (of {len(entries)})")
     if args.strangers:
         strangers = build_roster(ctx, workspace, count=args.strangers, seed=args.seed + 1000)
         matched = [s.name for s in strangers if match(ctx, s.captures["front"].read_bytes())]

@@ -75,7 +75,10 @@ def test_enrolment_needs_a_release_then_activates_the_twin_and_matches(roster):
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(first.talent_id)
         assert twin.state is TwinState.ACTIVE
-        assert len(uow.biometrics.templates(twin.id)) == 2
+        kinds = [kind for _, kind, _, _ in uow.biometrics.templates(twin.id)]
+    # the face template, the body keypoints, and each usable photo (encrypted)
+    assert sorted(set(kinds)) == ["body_keypoints", "capture_photo", "face"]
+    assert kinds.count("capture_photo") == sum(p.accepted for p in result.photos)
     found = match(ctx, first.captures["front"].read_bytes())
     assert found and found[0].twin_id == twin.id
     assert verify_audit(ctx).ok
@@ -87,9 +90,12 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
 
     ctx, entries, _ = roster
     results = enrol_roster(ctx, entries)
-    for entry, result in zip(entries, results, strict=True):
-        # None: enrolled already (by the test above when the module runs in order)
-        assert result is None or result.enrolled, (entry.name, result.as_dict())
+    for entry, done in zip(entries, results, strict=True):
+        # result None: enrolled already (by the test above when the module runs in order)
+        assert done.entry is entry
+        assert done.result is None or done.result.enrolled, (entry.name,
+                                                             done.result.as_dict())
+        assert done.review is None  # these two are not look-alikes
     with ctx.uow() as uow:
         twins = {e.talent_id: uow.twins.get_by_talent(e.talent_id) for e in entries}
         assert all(uow.releases.list_for_talent(e.talent_id) for e in entries)
@@ -97,7 +103,7 @@ def test_every_roster_talent_enrols_and_its_front_capture_matches_it_first(roste
     for entry in entries:
         found = match(ctx, entry.captures["front"].read_bytes())
         assert found and found[0].twin_id == twins[entry.talent_id].id, (entry.name, found)
-    assert enrol_roster(ctx, entries) == [None] * len(entries)  # nothing enrols twice
+    assert all(r.result is None for r in enrol_roster(ctx, entries))  # nothing enrols twice
 
 
 def test_a_set_mixing_two_people_is_refused_naming_the_odd_photo(roster):
@@ -132,3 +138,58 @@ def test_a_set_without_a_side_view_or_enough_photos_is_refused(roster):
     with ctx.uow() as uow:
         twin = uow.twins.get_by_talent(talent_id)
         assert twin.state is TwinState.ENROLLING and uow.biometrics.templates(twin.id) == []
+
+
+def _close_up(path):
+    """The capture cut just below the hips: head, shoulders and torso, no ankle in the
+    frame (a waist-up portrait at the capture's own resolution), as PNG bytes; and the full
+    capture's check."""
+    import io
+
+    from PIL import Image
+
+    from twinstudio.perception.capture import check_capture
+
+    full = check_capture(path.read_bytes())
+    assert full.keypoints is not None, full.reasons
+    image = Image.open(path)
+    hip = max(full.keypoints["left_hip"][1], full.keypoints["right_hip"][1])
+    crop = image.crop((0, 0, image.width, max(int(hip) + 40, 520)))
+    buffer = io.BytesIO()
+    crop.save(buffer, "PNG")
+    return buffer.getvalue(), full
+
+
+def test_a_head_and_shoulders_close_up_counts_for_the_face_and_not_the_body(roster):
+    from twinstudio.domain.identity import face_distance
+    from twinstudio.perception.capture import check_capture
+    from twinstudio.services.enrolment import enrol_twin
+
+    ctx, entries, _ = roster
+    entry = entries[0]
+    front, full = _close_up(entry.captures["front"])
+    assert full.ok and full.framing == "full_body" and full.keypoints
+    close = check_capture(front)
+    assert close.ok, close.reasons
+    assert close.framing == "close_up" and close.view == "front"
+    assert close.embedding is not None and close.keypoints is None
+    assert face_distance(close.embedding, full.embedding) < 0.6  # the same face
+
+    # close-ups alone (a front and a three-quarter): the body twin needs a full-body photo
+    turned, _ = _close_up(entry.captures["three_quarter_left"])
+    assert check_capture(turned).view == "three_quarter"
+    talent_id = _new_talent(ctx, "Close Ups Only")
+    result = enrol_twin(ctx, talent_id=talent_id, actor="t", photos=[
+        ("close-front.png", front), ("close-left.png", turned), ("close-again.png", front)])
+    assert result.status == "refused"
+    assert [r["code"] for r in result.reasons] == ["full_body_missing"]
+    # next to full-body photos a close-up is kept
+    mixed = [*_photos(entry, {"front", "three_quarter_left", "three_quarter_right"}),
+             ("close-up.png", front)]
+    talent_id = _new_talent(ctx, "Mixed Framing")
+    result = enrol_twin(ctx, talent_id=talent_id, photos=mixed, actor="t")
+    close_check = next(p for p in result.photos if p.photo == "close-up.png")
+    assert close_check.accepted and close_check.report.framing == "close_up"
+    # the same face as entries[0] (enrolled by the first test): a likeness review, not a
+    # refusal; when this test runs alone, the twin enrols
+    assert result.status in {"in_review", "enrolled"}, result.as_dict()

@@ -39,8 +39,10 @@ def _summary(tmp_path: Path, *, campaign: bool) -> DemoResult:
         licences={"nordvik-0": Licence.model_construct(id="lic_1")},
         grant_attempts=[GrantAttempt("Maison Lumière asks for outerwear", granted=False,
                                      reasons=[REFUSED])],
-        enrolment=EnrolmentSummary(enrolled=0, refused=[EnrolmentRefusal(
-            talent="Aiko Ito", code="likeness_enrolled_elsewhere", message="already")]))
+        enrolment=EnrolmentSummary(
+            enrolled=0, total=1, reviewed=0, reviewer="compliance@demo", reason="distinct",
+            seconds=1.0, refused=[EnrolmentRefusal(talent="Aiko Ito", code="too_few_photos",
+                                                   message="2 usable photo(s)")]))
     use = DemoUse("Nordvik: Aiko on a US billboard", "lic_1",
                   {"channel": "ooh", "territory": "US"})
     billing = BillingDemoResult(
@@ -73,8 +75,10 @@ def test_demo_summary_json_keeps_its_keys_at_every_level(tmp_path):
                              "grant_attempts", "uses", "billing", "provenance", "campaign",
                              "audit"]
     assert (summary["talents"], summary["brands"], summary["licences"]) == (1, 1, 1)
-    assert summary["enrolment"] == {"enrolled": 0, "refused": [
-        {"talent": "Aiko Ito", "code": "likeness_enrolled_elsewhere", "message": "already"}]}
+    assert summary["enrolment"] == {
+        "enrolled": 0, "total": 1, "through_review": 0, "reviewer": "compliance@demo",
+        "reason": "distinct", "seconds": 1.0, "duplicate": None, "refused": [
+            {"talent": "Aiko Ito", "code": "too_few_photos", "message": "2 usable photo(s)"}]}
     assert summary["grant_attempts"] == [{"attempt": "Maison Lumière asks for outerwear",
                                           "granted": False, "reasons": [REFUSED.model_dump()]}]
     assert list(summary["uses"][0]) == ["use", "licence", "request", "allowed", "reasons"]

@@ -272,12 +272,21 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
                      help="raster (fast) or cycles (physically based preview)")] = "raster",
                  enrol: Annotated[bool, typer.Option(
                      "--enrol", help="also record a biometric release for each talent and "
-                                     "enrol their captures (as 'twin enrol' does)")] = False,
+                                     "enrol their captures (as 'twin enrol' does); look-alike "
+                                     "collisions go to likeness review and are decided "
+                                     "distinct by --reviewer")] = False,
+                 reviewer: Annotated[str, typer.Option(
+                     help="who decides the roster's likeness reviews (audited)")] = "operator",
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
     from rich.progress import Progress
 
-    from twinstudio.demo.roster import build_roster, enrol_roster
+    from twinstudio.demo.roster import (
+        ROSTER_DISTINCT_REASON,
+        build_roster,
+        enrol_roster,
+        require_face_templates,
+    )
     from twinstudio.services.twins import twin_of_talent
 
     ctx = context(workspace)
@@ -289,31 +298,43 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
 
         entries = build_roster(ctx, workspace, count=count, seed=seed, renderer=renderer,
                                progress=progress)
-        enrolments = enrol_roster(ctx, entries, actor="roster", progress=progress) if enrol \
-            else [None] * len(entries)
+        enrolments = enrol_roster(ctx, entries, actor="roster", reviewer=reviewer,
+                                  progress=progress) if enrol else []
     states = {e.talent_id: twin_of_talent(ctx, e.talent_id).state.value for e in entries}
-    rows = [{"index": e.index, "name": e.name, "talent_id": e.talent_id,
-             "twin_state": states[e.talent_id],
-             "enrolment": None if r is None else r.as_dict(),
-             "captures": {k: str(v) for k, v in e.captures.items()},
-             "fit_errors_mm": {str(m["measurement"]): m["error_mm"]
-                               for m in e.fit["measurements"] if "error_mm" in m}}
-            for e, r in zip(entries, enrolments, strict=True)]
-    refused = [row for row in rows if row["enrolment"] and not row["enrolment"]["enrolled"]]
+    done = {e.entry.talent_id: e for e in enrolments}
+    rows = []
+    for e in entries:
+        enrolment = done.get(e.talent_id)
+        result = enrolment.result if enrolment else None
+        rows.append({
+            "index": e.index, "name": e.name, "talent_id": e.talent_id,
+            "twin_state": states[e.talent_id],
+            "enrolment": None if result is None else result.as_dict(),
+            "review": None if enrolment is None or enrolment.review is None
+            else enrolment.review.as_dict(),
+            "captures": {k: str(v) for k, v in e.captures.items()},
+            "fit_errors_mm": {str(m["measurement"]): m["error_mm"]
+                              for m in e.fit["measurements"] if "error_mm" in m}})
     if as_json:
         print_json(rows)
     else:
         def cells(row: dict[str, Any]) -> tuple[str, ...]:
             worst = max((abs(v) for v in row["fit_errors_mm"].values()), default=0.0)
-            state = row["twin_state"] + (
-                " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
-                if row in refused else "")
+            state = row["twin_state"]
+            if row["enrolment"] and row["enrolment"]["status"] == "refused":
+                state += " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
+            elif row["review"]:
+                state += f" (review: look-alike of {len(row['review']['lookalikes'])})"
             return str(row["index"]), row["name"], row["talent_id"], state, f"{worst:.1f}"
 
         print_table(("#", "name", "talent", "twin", "worst fit error (mm)"),
                     (cells(row) for row in rows))
-    if refused:
-        raise typer.Exit(3)
+        reviewed = sum(1 for row in rows if row["review"])
+        if reviewed:
+            err.print(f"{reviewed} look-alike collision(s) went to likeness review, decided "
+                      f"distinct by {reviewer}: {ROSTER_DISTINCT_REASON}", markup=False)
+    if enrol:
+        require_face_templates(ctx, enrolments)
 
 
 @roster_app.command("sheet")

@@ -27,6 +27,7 @@ from twinstudio.domain.twin import TwinState
 from twinstudio.fileio import atomic_write
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.enrolment import EnrolmentResult, enrol_twin
+from twinstudio.services.likeness import ReviewDecisionResult
 from twinstudio.services.parties import add_talent
 from twinstudio.services.rights import active_biometric_release, grant_biometric_release
 
@@ -162,15 +163,43 @@ def _record_body(ctx: ServiceContext, talent_id: str, meta: dict[str, Any]) -> N
     set_twin_body(ctx, twin_id=twin.id, profile=meta["profile"], fit=fit, actor="roster")
 
 
+# Why the roster's look-alikes are different people: they were generated as such. The
+# decision is a compliance user's (audited, with this reason), as for any real roster.
+ROSTER_DISTINCT_REASON = ("synthetic roster: generated as distinct people (separate body "
+                          "and face parameters); the face recogniser, trained on real faces, "
+                          "puts many synthetic faces under its threshold")
+
+
+@dataclass
+class RosterEnrolment:
+    """What enrolling one roster talent did: the enrolment (None when the twin was no
+    longer enrolling) and the likeness review decided on the way, if there was one."""
+
+    entry: RosterEntry
+    result: EnrolmentResult | None
+    review: ReviewDecisionResult | None = None
+
+    @property
+    def enrolled(self) -> bool:
+        return self.result is None or self.result.enrolled or (
+            self.review is not None and self.review.twin_state is TwinState.ACTIVE)
+
+
 def enrol_roster(ctx: ServiceContext, entries: list[RosterEntry], *, actor: str = "roster",
+                 reviewer: str | None = None,
                  progress: Callable[[int, int, str], None] | None = None,
-                 ) -> list[EnrolmentResult | None]:
+                 ) -> list[RosterEnrolment]:
     """Enrol each roster talent through ``enrol_twin``, the path of ``twinstudio twin
     enrol``: a biometric release is recorded first for a talent without one, then the
-    capture set (``ENROL_VIEWS``) is checked and the twin enrolled or refused with
-    reasons. A twin that is no longer enrolling (already enrolled) is left as it is and
-    gives ``None``; a refusal is returned, not raised, so the caller decides."""
-    results: list[EnrolmentResult | None] = []
+    capture set (``ENROL_VIEWS``) is checked and the twin enrolled, sent to a likeness
+    review or refused with reasons. With ``reviewer`` (a compliance user's id), a review
+    is decided ``distinct`` by that user with ``ROSTER_DISTINCT_REASON``; without, it stays
+    pending. A twin that is no longer enrolling is left as it is (``result`` None); a
+    refusal is returned, not raised, so the caller decides."""
+    from twinstudio.domain.likeness import ReviewDecision
+    from twinstudio.services.likeness import decide_review
+
+    results: list[RosterEnrolment] = []
     for done, entry in enumerate(entries):
         if progress:
             progress(done, len(entries), entry.name)
@@ -178,16 +207,40 @@ def enrol_roster(ctx: ServiceContext, entries: list[RosterEntry], *, actor: str 
             twin = uow.twins.get_by_talent(entry.talent_id)
             release = active_biometric_release(uow, entry.talent_id)
         if twin.state is not TwinState.ENROLLING:
-            results.append(None)
+            results.append(RosterEnrolment(entry, None))
             continue
         if release is None:
             grant_biometric_release(ctx, talent_id=entry.talent_id, document=ROSTER_RELEASE)
         photos = [(f"{view}.png", entry.captures[view].read_bytes()) for view in ENROL_VIEWS]
-        results.append(enrol_twin(ctx, talent_id=entry.talent_id, photos=photos,
-                                  actor=actor))
+        result = enrol_twin(ctx, talent_id=entry.talent_id, photos=photos, actor=actor)
+        done_review = None
+        if result.review_id and reviewer:
+            done_review = decide_review(ctx, result.review_id, decision=ReviewDecision.DISTINCT,
+                                        reason=ROSTER_DISTINCT_REASON, actor=reviewer)
+        results.append(RosterEnrolment(entry, result, done_review))
     if progress:
         progress(len(entries), len(entries), "done")
     return results
+
+
+def require_face_templates(ctx: ServiceContext, enrolments: list[RosterEnrolment]) -> None:
+    """Fail loudly when a roster twin ended without an enrolled face template (each
+    person named with the reason enrolment gave)."""
+    from twinstudio.domain.errors import IntegrityError
+    from twinstudio.services.biometrics import enrolled_face_templates
+
+    enrolled = set(enrolled_face_templates(ctx))
+    with ctx.uow() as uow:
+        twin_of = {e.entry.talent_id: uow.twins.get_by_talent(e.entry.talent_id).id
+                   for e in enrolments}
+    missing = [e for e in enrolments if twin_of[e.entry.talent_id] not in enrolled]
+    if missing:
+        lines = "; ".join(
+            f"{e.entry.name}: " + (", ".join(r["message"] for r in e.result.reasons)
+                                   if e.result and e.result.reasons else "no face template")
+            for e in missing)
+        raise IntegrityError(f"{len(missing)} of {len(enrolments)} roster twins have no face "
+                             f"template: {lines}")
 
 
 def contact_sheet(entries: list[RosterEntry], out: Path, *, columns: int = 6,

@@ -24,7 +24,7 @@ from twinstudio.demo.billing import BillingDemoResult, bill_demo
 from twinstudio.demo.campaign import CampaignDemoResult
 from twinstudio.demo.provenance import VerifyCopyResult, provenance_demo
 from twinstudio.demo.uses import UseDecisionResult, decide_uses
-from twinstudio.demo.world import ROSTER_SIZE, DemoWorld, build_world
+from twinstudio.demo.world import ROSTER_SIZE, DemoWorld, EnrolmentSummary, build_world
 from twinstudio.domain.audit import ChainReport
 from twinstudio.domain.money import Money
 from twinstudio.services.audit import verify_audit
@@ -51,10 +51,7 @@ class DemoResult:
         return {
             "workspace": str(self.workspace.resolve()), "talents": len(world.people),
             "brands": len(world.brands), "licences": len(world.licences),
-            "enrolment": {"enrolled": world.enrolment.enrolled,
-                          "refused": [{"talent": r.talent, "code": r.code,
-                                       "message": r.message}
-                                      for r in world.enrolment.refused]},
+            "enrolment": _enrolment_dict(world.enrolment),
             "grant_attempts": [{"attempt": a.label, "granted": a.granted,
                                 "reasons": [r.model_dump() for r in a.reasons]}
                                for a in world.grant_attempts],
@@ -73,6 +70,18 @@ class DemoResult:
             "campaign": _campaign_dict(self.campaign) if self.campaign else None,
             "audit": self.audit.model_dump(mode="json"),
         }
+
+
+def _enrolment_dict(enrolment: EnrolmentSummary) -> dict[str, Any]:
+    duplicate = enrolment.duplicate
+    return {"enrolled": enrolment.enrolled, "total": enrolment.total,
+            "through_review": enrolment.reviewed, "reviewer": enrolment.reviewer,
+            "reason": enrolment.reason, "seconds": enrolment.seconds,
+            "refused": [{"talent": r.talent, "code": r.code, "message": r.message}
+                        for r in enrolment.refused],
+            "duplicate": None if duplicate is None else {
+                "review_id": duplicate.review.id, "decision": duplicate.review.state.value,
+                "notices": len(duplicate.notices)}}
 
 
 def _campaign_dict(campaign: CampaignDemoResult) -> dict[str, Any]:
@@ -169,10 +178,21 @@ def print_summary(console: Console, summary: DemoResult) -> None:
                   f"{len(world.people)} talents, {len(world.brands)} brands, "
                   f"{len(world.licences)} licences granted")
     enrolment = world.enrolment
-    console.print(f"Enrolment through enrol_twin: {enrolment.enrolled} twins enrolled; "
-                  f"{len(enrolment.refused)} refused and activated without a face "
-                  "template: " + (", ".join(f"{r.talent} ({r.code})"
-                                             for r in enrolment.refused) or "none"))
+    console.print(
+        f"Enrolment through enrol_twin: {enrolment.enrolled} of {enrolment.total} twins "
+        f"enrolled with a face template in {enrolment.seconds:.0f} s; {enrolment.reviewed} "
+        f"of them through a likeness review (a look-alike collision), decided distinct by "
+        f"{enrolment.reviewer}: \"{enrolment.reason}\"", markup=False)
+    if enrolment.refused:
+        console.print("Refused: " + ", ".join(f"{r.talent} ({r.code})"
+                                              for r in enrolment.refused), markup=False)
+    if enrolment.duplicate:
+        review = enrolment.duplicate.review
+        console.print(
+            f"A second talent record with the same photos went to review {review.id}, "
+            f"decided same_person: enrolment refused, its biometric data destroyed, "
+            f"{len(enrolment.duplicate.notices)} notices sent (the talent and her agency "
+            "see them in the portal)", markup=False)
     grants = Table("licence request", "result", title="Licence requests refused at grant")
     for attempt in world.grant_attempts:
         grants.add_row(attempt.label, "granted" if attempt.granted else "\n".join(

@@ -4,30 +4,49 @@ one consent and one licence revoked, one licence's quota used up.
 
 Dates are relative to today so the demo tells the same story whenever it runs. Every
 roster talent signs a biometric release and enrols their capture set through
-``enrol_twin``, the path of ``twinstudio twin enrol``. dlib does not tell every pair of
-synthetic faces apart, so a talent whose enrolment is refused (its reason shown in the
-summary) has their twin activated without a face template, as the audit chain records.
+``enrol_twin``, the path of ``twinstudio twin enrol``. dlib, trained on real faces, puts
+many synthetic faces under its threshold: such a collision goes to a likeness review,
+which the demo's compliance officer decides ``distinct`` (the roster generated them as
+different people), as the audit chain records. Then somebody submits a roster talent's
+photos again under a new talent record: that review is decided ``same_person``, the
+duplicate's template is destroyed and the talent and their agency get a notice.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from twinstudio.demo.roster import RosterEntry, build_roster, enrol_roster
+from twinstudio.demo.roster import (
+    ENROL_VIEWS,
+    ROSTER_DISTINCT_REASON,
+    ROSTER_RELEASE,
+    RosterEntry,
+    build_roster,
+    enrol_roster,
+    require_face_templates,
+)
 from twinstudio.domain.consent import ConsentDocument, DigitalReplicaConsent
 from twinstudio.domain.errors import RightsRefused
 from twinstudio.domain.licence import Licence, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import Reason
-from twinstudio.domain.twin import Twin, TwinState
+from twinstudio.domain.twin import Twin
+from twinstudio.services.accounts import demo_compliance_officer
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.enrolment import EnrolmentResult
-from twinstudio.services.parties import add_organisation, set_twin_state
-from twinstudio.services.rights import grant_consent, grant_licence, revoke_consent, revoke_licence
+from twinstudio.services.likeness import ReviewDecisionResult
+from twinstudio.services.parties import add_organisation
+from twinstudio.services.rights import (
+    grant_biometric_release,
+    grant_consent,
+    grant_licence,
+    revoke_consent,
+    revoke_licence,
+)
 
 # Synthetic people: no real person's name or likeness is used anywhere in the demo.
 BRANDS = [("Nordvik Outerwear", "SE"), ("Maison Lumière", "FR"), ("Costa Azul Swim", "ES")]
@@ -63,8 +82,7 @@ class GrantAttempt:
 
 @dataclass(frozen=True)
 class EnrolmentRefusal:
-    """A roster talent whose enrolment was refused (the first reason): their twin was
-    activated without a face template."""
+    """A roster talent whose enrolment was refused (the first reason)."""
 
     talent: str
     code: str
@@ -73,8 +91,17 @@ class EnrolmentRefusal:
 
 @dataclass(frozen=True)
 class EnrolmentSummary:
+    """30 of 30 when all is well: ``reviewed`` of them through a likeness review decided
+    distinct by ``reviewer``; ``duplicate`` is the same-person review the demo stages."""
+
     enrolled: int
+    total: int
+    reviewed: int
+    reviewer: str
+    reason: str
     refused: list[EnrolmentRefusal]
+    seconds: float
+    duplicate: ReviewDecisionResult | None = None
 
 
 @dataclass(frozen=True)
@@ -149,9 +176,22 @@ def build_world(ctx: ServiceContext, workspace: Path,
               for n, c in BRANDS]
     roster = build_roster(ctx, workspace, count=ROSTER_SIZE, seed=ROSTER_SEED,
                           agency_for=lambda i: agencies[i % 2].id, progress=progress)
-    enrolled = enrol_roster(ctx, roster, actor="operator", progress=progress and (
-        lambda done, total, name: progress(done, total, f"enrolling {name}")))
-    enrolment = _activate_refused(ctx, roster, enrolled)
+    officer = demo_compliance_officer(ctx)
+    started = time.perf_counter()
+    enrolled = enrol_roster(ctx, roster, actor="operator", reviewer=officer.id,
+                            progress=progress and (
+                                lambda done, total, name: progress(done, total,
+                                                                   f"enrolling {name}")))
+    seconds = time.perf_counter() - started
+    require_face_templates(ctx, enrolled)  # fails loudly: every roster twin has a template
+    enrolment = EnrolmentSummary(
+        enrolled=sum(e.enrolled for e in enrolled), total=len(enrolled),
+        reviewed=sum(e.review is not None for e in enrolled), reviewer=officer.email,
+        reason=ROSTER_DISTINCT_REASON, seconds=round(seconds, 1),
+        refused=[EnrolmentRefusal(talent=e.entry.name, code=e.result.reasons[0]["code"],
+                                  message=e.result.reasons[0]["message"])
+                 for e in enrolled if e.result and e.result.status == "refused"],
+        duplicate=_duplicate_enrolment(ctx, roster[0], agencies[1].id, officer.id))
     people = _consent(ctx, roster, today)
     licences = _grant_licences(ctx, people, brands, today)
     attempts = _attempt_refused_grants(ctx, people, brands, today)
@@ -160,22 +200,28 @@ def build_world(ctx: ServiceContext, workspace: Path,
                      grant_attempts=attempts, enrolment=enrolment)
 
 
-def _activate_refused(ctx: ServiceContext, roster: list[RosterEntry],
-                      enrolled: list[EnrolmentResult | None]) -> EnrolmentSummary:
-    refused = []
-    for entry, result in zip(roster, enrolled, strict=True):
-        if result is None or result.enrolled:
-            continue
-        # dlib does not tell every pair of synthetic faces apart (bench/enrol.py): such a
-        # twin is activated without a face template, and the audit chain and the summary
-        # say so.
-        first = result.reasons[0]
-        refused.append(EnrolmentRefusal(talent=entry.name, code=first["code"],
-                                        message=first["message"]))
-        set_twin_state(ctx, result.twin_id, TwinState.ACTIVE, actor="operator",
-                       reason=f"demo: enrolment refused ({first['code']}); "
-                              "activated without a face template")
-    return EnrolmentSummary(enrolled=len(roster) - len(refused), refused=refused)
+def _duplicate_enrolment(ctx: ServiceContext, entry: RosterEntry, agency_id: str,
+                         officer: str) -> ReviewDecisionResult | None:
+    """Another agency registers a talent record with a roster talent's own capture set
+    (a model signed twice, or someone using her photos): the set goes to review, the
+    compliance officer decides ``same_person``, the duplicate's biometric data is destroyed
+    and the roster talent and her agency are told."""
+    from twinstudio.domain.likeness import ReviewDecision
+    from twinstudio.services.enrolment import enrol_twin
+    from twinstudio.services.likeness import decide_review
+    from twinstudio.services.parties import add_talent
+
+    talent, _ = add_talent(ctx, name=f"{entry.name} (second record)", language="en",
+                           synthetic=True, agency_id=agency_id, actor=agency_id)
+    grant_biometric_release(ctx, talent_id=talent.id, document=ROSTER_RELEASE)
+    photos = [(f"{view}.png", entry.captures[view].read_bytes()) for view in ENROL_VIEWS]
+    result = enrol_twin(ctx, talent_id=talent.id, photos=photos, actor=agency_id)
+    if result.review_id is None:  # the same photos always collide; say so if they do not
+        return None
+    return decide_review(ctx, result.review_id, decision=ReviewDecision.SAME_PERSON,
+                         reason=f"the same photos as {entry.name}'s enrolled capture set, "
+                                "submitted under a second talent record by another agency",
+                         actor=officer)
 
 
 def _consent(ctx: ServiceContext, roster: list[RosterEntry], today: date) -> list[DemoPerson]:

@@ -7,8 +7,8 @@ Thresholds were set on the synthetic roster's renders on this machine (see the t
              (the lightest Monk tones, 1-3, clip 12-15 % of the person under the studio
              key light: highlights on skin, not a bad photo);
   face       at least 4 % of the image height for a front or three-quarter view;
-  framing    full body when both hips and both ankles are found inside the image (the
-             body's keypoints are kept only then); a close-up (head and shoulders, or a
+  framing    full body when a hip and an ankle are found, visible, inside the image
+             (the body's keypoints are kept only then); a close-up (head and shoulders, or a
              face alone) otherwise, accepted when it shows one face; its view is the
              face's yaw;
   view       side when the shoulders' width against the torso's length is under 0.35;
@@ -33,7 +33,6 @@ MAX_CLIPPED = 0.20
 FRONT_YAW = 0.12
 SIDE_RATIO = 0.35
 MIN_VISIBILITY = 0.5
-FULL_BODY_POINTS = ("left_hip", "right_hip", "left_ankle", "right_ankle")
 
 def _yaw(face: Face) -> float:
     marks = face.landmarks
@@ -55,12 +54,14 @@ def classify_view(face: Face | None, pose: BodyPose) -> View:
 
 
 def is_full_body(pose: BodyPose, width: int, height: int) -> bool:
-    """Both hips and both ankles found, visible and inside the frame."""
-    for name in FULL_BODY_POINTS:
+    """A hip and an ankle found, visible and inside the frame (in a side view one leg
+    hides the other, so one of each is enough)."""
+    def seen(name: str) -> bool:
         x, y, visibility = pose.points[name]
-        if visibility < MIN_VISIBILITY or not (0 <= x < width and 0 <= y < height):
-            return False
-    return True
+        return visibility >= MIN_VISIBILITY and 0 <= x < width and 0 <= y < height
+
+    return any(seen(f"{side}_hip") for side in ("left", "right")) and \
+        any(seen(f"{side}_ankle") for side in ("left", "right"))
 
 
 def _face_view(face: Face) -> View:

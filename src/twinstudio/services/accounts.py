@@ -263,6 +263,18 @@ DEMO_PASSWORDS = {"talent": "talent-demo-2026", "agency": "agency-demo-2026",
                   "brand": "brand-demo-2026", "compliance": "compliance-demo-2026"}
 
 
+def demo_compliance_officer(ctx: ServiceContext) -> User:
+    """The demo's compliance officer (created once; ``create_demo_logins`` lists it): the
+    user who decides the roster's likeness reviews."""
+    email = "compliance@demo.twinstudio.example"
+    with ctx.uow() as uow:
+        found = next((u for u in uow.users.list() if u.email == email), None)
+    if found is not None:
+        return found
+    return add_user(ctx, email=email, name="Compliance officer", role=Role.COMPLIANCE,
+                    password=DEMO_PASSWORDS["compliance"], actor="demo")
+
+
 def create_demo_logins(ctx: ServiceContext) -> list[dict[str, str]]:
     """Demo logins with known passwords (development workspaces only): the talent of the
     licence with the most assets, that talent's agency (or the first agency), the brand
