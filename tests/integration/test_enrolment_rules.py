@@ -56,7 +56,7 @@ def _set(table, person, tag, views=("front", "three_quarter", "three_quarter")):
     return photos
 
 
-def test_a_set_mixing_two_people_names_the_odd_photos(ctx, fake_captures):
+def test_a_photo_of_someone_else_is_left_out_and_named(ctx, fake_captures):
     from twinstudio.services.enrolment import enrol_twin
 
     talent, _ = _talent(ctx, "A")
@@ -64,10 +64,35 @@ def test_a_set_mixing_two_people_names_the_odd_photos(ctx, fake_captures):
                                                  "three_quarter"))
     photos += _set(fake_captures, PERSON_B, "b", ("front",))
     result = enrol_twin(ctx, talent_id=talent.id, photos=photos, actor="t")
-    assert not result.enrolled
-    assert result.reasons == [{"code": "identity_mismatch", "message":
-                               "these photos do not show the same person as the front "
-                               "view: b-0.png"}]
+    assert result.enrolled, result.as_dict()
+    odd = next(p for p in result.photos if p.photo == "b-0.png")
+    assert not odd.accepted and odd.reasons[0]["code"] == "not_the_same_person"
+    assert "front template" in odd.reasons[0]["message"]
+    assert all(p.accepted for p in result.photos if p.photo != "b-0.png")
+    with ctx.uow() as uow:
+        kinds = [k for _, k, _, _ in uow.biometrics.templates(result.twin_id)]
+    assert kinds.count("capture_photo") == 4  # the odd photo is not kept
+    # the capture checks' own reports are not changed by the judgement of one set
+    assert fake_captures[b"b-0"].ok
+
+
+def test_a_set_left_short_by_the_odd_photos_is_refused_and_says_why(ctx, fake_captures):
+    from twinstudio.services.enrolment import enrol_twin
+
+    talent, _ = _talent(ctx, "A")
+    photos = _set(fake_captures, PERSON_A, "a", ("front", "three_quarter"))
+    photos += _set(fake_captures, PERSON_B, "b", ("side",))
+    result = enrol_twin(ctx, talent_id=talent.id, photos=photos, actor="t")
+    assert result.status == "refused"
+    assert result.reasons[0]["code"] == "too_few_photos"
+    assert "b-0.png left out" in result.reasons[0]["message"]
+    # fronts that are not the person of the other photos: the set shows no one person
+    talent, _ = _talent(ctx, "B")
+    photos = _set(fake_captures, PERSON_B, "c", ("front",))
+    photos += _set(fake_captures, PERSON_A, "d", ("three_quarter", "three_quarter", "side"))
+    result = enrol_twin(ctx, talent_id=talent.id, photos=photos, actor="t")
+    assert [r["code"] for r in result.reasons] == ["identity_mismatch"]
+    assert "c-0.png" in result.reasons[0]["message"]
     with ctx.uow() as uow:
         assert uow.biometrics.templates(uow.twins.get_by_talent(talent.id).id) == []
 

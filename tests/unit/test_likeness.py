@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit.factories import make_world
 from twinstudio.domain.errors import InvalidInput, InvalidTransition
-from twinstudio.domain.identity import identify, inconsistent_with_front
+from twinstudio.domain.identity import identify, judge_set
 from twinstudio.domain.likeness import (
     LikenessCandidate,
     LikenessReview,
@@ -33,21 +33,24 @@ def _at(direction, distance, base=None):
 def test_three_quarter_views_far_apart_but_close_to_the_front_are_kept():
     front = np.zeros(128)
     left, right = _at(0, 0.45), _at(0, -0.45)  # 0.9 from each other, 0.45 from the front
-    assert inconsistent_with_front([front, left, right], [True, False, False]) == []
+    judged = judge_set([front, left, right], [True, False, False])
+    assert judged.odd == [] and judged.distances == pytest.approx([0.0, 0.45, 0.45])
+    assert judged.template == pytest.approx(front.tolist())
 
 
 def test_a_photo_of_someone_else_is_named_and_so_is_a_front_of_someone_else():
     front, other = np.zeros(128), _at(3, 0.9)
-    assert inconsistent_with_front([front, _at(0, 0.3), other], [True, False, False]) == [2]
-    # two fronts that disagree: the one the majority agrees with decides
-    assert inconsistent_with_front([front, _at(0, 0.2), _at(1, 0.2), other],
-                                   [True, False, False, True]) == [3]
-    # the only front is not the person of the other photos
+    judged = judge_set([front, _at(0, 0.3), other], [True, False, False])
+    assert judged.odd == [2] and judged.distances[2] == pytest.approx(0.9)
+    # two fronts that disagree: the one the majority agrees with is the set's person
+    assert judge_set([front, _at(0, 0.2), _at(1, 0.2), other],
+                     [True, False, False, True]).odd == [3]
+    # the only front is not the person of the other photos: no template
     away = _at(5, 0.9)
-    assert inconsistent_with_front([front, _at(0, 0.1, away), _at(1, 0.1, away)],
-                                   [True, False, False]) == [0]
+    judged = judge_set([front, _at(0, 0.1, away), _at(1, 0.1, away)], [True, False, False])
+    assert judged.template is None and judged.odd == [0]
     with pytest.raises(ValueError):
-        inconsistent_with_front([front], [False])
+        judge_set([front], [False])
 
 
 def test_identify_names_the_closest_unless_the_closest_two_are_lookalikes():

@@ -73,25 +73,36 @@ def nearest_templates(embedding: Embedding, templates: Mapping[str, Embedding], 
     return sorted((m for m in found if m.distance < threshold), key=lambda m: m.distance)
 
 
-def inconsistent_with_front(embeddings: Sequence[Embedding], fronts: Sequence[bool],
-                            threshold: float = IDENTITY_THRESHOLD) -> list[int]:
-    """Indices of the photos of a capture set that do not show its person.
+@dataclass(frozen=True)
+class SetJudgement:
+    """How a capture set's faces relate to its front views: ``template`` is the front
+    template (None when no front agrees with the set's majority: the set shows no one
+    person), ``distances`` each photo's distance to it, ``odd`` the photos that are not
+    its person."""
 
-    The person is the one of the front views: the front template is the mean of the
-    fronts that agree with the set's majority (``outliers``), and every photo must be
-    the same person as that template. Left and right three-quarter views can be far from
-    each other and still each be close to the front, so a real session keeps them; a
-    front that is not the majority's person is itself reported. ``fronts`` flags the
-    front views (at least one)."""
+    template: list[float] | None
+    distances: list[float]
+    odd: list[int]
+
+
+def judge_set(embeddings: Sequence[Embedding], fronts: Sequence[bool],
+              threshold: float = IDENTITY_THRESHOLD) -> SetJudgement:
+    """Who a capture set shows: the person of its front views. The front template is the
+    mean of the fronts that agree with the set's majority (``outliers``), and a photo
+    shows the set's person when it is within the threshold of that template. Left and
+    right three-quarter views can be far from each other and still each be close to the
+    front, so a real session keeps them. ``fronts`` flags the front views (one at least)."""
     front = [i for i, is_front in enumerate(fronts) if is_front]
     if not front:
         raise ValueError("a front view is needed to judge a set")
-    odd = set(outliers(embeddings, threshold))
-    reference = [i for i in front if i not in odd]
+    odd_majority = set(outliers(embeddings, threshold))
+    reference = [i for i in front if i not in odd_majority]
     if not reference:
-        return front
+        return SetJudgement(None, [], front)
     template = mean_embedding([embeddings[i] for i in reference])
-    return [i for i, e in enumerate(embeddings) if not same_person(e, template, threshold)]
+    distances = [face_distance(e, template) for e in embeddings]
+    return SetJudgement(template, distances,
+                        [i for i, d in enumerate(distances) if not d < threshold])
 
 
 @dataclass(frozen=True)

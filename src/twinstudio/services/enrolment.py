@@ -6,8 +6,10 @@ interface layer (CLI, API) calls it.
 Rules: no biometric processing without a biometric release in force; a set needs at
 least 3 usable photos with a front and a side or three-quarter view, and at least one
 full-body photo (close-ups of head and shoulders count for the face, not the body);
-the fronts must show one person and every other photo must be within the identity
-threshold of the front template (``domain.identity.inconsistent_with_front``). When the
+the set's person is the one of its front views: a photo that is not within the identity
+threshold of the front template is left out with a reason (``domain.identity.judge_set``)
+and the rules above apply to the photos that remain; fronts that are not the person of
+the other photos refuse the set. When the
 set's template is within the threshold of another twin's, the twin goes to review
 (``services.likeness``): its templates and photos are kept encrypted, it stays out of
 generation, and a compliance user decides. Otherwise the template (mean, front template
@@ -18,7 +20,7 @@ encrypted and the twin becomes active in the same transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from twinstudio.domain.capture import CaptureReport
@@ -26,7 +28,7 @@ from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
 from twinstudio.domain.identity import (
     IDENTITY_THRESHOLD,
     identify,
-    inconsistent_with_front,
+    judge_set,
     mean_embedding,
     nearest_templates,
 )
@@ -163,33 +165,48 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
     if twin.state is not TwinState.ENROLLING:
         raise Conflict(f"twin {twin.id} is {twin.state.value}; only an enrolling twin enrols")
     checks = _captures(ctx)
-    result = EnrolmentResult(twin.id, False,
-                             [PhotoCheck(name, checks.check(data)) for name, data in photos])
+    # each report is this enrolment's own (the set's judgement below may add a reason)
+    result = EnrolmentResult(twin.id, False, [
+        PhotoCheck(name, replace(report, reasons=list(report.reasons)))
+        for name, data in photos for report in [checks.check(data)]])
 
     def refuse(code: str, message: str) -> EnrolmentResult:
         result.reasons.append({"code": code, "message": message})
         return result
 
+    fronts = [p for p in result.photos if p.accepted and p.view == "front"
+              and p.report.embedding is not None]
+    if fronts:  # without a front the view rule below refuses the set
+        with_face = [p for p in result.photos if p.accepted and p.report.embedding is not None]
+        judged = judge_set([p.report.embedding for p in with_face],  # type: ignore[misc]
+                           [p.view == "front" for p in with_face])
+        if judged.template is None:
+            return refuse("identity_mismatch", "the front views do not show the person of "
+                                               "the other photos: "
+                          + ", ".join(with_face[i].photo for i in judged.odd))
+        for i in judged.odd:  # not the set's person: left out, as any photo failing a check
+            with_face[i].report.fail(
+                "not_the_same_person", f"the face is {judged.distances[i]:.3f} from the "
+                f"set's front template (the same person is under {IDENTITY_THRESHOLD}); "
+                "left out of the set")
     usable = [p for p in result.photos if p.accepted]
     views = {p.view for p in usable}
+    odd = [p.photo for p in result.photos
+           if any(r["code"] == "not_the_same_person" for r in p.reasons)]
+    left_out = f" ({', '.join(odd)} left out: not the person of the front view)" if odd \
+        else ""
     if len(usable) < MIN_PHOTOS:
         return refuse("too_few_photos", f"{len(usable)} usable photo(s); at least "
-                                        f"{MIN_PHOTOS} are needed")
+                                        f"{MIN_PHOTOS} are needed{left_out}")
     if "front" not in views or not views & {"side", "three_quarter"}:
         seen = ", ".join(sorted(v or "-" for v in views))
         return refuse("views_missing", "the set needs a front and a side or three-quarter "
-                                       f"view (usable: {seen})")
+                                       f"view (usable: {seen}){left_out}")
     if not any(p.report.framing == "full_body" for p in usable):
         return refuse("full_body_missing", "the set needs at least one full-body photo "
                                            "(close-ups count for the face, not the body)")
     with_face = [p for p in usable if p.report.embedding is not None]
     fronts = [p for p in with_face if p.view == "front"]
-    odd = [with_face[i].photo for i in inconsistent_with_front(
-        [p.report.embedding for p in with_face],  # type: ignore[misc]
-        [p.view == "front" for p in with_face])]
-    if odd:
-        return refuse("identity_mismatch", "these photos do not show the same person as the "
-                                           f"front view: {', '.join(odd)}")
     mean = mean_embedding([p.report.embedding for p in with_face])  # type: ignore[misc]
     front = mean_embedding([p.report.embedding for p in fronts])  # type: ignore[misc]
     near = nearest_templates(mean, enrolled_face_templates(ctx, in_review=True),
