@@ -105,7 +105,7 @@ def _review_page(request: Request, found: Visitor, review_id: str, *, status: in
     if review.state is ReviewState.PENDING:
         shown = review_photos(found.ctx, review_id, actor=found.access.principal.actor)
         photos = {review.twin_id: _thumbs(shown.twin),
-                  **{twin: _thumbs(found_) for twin, found_ in shown.candidates.items()}}
+                  **{twin: _thumbs(kept) for twin, kept in shown.candidates.items()}}
     response = render(request, found, "review.html", status=status, review=review,
                       subject=subject, candidates=candidates, photos=photos,
                       min_reason=MIN_REASON, deciders=_deciders(found), **context)
@@ -146,8 +146,8 @@ def decide(request: Request, review_id: str, csrf_token: Csrf = None,
 def notices_for(found: Visitor) -> list[Any]:
     """The signed-in party's notices, unread first, then newest first."""
     assert found.principal is not None
-    found_ = list_notices(found.ctx, notice_recipients(found.principal))
-    return sorted(found_, key=lambda n: n.read_at is not None)  # stable: newest first kept
+    every = list_notices(found.ctx, notice_recipients(found.principal))
+    return sorted(every, key=lambda n: n.read_at is not None)  # stable: newest first kept
 
 
 @router.post("/notices/{notice_id}/read")
