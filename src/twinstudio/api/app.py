@@ -17,8 +17,10 @@ from twinstudio.api.routers import (
     garments,
     licences,
     me,
+    notices,
     policy,
     releases,
+    reviews,
     statements,
     talents,
     twins,
@@ -29,9 +31,9 @@ from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import CampaignRunner
 
 API_PREFIX = "/api/v1"
-ROUTERS = [me.router, talents.router, twins.router, consents.router, releases.router,
-           licences.router, policy.router, garments.router, campaigns.router, assets.router,
-           statements.router, verify.router, audit.router]
+ROUTERS = [me.router, notices.router, talents.router, twins.router, reviews.router,
+           consents.router, releases.router, licences.router, policy.router, garments.router,
+           campaigns.router, assets.router, statements.router, verify.router, audit.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),

@@ -5,10 +5,11 @@ domain validates."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from twinstudio.api.review_schemas import CandidatePublic
 from twinstudio.domain.accounts import Principal, Role
 from twinstudio.domain.asset import Asset, AssetState
 from twinstudio.domain.consent import (
@@ -140,9 +141,15 @@ class PhotoCheck(BaseModel):
 
 class EnrolmentPublic(BaseModel):
     twin_id: str
+    status: Literal["enrolled", "in_review", "refused"] = Field(description=(
+        "enrolled: the twin is active; in_review: the face is near another twin's and a "
+        "likeness review decides (review_id, candidates)"))
     enrolled: bool
     photos: list[PhotoCheck]
     reasons: list[ReasonPublic]
+    review_id: str | None = Field(None, description="the likeness review (in_review only)")
+    candidates: list[CandidatePublic] = Field(default_factory=list, description=(
+        "twins within the identity threshold, closest first (in_review only)"))
 
 
 # ------------------------------------------------------------------ consents and releases

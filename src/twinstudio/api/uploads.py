@@ -1,5 +1,6 @@
-"""Uploaded images at the edge: bounded reads and type sniffing before any decoding
-(decoding itself refuses bombs and oversize pixels: ``provenance.images``)."""
+"""Images at the edge: uploads read bounded and sniffed before any decoding (decoding
+itself refuses bombs and oversize pixels: ``provenance.images``); downscaled JPEGs of
+stored photos for reviewers (the API's ``max_side``, the portal's thumbnails)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,28 @@ def read_image(upload: UploadFile, *, limit: int = MAX_BYTES) -> bytes:
     except InvalidInput as error:
         raise InvalidInput(f"{name}: {error.message}") from None
     return data
+
+
+def mime_of(data: bytes) -> str:
+    """The image type of stored bytes (application/octet-stream when not an image)."""
+    try:
+        return sniff(data)
+    except InvalidInput:
+        return "application/octet-stream"
+
+
+def thumbnail(data: bytes, max_side: int, *, quality: int = 82) -> bytes:
+    """A JPEG of the image at most ``max_side`` pixels on its longer side (decoded through
+    ``provenance.images.decode``: bombs and oversize images are refused, InvalidInput)."""
+    import io
+
+    from PIL import Image
+
+    from twinstudio.provenance.images import decode
+
+    rgb, _ = decode(data)
+    image = Image.fromarray(rgb)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()

@@ -5,7 +5,8 @@ recorded as look-alikes) or the same person (``same_person``: enrolment is refus
 new twin's biometric data is crypto-shredded and the other twin's talent and agency get
 a notice in the portal). Every decision and every look at the photos is audited.
 
-Who may decide is the interface's check (compliance or admin; the CLI is the operator).
+Who may decide is the interface's check (compliance or admin, ``REVIEW_ACTION``; the CLI
+is the operator).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from twinstudio.domain.accounts import Principal
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.likeness import (
     LikenessReview,
@@ -23,6 +25,11 @@ from twinstudio.domain.likeness import (
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.biometrics import read_photos, shred_in
 from twinstudio.services.context import ServiceContext
+
+# The action the API and the portal require to read or decide a review: compliance and
+# admin, the roles that read the audit chain. domain.accounts.ACTIONS has no action of its
+# own for likeness reviews yet; when it gets one ("likeness.review"), name it here.
+REVIEW_ACTION = "audit.read"
 
 
 @dataclass
@@ -138,6 +145,12 @@ def _same_person_notices(uow: Any, review: LikenessReview) -> list[Notice]:
                               subject=f"Someone tried to enrol {talent.name}'s likeness",
                               body=body, refs=refs, created_at=review.decided_at))
     return out
+
+
+def notice_recipients(principal: Principal) -> list[str]:
+    """The parties whose notices ``principal`` reads: a talent user their talent, an
+    organisation's staff (agency, brand) their organisation; compliance and admin none."""
+    return [p for p in (principal.talent_id, principal.organisation_id) if p]
 
 
 def list_notices(ctx: ServiceContext, recipient_ids: list[str]) -> list[Notice]:

@@ -18,6 +18,7 @@ from twinstudio.domain.errors import InvalidInput, NotFound, Unauthenticated
 from twinstudio.domain.ledger import period_of
 from twinstudio.domain.money import Money
 from twinstudio.web.campaign_pages import qa_summary
+from twinstudio.web.review_pages import notices_for
 from twinstudio.web.session import (
     check_csrf,
     render,
@@ -123,6 +124,7 @@ def my_twin(request: Request) -> Response:
     licences = access.licences(twin_id=twin.id)
     assets = access.assets(twin_id=twin.id)
     return render(request, found, "twin.html", talent=talent, twin=twin, has_key=has_key,
+                  notices=notices_for(found),
                   templates=[{"kind": k, "retain_until": r} for _, k, _, r in templates],
                   releases=releases, consents=consents, licences=licences,
                   pending=[a for a in assets if a.state is AssetState.PENDING_APPROVAL],
@@ -139,7 +141,7 @@ def talents(request: Request) -> Response:
     licences = access.licences()
     counts = {twin.id: sum(lic.twin_id == twin.id for lic in licences) for _, twin in rows}
     return render(request, found, "talents.html", rows=rows, counts=counts,
-                  period=period_of(found.ctx.today()))
+                  period=period_of(found.ctx.today()), notices=notices_for(found))
 
 
 @router.get("/consents")

@@ -85,10 +85,11 @@ NAV: dict[Role, list[tuple[str, str]]] = {
     Role.BRAND_ADMIN: [("/licences", "Licences"), ("/garments", "Catalogue"),
                        ("/campaigns", "Campaigns"), ("/assets", "Gallery"),
                        ("/verify", "Verify")],
-    Role.COMPLIANCE: [("/audit", "Audit"), ("/licences", "Licences"),
-                      ("/campaigns", "Campaigns"), ("/assets", "Assets"),
-                      ("/verify", "Verify")],
-    Role.ADMIN: [("/audit", "Audit"), ("/talents", "Talents"), ("/licences", "Licences"),
+    Role.COMPLIANCE: [("/audit", "Audit"), ("/reviews", "Likeness reviews"),
+                      ("/licences", "Licences"), ("/campaigns", "Campaigns"),
+                      ("/assets", "Assets"), ("/verify", "Verify")],
+    Role.ADMIN: [("/audit", "Audit"), ("/reviews", "Likeness reviews"),
+                 ("/talents", "Talents"), ("/licences", "Licences"),
                  ("/campaigns", "Campaigns"), ("/assets", "Assets"), ("/verify", "Verify")],
 }
 

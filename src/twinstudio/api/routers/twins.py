@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
 
 from twinstudio.api.deps import AccessDep, PagingDep, isolation
 from twinstudio.api.schemas import EnrolmentPublic, Page, TemplateInfo, TwinPublic
@@ -40,13 +40,18 @@ def read_twin(twin_id: str, access: AccessDep) -> TwinPublic:
 
 
 @router.post("/{twin_id}/enrolment", status_code=201, openapi_extra=isolation(
-    object="twin", param="twin_id", action="twin.enrol"))
-def enrol(twin_id: str, access: AccessDep,
+    object="twin", param="twin_id", action="twin.enrol"), responses={
+        202: {"model": EnrolmentPublic, "description": (
+            "In review: the face is within the identity threshold of another twin's; the "
+            "twin waits (in_review) until a compliance user decides review_id")}})
+def enrol(twin_id: str, access: AccessDep, response: Response,
           photos: Annotated[list[UploadFile], File(
               description="3 to 40 capture photos (JPEG, PNG or WebP): a front and a side "
                           "or three-quarter view")]) -> EnrolmentPublic:
     """Check a capture session and enrol the twin (needs a biometric release in force).
-    A refused set answers 403 with a reason per problem, naming the photos."""
+    201: enrolled. 202: a look-alike of an enrolled twin, sent to a likeness review (status
+    in_review, with the review and the candidates). A refused set answers 403 with a
+    reason per problem, naming the photos."""
     twin = access.twin(twin_id)
     access.require("twin.enrol")
     if len(photos) > MAX_PHOTOS:
@@ -56,7 +61,9 @@ def enrol(twin_id: str, access: AccessDep,
 
     result = enrol_twin(access.ctx, talent_id=twin.talent_id, photos=data,
                         actor=access.principal.actor)
-    if not result.enrolled:
+    if result.status == "in_review":
+        response.status_code = 202
+    elif not result.enrolled:
         reasons = [Reason(**r) for r in result.reasons]
         for photo in result.photos:
             if not photo.accepted:
