@@ -174,6 +174,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "asset.publish": frozenset({_BE, _BA, _AD}),
     "brand.write": frozenset({_BE, _BA, _AD}),
     "audit.read": frozenset({Role.COMPLIANCE, _AD}),
+    # likeness reviews: the photos of two capture sets and the decision on them
+    "likeness.review": frozenset({Role.COMPLIANCE, _AD}),
 }
 
 

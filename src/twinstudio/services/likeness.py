@@ -26,10 +26,9 @@ from twinstudio.domain.twin import TwinState
 from twinstudio.services.biometrics import read_photos, shred_in
 from twinstudio.services.context import ServiceContext
 
-# The action the API and the portal require to read or decide a review: compliance and
-# admin, the roles that read the audit chain. domain.accounts.ACTIONS has no action of its
-# own for likeness reviews yet; when it gets one ("likeness.review"), name it here.
-REVIEW_ACTION = "audit.read"
+# The action the API and the portal require to read or decide a review (compliance and
+# admin: domain.accounts.ACTIONS).
+REVIEW_ACTION = "likeness.review"
 
 
 @dataclass
