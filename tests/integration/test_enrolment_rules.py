@@ -220,6 +220,7 @@ def test_same_person_refuses_shreds_the_template_and_tells_the_other_talent(
         assert "registered twice" in notice.body
         assert notice.refs["twin_id"] == first_twin.id
     assert list_notices(ctx, [second.id]) == []
+    assert result.review.same_as == first_twin.id
     # the refused talent can enrol again later (a new key, new templates)
     retry = enrol_twin(ctx, talent_id=second.id, photos=_set(fake_captures, PERSON_B, "b"),
                        actor="t")
@@ -310,3 +311,22 @@ def test_match_and_verify_call_lookalikes_ambiguous(verify_ctx):
     assert face["confidence"] == "ambiguous" and face["match"]["ambiguous"] is True
     assert {c["twin_id"] for c in face["match"]["candidates"]} == {first_twin.id,
                                                                   second_twin.id}
+
+
+def test_same_person_tells_only_the_twin_it_names_not_the_other_lookalikes(ctx, fake_captures):
+    from twinstudio.domain.likeness import ReviewDecision
+    from twinstudio.services.enrolment import enrol_twin
+    from twinstudio.services.likeness import decide_review, list_notices
+
+    first, first_twin, second, second_twin, pending = _collide(ctx, fake_captures)
+    decide_review(ctx, pending.review_id, decision=ReviewDecision.DISTINCT,
+                  reason="identity documents of both talents checked", actor="usr_c")
+    third, _ = _talent(ctx, "Third")
+    again = enrol_twin(ctx, talent_id=third.id, photos=_set(fake_captures, PERSON_A, "y"),
+                       actor="t")
+    assert {c.twin_id for c in again.candidates} == {first_twin.id, second_twin.id}
+    result = decide_review(ctx, again.review_id, decision=ReviewDecision.SAME_PERSON,
+                           same_as=second_twin.id, actor="usr_c",
+                           reason="Second's agency confirmed these are her photos")
+    assert result.review.same_as == second_twin.id
+    assert [n.recipient_id for n in list_notices(ctx, [first.id, second.id])] == [second.id]

@@ -99,3 +99,21 @@ def test_the_policy_refuses_a_twin_in_review():
                         today=licence.terms.starts)
     assert ReasonCode.TWIN_NOT_ACTIVE in [r.code for r in decision.reasons]
     assert not decision.allowed
+
+
+def test_same_person_names_one_candidate_the_closest_by_default():
+    review = _review().model_copy(update={"candidates": [
+        LikenessCandidate(twin_id="twn_far", talent_id="tal_3", distance=0.55),
+        LikenessCandidate(twin_id="twn_1", talent_id="tal_1", distance=0.21)]})
+    decided = review.decide(ReviewDecision.SAME_PERSON, by="usr_c", now=NOW,
+                            reason="the same passport number on both records")
+    assert decided.same_as == "twn_1"
+    chosen = review.decide(ReviewDecision.SAME_PERSON, by="usr_c", now=NOW, same_as="twn_far",
+                           reason="agency confirmed she is signed with them")
+    assert chosen.same_as == "twn_far"
+    with pytest.raises(InvalidInput, match="one of the review's candidates"):
+        review.decide(ReviewDecision.SAME_PERSON, by="usr_c", now=NOW, same_as="twn_x",
+                      reason="somebody else entirely here")
+    with pytest.raises(InvalidInput, match="names none"):
+        review.decide(ReviewDecision.DISTINCT, by="usr_c", now=NOW, same_as="twn_1",
+                      reason="passports checked in person")

@@ -57,10 +57,13 @@ class DecisionRequest(BaseModel):
     decision: ReviewDecision = Field(description=(
         "distinct: different people, the twin enrols and both are recorded as look-alikes; "
         "same_person: enrolment is refused, its biometric data crypto-shredded, and the "
-        "other twins' talents and agencies get a notice"))
+        "talent and agency of the twin it shows (same_as) get a notice"))
     reason: str = Field(max_length=2000, description=(
         f"why, in words (at least {MIN_REASON} characters, e.g. which identity documents "
         "were checked); kept in the audit trail"))
+    same_as: str | None = Field(default=None, max_length=40, description=(
+        "same_person only: the candidate twin whose person the set shows (default: the "
+        "closest candidate; the others are only look-alikes and are not told)"))
 
 
 class DecisionPublic(BaseModel):

@@ -228,6 +228,9 @@ def review_decide(review_id: ReviewArg,
                            "destroyed, the other talent told)")],
                   reason: Annotated[str, typer.Option(
                       help="Why, in words (e.g. which identity documents were checked)")],
+                  same_as: Annotated[str | None, typer.Option(
+                      help="same_person: the candidate twin the photos show (default: the "
+                           "closest)")] = None,
                   actor: Annotated[str, typer.Option(
                       "--as", help="Who decides (recorded in the audit chain)")] = "operator",
                   workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -241,13 +244,14 @@ def review_decide(review_id: ReviewArg,
         raise InvalidInput("decision must be distinct or same_person; got "
                            f"{decision!r}") from None
     result = decide_review(context(workspace), review_id, decision=chosen, reason=reason,
-                           actor=actor)
+                           actor=actor, same_as=same_as)
     if chosen is ReviewDecision.DISTINCT:
         text = (f"review {review_id}: distinct; twin {result.review.twin_id} is "
                 f"{result.twin_state.value}, look-alike of {', '.join(result.lookalikes)}")
     else:
-        text = (f"review {review_id}: same person; enrolment of twin {result.review.twin_id} "
-                f"refused, its biometric data destroyed; {len(result.notices)} notice(s) sent")
+        text = (f"review {review_id}: the same person as twin {result.review.same_as}; "
+                f"enrolment of twin {result.review.twin_id} refused, its biometric data "
+                f"destroyed; {len(result.notices)} notice(s) sent")
     print_result(result.as_dict(), text, as_json=as_json, markup=False)
 
 

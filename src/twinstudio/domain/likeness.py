@@ -8,9 +8,10 @@ and a compliance user decides, with a written reason:
 
     pending ──distinct──> distinct       different people: the twin enrols, and the twins
                                          are recorded as look-alikes of each other
-        └────same_person──> same_person  the face is already someone's twin: enrolment
-                                         is refused, the template is crypto-shredded and
-                                         the other twin's talent and agency get a notice
+        └────same_person──> same_person  the face is already someone's twin (``same_as``,
+                                         by default the closest candidate): enrolment is
+                                         refused, the template is crypto-shredded and that
+                                         twin's talent and agency get a notice
 
 Once two twins are look-alikes, a face closest to one of them and also within the
 threshold of the other names neither (``domain.identity.identify``): the recogniser
@@ -66,20 +67,33 @@ class LikenessReview(BaseModel):
     decided_at: datetime | None = None
     decided_by: str | None = None
     reason: str | None = None
+    same_as: str | None = None            # same_person: the candidate twin the face is
 
-    def decide(self, decision: ReviewDecision, *, by: str, reason: str,
-               now: datetime) -> LikenessReview:
-        """The review with ``decision`` recorded; only a pending review is decided."""
+    def decide(self, decision: ReviewDecision, *, by: str, reason: str, now: datetime,
+               same_as: str | None = None) -> LikenessReview:
+        """The review with ``decision`` recorded; only a pending review is decided.
+        ``same_as`` (same_person only) names the candidate twin whose person the set shows;
+        by default the closest candidate (the others are only look-alikes of her)."""
         if self.state is not ReviewState.PENDING:
             raise InvalidTransition(f"review {self.id} was already decided "
                                     f"({self.state.value})")
+        if decision is ReviewDecision.DISTINCT and same_as is not None:
+            raise InvalidInput("same_as names the twin of a same_person decision; a distinct "
+                               "decision names none")
+        if decision is ReviewDecision.SAME_PERSON:
+            ids = [c.twin_id for c in sorted(self.candidates, key=lambda c: c.distance)]
+            if same_as is None:
+                same_as = ids[0]
+            elif same_as not in ids:
+                raise InvalidInput(f"same_as must be one of the review's candidates "
+                                   f"({', '.join(ids)}); got {same_as!r}")
         text = " ".join(reason.split())
         if len(text) < MIN_REASON:
             raise InvalidInput(f"a decision needs a written reason of at least {MIN_REASON} "
                                f"characters (e.g. which identity documents were checked); "
                                f"got {text!r}")
         return self.model_copy(update={"state": ReviewState(decision.value), "decided_at": now,
-                                       "decided_by": by, "reason": text})
+                                       "decided_by": by, "reason": text, "same_as": same_as})
 
 
 def lookalike_pair(a: str, b: str) -> tuple[str, str]:

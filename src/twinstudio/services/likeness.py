@@ -1,9 +1,10 @@
 """Likeness reviews: a capture set whose face is within the identity threshold of another
 twin waits here (``domain.likeness``) until a compliance user decides, with a written
 reason, whether the two are different people (``distinct``: the twin enrols and both are
-recorded as look-alikes) or the same person (``same_person``: enrolment is refused, the
-new twin's biometric data is crypto-shredded and the other twin's talent and agency get
-a notice in the portal). Every decision and every look at the photos is audited.
+recorded as look-alikes) or the same person as one of the candidates (``same_person``:
+enrolment is refused, the new twin's biometric data is crypto-shredded and that twin's
+talent and agency get a notice in the portal). Every decision and every look at the
+photos is audited.
 
 Who may decide is the interface's check (compliance or admin, ``REVIEW_ACTION``; the CLI
 is the operator).
@@ -25,6 +26,7 @@ from twinstudio.domain.likeness import (
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.biometrics import read_photos, shred_in
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.ports import UnitOfWork
 
 # The action the API and the portal require to read or decide a review (compliance and
 # admin: domain.accounts.ACTIONS).
@@ -84,12 +86,13 @@ def review_photos(ctx: ServiceContext, review_id: str, *, actor: str) -> ReviewP
 
 
 def decide_review(ctx: ServiceContext, review_id: str, *, decision: ReviewDecision,
-                  reason: str, actor: str) -> ReviewDecisionResult:
-    """Record a compliance decision and carry it out, in one transaction."""
+                  reason: str, actor: str, same_as: str | None = None) -> ReviewDecisionResult:
+    """Record a compliance decision and carry it out, in one transaction. ``same_as``
+    (same_person): the candidate twin the set shows (default: the closest)."""
     now = ctx.now()
     with ctx.uow() as uow:
         review = uow.reviews.get(review_id, for_update=True)
-        decided = review.decide(decision, by=actor, reason=reason, now=now)
+        decided = review.decide(decision, by=actor, reason=reason, now=now, same_as=same_as)
         twin = uow.twins.get(review.twin_id, for_update=True)
         if twin.state is not TwinState.IN_REVIEW:
             raise Conflict(f"twin {twin.id} is {twin.state.value}, not in review")
@@ -118,18 +121,19 @@ def decide_review(ctx: ServiceContext, review_id: str, *, decision: ReviewDecisi
         uow.audit.append(actor=actor, type="LikenessReviewDecided", at=now, payload={
             "review_id": review.id, "twin_id": twin.id, "decision": decision.value,
             "reason": decided.reason, "candidates": [c.twin_id for c in review.candidates],
-            "notices": result.notices})
+            "same_as": decided.same_as, "notices": result.notices})
         uow.commit()
     result.twin_state = enrolled.state
     return result
 
 
-def _same_person_notices(uow: Any, review: LikenessReview) -> list[Notice]:
-    """What each candidate twin's talent and agency are told when someone else's
-    capture session showed their face."""
+def _same_person_notices(uow: UnitOfWork, review: LikenessReview) -> list[Notice]:
+    """What the twin's talent and agency are told when someone else's capture session
+    showed her face (the candidate the decision named; the other candidates are only
+    look-alikes and are not told)."""
     submitted_for = uow.talents.get(review.talent_id)
     out = []
-    for candidate in review.candidates:
+    for candidate in (c for c in review.candidates if c.twin_id == review.same_as):
         talent = uow.talents.get(candidate.talent_id)
         body = (f"A capture session submitted on {review.created_at:%Y-%m-%d} for the talent "
                 f"record \"{submitted_for.name}\" ({submitted_for.id}) showed the face of "

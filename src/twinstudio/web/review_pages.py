@@ -121,7 +121,8 @@ def review_page(request: Request, review_id: str) -> Response:
 @router.post("/reviews/{review_id}/decision")
 def decide(request: Request, review_id: str, csrf_token: Csrf = None,
            decision: Annotated[str, Form(max_length=40)] = "",
-           reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+           reason: Annotated[str, Form(max_length=2000)] = "",
+           same_as: Annotated[str, Form(max_length=40)] = "") -> Response:
     found = signed_in(request)
     check_csrf(found, csrf_token)
     access = found.access
@@ -133,10 +134,13 @@ def decide(request: Request, review_id: str, csrf_token: Csrf = None,
             raise InvalidInput("choose a decision: different people (distinct) or the "
                                "same person (same_person)") from None
         decide_review(found.ctx, review_id, decision=chosen, reason=reason,
-                      actor=access.principal.actor)
+                      actor=access.principal.actor,
+                      same_as=(same_as or None) if chosen is ReviewDecision.SAME_PERSON
+                      else None)
     except InvalidInput as error:  # the form again, with what was typed and why
         return _review_page(request, found, review_id, status=422, error=error.message,
-                            typed_reason=reason, typed_decision=decision)
+                            typed_reason=reason, typed_decision=decision,
+                            typed_same_as=same_as)
     return RedirectResponse(f"/reviews/{review_id}?decided=1", status_code=303)
 
 

@@ -94,9 +94,9 @@ def read_review_photos(review_id: str, access: AccessDep, response: Response,
 def decide(review_id: str, body: DecisionRequest, access: AccessDep) -> DecisionPublic:
     """Decide a pending review, with a written reason (audited). distinct: the twin enrols
     and is linked as a look-alike; same_person: enrolment is refused, its biometric data
-    crypto-shredded, and the other twins' talents and agencies get a notice. A reason
+    crypto-shredded, and the talent and agency of the twin it shows get a notice. A reason
     that is too short answers 422 and changes nothing; a decided review answers 409."""
     access.require(REVIEW_ACTION)
     result = decide_review(access.ctx, review_id, decision=body.decision, reason=body.reason,
-                           actor=access.principal.actor)
+                           actor=access.principal.actor, same_as=body.same_as)
     return DecisionPublic(**result.as_dict())
