@@ -155,5 +155,5 @@ def test_the_other_twins_talent_and_agency_read_the_notice_and_mark_it_read(
     compliance.goto(f"{base}/reviews/{review_id}")
     outcome = compliance.locator("#outcome").text_content() or ""
     assert "Same person" in outcome and "biometric data destroyed" in outcome
-    assert "First Face (and their agency, if any) were sent a notice" in outcome
+    assert "First Face (" in outcome and "(and her agency, if any) was sent a notice" in outcome
     _shot(compliance, "compliance-review-same-person", backend)
