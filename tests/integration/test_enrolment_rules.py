@@ -309,6 +309,7 @@ def test_match_and_verify_call_lookalikes_ambiguous(verify_ctx):
     assert result.twin_id is None and "ambiguous" in result.explanation
     face = result.signals.face.as_dict()
     assert face["confidence"] == "ambiguous" and face["match"]["ambiguous"] is True
+    assert result.signals.face.summary.startswith("ambiguous between look-alikes (")
     assert {c["twin_id"] for c in face["match"]["candidates"]} == {first_twin.id,
                                                                   second_twin.id}
 

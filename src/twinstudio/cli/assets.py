@@ -135,6 +135,7 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
     out.print(f"  watermark: {mark.confidence} ({mark.variant or 'not found'})", markup=False)
     out.print(f"  fingerprint: {result.signals.fingerprint.method or 'no match'}",
               markup=False)
+    out.print(f"  face: {result.signals.face.summary}", markup=False)
 
 
 @asset_app.command("approve")

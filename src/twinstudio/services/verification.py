@@ -84,6 +84,23 @@ class FaceSignal:
     match: FaceIdentification | None = None
     confidence: str | None = None         # high | medium | ambiguous | none
 
+    @property
+    def summary(self) -> str:
+        """One line for people: who the face is, or why nobody is named."""
+        if not self.checked:
+            return f"not checked: {self.reason}"
+        if not self.faces:
+            return "no face in the image"
+        found = self.match
+        if found is None:
+            return (f"{self.faces} face(s), no enrolled twin within {self.threshold} "
+                    f"({self.templates} templates)")
+        names = ", ".join(f"{c.twin_id} {c.distance:.3f}" for c in found.candidates)
+        margin = "" if found.margin is None else f"; margin {found.margin:.3f} to the next"
+        if found.ambiguous:
+            return f"ambiguous between look-alikes ({names}){margin}"
+        return f"{found.twin_id} ({self.confidence}; within the threshold: {names}){margin}"
+
     def as_dict(self) -> dict[str, Any]:
         if not self.checked:
             return {"checked": False, "reason": self.reason}
