@@ -70,7 +70,7 @@ def bootstrap(
         provenance=_provenance(settings),
         vault=TemplateVault(settings.master_key.get_secret_value()),
         faces=_faces(),
-        captures=_captures(),
+        captures=_captures(settings.capture_workers),
         body_fitting=_body_fitting(),
         passwords=Argon2Passwords(),
     )
@@ -114,13 +114,14 @@ def _body_fitting() -> BodyFitting | None:
     return AnnyBodyFitting()
 
 
-def _captures() -> CaptureChecks | None:
-    """Capture checks (dlib and MediaPipe) when the perception extra is installed."""
+def _captures(workers: int = 1) -> CaptureChecks | None:
+    """Capture checks (dlib and MediaPipe) when the perception extra is installed; with
+    ``workers`` > 1 a set's photos are checked in that many processes."""
     if not _installed("dlib", "mediapipe"):
         return None
     from twinstudio.perception.capture import PerceptionCaptureChecks
 
-    return PerceptionCaptureChecks()
+    return PerceptionCaptureChecks(workers=workers)
 
 
 def _provenance(settings: Settings) -> ProvenanceTools | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     c2pa_cert_chain: Path | None = None
     c2pa_key: Path | None = None
     c2pa_trust_anchors: Path | None = None
+    # processes that check the photos of one enrolment in parallel (1: in this process)
+    capture_workers: int = Field(default=1, ge=1, le=16)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

@@ -246,6 +246,9 @@ class _Checks:
     def check(self, data: bytes) -> CaptureReport:
         return self.table[data]
 
+    def check_many(self, photos):
+        return [self.check(data) for data in photos]
+
 
 def test_a_refused_capture_set_answers_403_with_each_photos_reason(world, api):
     talent, twin = add_talent(world.ctx, name="New Face", agency_id=world.a.agency)

@@ -31,6 +31,9 @@ class TableChecks:
     def check(self, data: bytes) -> CaptureReport:
         return self.table[data]
 
+    def check_many(self, photos):
+        return [self.check(data) for data in photos]
+
 
 @pytest.fixture
 def fake_captures(ctx):

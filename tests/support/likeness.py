@@ -39,6 +39,9 @@ class TableChecks:
     def check(self, data: bytes) -> CaptureReport:
         return self.table[data]
 
+    def check_many(self, photos):
+        return [self.check(data) for data in photos]
+
 
 def figure(seed: int, view: str) -> bytes:
     """A 240x320 PNG of a drawn figure on a studio backdrop (turned for three-quarter)."""

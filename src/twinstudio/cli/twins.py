@@ -328,7 +328,7 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
             if row["enrolment"] and row["enrolment"]["status"] == "refused":
                 state += " (" + "; ".join(r["code"] for r in row["enrolment"]["reasons"]) + ")"
             elif row["review"]:
-                state += f" (review: look-alike of {len(row['review']['lookalikes'])})"
+                state += f" (review: {len(row['review']['lookalikes'])} look-alikes)"
             return str(row["index"]), row["name"], row["talent_id"], state, f"{worst:.1f}"
 
         print_table(("#", "name", "talent", "twin", "worst fit error (mm)"),

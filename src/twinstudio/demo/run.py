@@ -11,6 +11,7 @@ is the one place that gives the JSON its shape.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -147,7 +148,9 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
     if reset:
         remove_workspace(workspace)
     _, settings = prepare_workspace(workspace)
-    ctx = bootstrap(settings)
+    # the roster's capture sets are checked on every core (a set's photos in parallel)
+    ctx = bootstrap(settings.model_copy(update={
+        "capture_workers": max(settings.capture_workers, min(os.cpu_count() or 1, 4))}))
     # no service tells whether a workspace holds talents: the unit of work is read directly
     with ctx.uow() as uow:
         if uow.talents.list():

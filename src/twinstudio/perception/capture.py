@@ -19,6 +19,9 @@ Thresholds were set on the synthetic roster's renders on this machine (see the t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from twinstudio.domain.capture import CaptureReport, View
@@ -131,7 +134,29 @@ def check_capture(data: bytes) -> CaptureReport:
 
 
 class PerceptionCaptureChecks:
-    """CaptureChecks on dlib and MediaPipe (models load on first use)."""
+    """CaptureChecks on dlib and MediaPipe (models load on first use). With ``workers`` > 1,
+    ``check_many`` checks the photos in a pool of that many processes (spawned once, on
+    first use; each loads the models once)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._pool: Any = None
 
     def check(self, data: bytes) -> CaptureReport:
         return check_capture(data)
+
+    def check_many(self, photos: Sequence[bytes]) -> list[CaptureReport]:
+        if self.workers <= 1 or len(photos) <= 1:
+            return [check_capture(data) for data in photos]
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return list(self._pool.map(check_capture, photos))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None

@@ -166,9 +166,10 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
         raise Conflict(f"twin {twin.id} is {twin.state.value}; only an enrolling twin enrols")
     checks = _captures(ctx)
     # each report is this enrolment's own (the set's judgement below may add a reason)
+    reports = checks.check_many([data for _, data in photos])
     result = EnrolmentResult(twin.id, False, [
         PhotoCheck(name, replace(report, reasons=list(report.reasons)))
-        for name, data in photos for report in [checks.check(data)]])
+        for (name, _), report in zip(photos, reports, strict=True)])
 
     def refuse(code: str, message: str) -> EnrolmentResult:
         result.reasons.append({"code": code, "message": message})

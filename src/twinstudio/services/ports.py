@@ -377,6 +377,11 @@ class CaptureChecks(Protocol):
 
     def check(self, data: bytes) -> CaptureReport: ...
 
+    def check_many(self, photos: Sequence[bytes]) -> list[CaptureReport]:
+        """The reports of several photos, in order (an adapter may check them in
+        parallel)."""
+        ...
+
 
 class CampaignRunner(Protocol):
     """Runs a campaign's queued jobs in the background (the API and web answer at once)."""
