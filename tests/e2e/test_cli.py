@@ -698,6 +698,12 @@ def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> Non
     assert Path(campaign["contact_sheet"]).is_file()
 
     assert summary["talents"] == 30
+    enrolment = summary["enrolment"]
+    # every roster twin enrolled with a face template, look-alikes through review
+    assert enrolment["enrolled"] == enrolment["total"] == 30 and enrolment["refused"] == []
+    assert enrolment["through_review"] > 0
+    assert enrolment["duplicate"]["decision"] == "same_person"
+    assert enrolment["duplicate"]["notices"] >= 1
     assert summary["brands"] == 3
     assert summary["audit"]["ok"] is True
     uses = summary["uses"]
@@ -715,7 +721,10 @@ def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> Non
     assert attempts and all(not a["granted"] and a["reasons"] for a in attempts)
 
     talents = invoke("talent", "list", "--workspace", workspace, "--json").json()
-    assert len(talents) == 30
+    assert len(talents) == 31  # the roster and the duplicate record refused as the same person
+    reviews = invoke("twin", "review", "list", "--workspace", workspace, "--json").json()
+    assert len(reviews) == enrolment["through_review"] + 1
+    assert {r["state"] for r in reviews} == {"distinct", "same_person"}
     brands = invoke("brand", "list", "--workspace", workspace, "--json").json()
     assert len(brands) == 3
     assert invoke("audit", "verify", "--workspace", workspace).code == EXIT_OK
