@@ -694,8 +694,18 @@ def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> Non
     summary = outcome.json()
     campaign = summary["campaign"]
     assert campaign["queued"] == 4 and campaign["status"]["jobs"]["succeeded"] == 4
-    assert "category_not_licensed" in campaign["refusal_codes"]  # trousers: not licensed
+    assert sum(campaign["images_per_twin"].values()) == 4
     assert Path(campaign["contact_sheet"]).is_file()
+    # the provenance walk-through verifies copies of a campaign image (nothing else of
+    # the demo is marked: no placeholder frames)
+    verdicts = [v["verdict"] for v in summary["provenance"]]
+    assert verdicts[:5] == ["licensed", "licensed", "licensed", "tampered", "unknown"]
+    master = summary["provenance"][0]["asset_id"]
+    assert master in {p["asset_id"] for p in campaign["published"]}
+    assert invoke("asset", "show", master, "--workspace", workspace,
+                  "--json").json()["request"] is not None  # made by the campaign
+    assets = invoke("asset", "list", "--workspace", workspace, "--json").json()
+    assert len(assets) == 4  # the campaign's images, and nothing else
 
     assert summary["talents"] == 30
     enrolment = summary["enrolment"]

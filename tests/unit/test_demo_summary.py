@@ -49,7 +49,7 @@ def _summary(tmp_path: Path, *, campaign: bool) -> DemoResult:
         events_posted=2, closed_period="2026-01", top_ups=1,
         statement=StatementSummary(talent="Aiko Ito", period="2026-02", net=1, gross=2,
                                    commission=1, pdf=tmp_path / "s.pdf", csv=tmp_path / "s.csv"),
-        ledger=LedgerCheck(transactions=1, entries=2, debits=5, credits=5), marked={})
+        ledger=LedgerCheck(transactions=1, entries=2, debits=5, credits=5))
     run = CampaignDemoResult(
         campaign_id="cmp_1", name="Nordvik AW26 launch", queued=8, refused=2,
         refusal_codes={"twin_has_no_body": 2}, beyond_cap=0, status=CampaignStatusResult(
@@ -58,7 +58,8 @@ def _summary(tmp_path: Path, *, campaign: bool) -> DemoResult:
         seconds=1.5, workers=2, images_per_minute=320.0,
         approvals=ApprovalsResult(approved=1, rejected=1, published=[
             PublishedAsset("ast_1", "social", "SE", ["AI-generated"])]),
-        contact_sheet=tmp_path / "sheet.png", after_revocation={"withdrawn": 1})
+        contact_sheet=tmp_path / "sheet.png", images_per_twin={"Aiko Ito": 8},
+        revoked_talent="Aiko Ito", after_revocation={"withdrawn": 1})
     return DemoResult(
         workspace=tmp_path, world=world,
         uses=[UseDecisionResult(use, Decision.of([REFUSED]))],
@@ -93,7 +94,8 @@ def test_demo_summary_json_keeps_its_keys_at_every_level(tmp_path):
     assert list(summary["campaign"]) == [
         "campaign_id", "name", "queued", "refused", "refusal_codes", "beyond_cap", "status",
         "seconds", "workers", "images_per_minute", "approved", "rejected", "published",
-        "contact_sheet", "after_revocation"]
+        "contact_sheet", "after_revocation", "images_per_twin", "revoked_talent"]
+    assert summary["campaign"]["images_per_twin"] == {"Aiko Ito": 8}
     assert summary["campaign"]["published"] == [{"asset_id": "ast_1", "channel": "social",
                                                  "territory": "SE", "labels": ["AI-generated"]}]
     assert list(summary["audit"]) == ["ok", "events", "head_seq", "head_hash", "first_bad_seq",

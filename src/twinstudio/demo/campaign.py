@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from twinstudio.bootstrap import local_executor
 from twinstudio.config import Settings
+from twinstudio.demo.catalogue import add_catalogue, brief_looks
 from twinstudio.demo.world import DemoWorld
 from twinstudio.domain.asset import AssetState
+from twinstudio.domain.garment import Garment
 from twinstudio.domain.generation import CampaignBrief
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
 from twinstudio.services.biometrics import enrolled_face_templates
 from twinstudio.services.campaigns import CampaignStatusResult, campaign_status, create_campaign
 from twinstudio.services.context import ServiceContext
-from twinstudio.services.garments import add_garment
 
 CAMPAIGN_SIZE = 64
 
@@ -29,13 +31,23 @@ CAMPAIGN_SIZE = 64
 Progress = Callable[[CampaignStatusResult], None]
 
 
-def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,
+class Executor(Protocol):
+    """Runs a campaign's jobs (``bootstrap.local_executor``: worker processes)."""
+
+    workers: int
+
+    def run(self, ctx: ServiceContext, campaign_id: str, *,
+            progress: Progress | None = None) -> CampaignStatusResult: ...
+
+
+def nordvik_brief(garments: dict[str, Garment], size: int = CAMPAIGN_SIZE,
                   twins: list[str] | None = None) -> CampaignBrief:
+    """Nordvik's AW26 brief over its catalogue (``demo.catalogue``): every look a full
+    outfit, three poses, five formats, three segments, two markets."""
     return CampaignBrief.model_validate({
         "name": "Nordvik AW26 launch",
         "twins": twins or "all_licensed",
-        "looks": [[garments["parka"].id], [garments["puffer"].id], [garments["merino"].id],
-                  [garments["merino"].id, garments["trousers"].id]],
+        "looks": brief_looks(garments),
         "poses": ["relaxed", "contrapposto", "hand_on_hip"],
         "formats": ["feed", "story", "square", "product_page", "banner"],
         "segments": [
@@ -49,7 +61,9 @@ def nordvik_brief(garments: dict[str, Any], size: int = CAMPAIGN_SIZE,
         "markets": [{"channel": "social", "territory": "SE"},
                     {"channel": "ecommerce", "territory": "FR"}],
         "max_assets": size,
-        "seed": 26,
+        # twins vary fastest: a cap of 64 over a dozen twins takes the first five or six
+        # combinations, and with this seed those show every look, pose and segment
+        "seed": 265,
     })
 
 
@@ -84,28 +98,20 @@ class CampaignDemoResult:
     images_per_minute: float | None
     approvals: ApprovalsResult
     contact_sheet: Path
-    # asset states once the provenance step has revoked Nordvik's licence with talent 1
+    images_per_twin: dict[str, int] = field(default_factory=dict)  # talent name -> images
+    # whose licence the provenance step revoked, and the asset states after it
+    revoked_talent: str | None = None
     after_revocation: dict[str, int] | None = None
 
 
 def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
-                      progress: Progress | None = None, *,
-                      size: int = CAMPAIGN_SIZE) -> CampaignDemoResult:
+                      progress: Progress | None = None, *, size: int = CAMPAIGN_SIZE,
+                      executor: Executor | None = None) -> CampaignDemoResult:
+    """Nordvik's catalogue and brief over its licensed twins that have a face template,
+    rendered by ``executor`` (default: worker processes with the studio backend), then
+    approvals, publications and the contact sheet."""
     nordvik = world.nordvik
-    garments = {
-        "parka": add_garment(ctx, brand_id=nordvik.id, name="Fjell parka", category="coat",
-                             fabric_color="#2f4f6f", colorways=["#7a2e2e"], fit="loose",
-                             actor=nordvik.id),
-        "puffer": add_garment(ctx, brand_id=nordvik.id, name="Isbre puffer jacket",
-                              category="jacket", fabric_color="#d9d4c7",
-                              colorways=["#1f3a5f"], actor=nordvik.id),
-        "merino": add_garment(ctx, brand_id=nordvik.id, name="Merino long-sleeve top",
-                              category="long_sleeve_top", fabric_color="#b5651d",
-                              colorways=["#e8e2d0"], fit="slim", actor=nordvik.id),
-        "trousers": add_garment(ctx, brand_id=nordvik.id, name="Wide wool trousers",
-                                category="trousers", fabric_color="#3b3b3f", fit="loose",
-                                actor=nordvik.id),
-    }
+    garments = add_catalogue(ctx, nordvik.id, actor=nordvik.id)
     # the twins whose enrolment gave a face template: the identity gate needs one (a twin
     # the roster could not enrol would only make images that fail QA)
     enrolled = set(enrolled_face_templates(ctx))
@@ -115,12 +121,14 @@ def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
     plan = create_campaign(ctx, brand_id=nordvik.id, brief=nordvik_brief(garments, size, twins),
                            actor=nordvik.id)
     started = time.perf_counter()
-    executor = local_executor(Settings(workspace=workspace), workers=os.cpu_count())
+    executor = executor or local_executor(Settings(workspace=workspace),
+                                          workers=os.cpu_count())
     status = executor.run(ctx, plan.campaign.id, progress=progress)
     seconds = time.perf_counter() - started
     approvals = _approve_and_publish(ctx, world, plan.campaign.id)
+    names = {p.talent.id: p.talent.name for p in world.people}
     sheet = campaign_sheet(ctx, plan.campaign.id, workspace / "campaign" / "contact-sheet.png",
-                           names={p.talent.id: p.talent.name for p in world.people})
+                           names=names)
     return CampaignDemoResult(
         campaign_id=plan.campaign.id, name=plan.campaign.name, queued=plan.queued,
         refused=len(plan.refused), refusal_codes=plan.refusal_codes(), beyond_cap=plan.beyond_cap,
@@ -128,7 +136,19 @@ def run_campaign_demo(ctx: ServiceContext, world: DemoWorld, workspace: Path,
         workers=executor.workers,
         images_per_minute=round(status.jobs["succeeded"] / seconds * 60, 1)
         if seconds else None,
-        approvals=approvals, contact_sheet=sheet)
+        approvals=approvals, contact_sheet=sheet,
+        images_per_twin=_images_per_twin(ctx, world, plan.campaign.id))
+
+
+def _images_per_twin(ctx: ServiceContext, world: DemoWorld, campaign_id: str
+                     ) -> dict[str, int]:
+    """Talent name -> images the campaign made of their twin, most first."""
+    name_of = {p.twin.id: p.talent.name for p in world.people}
+    # no service lists a campaign's jobs: the unit of work is read directly
+    with ctx.uow() as uow:
+        made = Counter(name_of.get(j.twin_id, j.twin_id)
+                       for j in uow.jobs.list(campaign_id=campaign_id) if j.asset_id)
+    return dict(made.most_common())
 
 
 def _approve_and_publish(ctx: ServiceContext, world: DemoWorld,
@@ -164,8 +184,8 @@ def _approve_and_publish(ctx: ServiceContext, world: DemoWorld,
 
 def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
                    names: dict[str, str], columns: int = 8, height: int = 300) -> Path:
-    """Every image of the campaign (masters), captioned with twin, format, scene and
-    state, in rows of ``columns``."""
+    """Every image of the campaign (masters), captioned with twin, format, pose, the
+    look's garments, scene and state, in rows of ``columns``."""
     import io
 
     from matplotlib import get_data_path
@@ -177,6 +197,7 @@ def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
     with ctx.uow() as uow:
         jobs = [j for j in uow.jobs.list(campaign_id=campaign_id) if j.asset_id]
         talent_of = {t.id: t.talent_id for t in uow.twins.list()}
+        garments = {g.id: g for g in uow.garments.list()}
         tiles = []
         for job in jobs:
             asset = uow.assets.get(job.asset_id)  # type: ignore[arg-type]
@@ -185,7 +206,7 @@ def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
     assert ctx.blobs is not None
     font = ImageFont.truetype(str(Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"),
                               11)
-    cell_w, label = 240, 30
+    cell_w, label = 240, 44
     rows = max(1, (len(tiles) + columns - 1) // columns)
     sheet = Image.new("RGB", (columns * cell_w, rows * (height + label)), (248, 248, 246))
     draw = ImageDraw.Draw(sheet)
@@ -201,7 +222,10 @@ def campaign_sheet(ctx: ServiceContext, campaign_id: str, out: Path, *,
         request = job.request
         draw.text((x + 4, y + height + 1), f"{name} · {request.format} · {request.pose}",
                   fill=(20, 20, 20), font=font)
-        draw.text((x + 4, y + height + 14), f"{request.scene} · {asset.state.value}",
+        look = " + ".join(garments[g].category.value.replace("_", " ")
+                          for g in request.garment_ids if g in garments)
+        draw.text((x + 4, y + height + 14), look, fill=(70, 70, 70), font=font)
+        draw.text((x + 4, y + height + 27), f"{request.scene} · {asset.state.value}",
                   fill=colours.get(asset.state.value, (20, 20, 20)), font=font)
     buffer = io.BytesIO()
     sheet.save(buffer, "PNG")

@@ -1,5 +1,7 @@
 """Placeholder frames: studio-like images that depict no person, standing in for renders
-where only marking, verifying or billing matters (the demo's assets, the tests' images)."""
+where only marking, verifying or billing matters (the tests' images), and the demo's
+"unrelated image" that ``verify`` finds nothing of ours in. The demo's assets are its
+campaign's renders."""
 
 from __future__ import annotations
 

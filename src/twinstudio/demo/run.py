@@ -1,8 +1,8 @@
 """The demo: a workspace with 30 talents, 2 agencies, 3 brands, consents and licences,
 then a set of proposed uses decided by the policy, each explained, then a campaign of
-rights-checked images, then billable events posted to the ledger, last month closed and
-one talent's statement written (CSV + PDF), then assets marked (C2PA, watermark,
-fingerprints) and copies of them verified.
+rights-checked images (a dozen twins in full outfits, each image marked: C2PA, watermark,
+fingerprints), its approvals and publications posted to the ledger, last month closed and
+one talent's statement written (CSV + PDF), then copies of a campaign image verified.
 
 ``run_demo`` runs it and prints the summary, as a table or as JSON; ``DemoResult.as_dict``
 is the one place that gives the JSON its shape.
@@ -22,7 +22,7 @@ from rich.table import Table
 
 from twinstudio.bootstrap import bootstrap, prepare_workspace
 from twinstudio.demo.billing import BillingDemoResult, bill_demo
-from twinstudio.demo.campaign import CampaignDemoResult
+from twinstudio.demo.campaign import CAMPAIGN_SIZE, CampaignDemoResult
 from twinstudio.demo.provenance import VerifyCopyResult, provenance_demo
 from twinstudio.demo.uses import UseDecisionResult, decide_uses
 from twinstudio.demo.world import ROSTER_SIZE, DemoWorld, EnrolmentSummary, build_world
@@ -97,7 +97,8 @@ def _campaign_dict(campaign: CampaignDemoResult) -> dict[str, Any]:
                            "territory": p.territory, "labels": p.labels}
                           for p in approvals.published],
             "contact_sheet": str(campaign.contact_sheet),
-            "after_revocation": campaign.after_revocation}
+            "after_revocation": campaign.after_revocation,
+            "images_per_twin": campaign.images_per_twin, "revoked_talent": campaign.revoked_talent}
 
 
 def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
@@ -115,13 +116,14 @@ def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
     uses = decide_uses(ctx, world)
     campaign = _campaign(ctx, world, workspace, quiet=quiet, size=campaign_size) \
         if campaign_size else None
-    billing = bill_demo(ctx, world, workspace)
-    provenance = provenance_demo(ctx, world, billing.marked, workspace)
+    billing = bill_demo(ctx, world, workspace, campaign)
+    provenance = provenance_demo(ctx, world, campaign, workspace)
     if campaign:
-        campaign = replace(campaign, after_revocation=campaign_status(
-            ctx, campaign.campaign_id).assets)
+        campaign = replace(campaign, revoked_talent=provenance.revoked_talent,
+                           after_revocation=campaign_status(ctx, campaign.campaign_id).assets)
     return DemoResult(workspace=workspace, world=world, uses=uses, billing=billing,
-                      provenance=provenance, campaign=campaign, audit=verify_audit(ctx))
+                      provenance=provenance.copies, campaign=campaign,
+                      audit=verify_audit(ctx))
 
 
 def _campaign(ctx: ServiceContext, world: DemoWorld, workspace: Path, *,
@@ -143,7 +145,7 @@ def _campaign(ctx: ServiceContext, world: DemoWorld, workspace: Path, *,
 
 
 def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
-             campaign_size: int = 64) -> DemoResult:
+             campaign_size: int = CAMPAIGN_SIZE) -> DemoResult:
     """``twinstudio demo``: build the demo workspace, run the story, print its summary."""
     if reset:
         remove_workspace(workspace)
@@ -210,7 +212,8 @@ def print_summary(console: Console, summary: DemoResult) -> None:
     st = billing.statement
     ledger_ok = "ok" if billing.ledger.ok else "BROKEN"
     console.print(
-        f"Ledger {ledger_ok}: {billing.events_posted} billable events posted, "
+        f"Ledger {ledger_ok}: {billing.events_posted} billable events posted by the "
+        "campaign's approvals and publications, "
         f"{billing.closed_period} closed with {billing.top_ups} guarantee top-up(s). "
         f"{st.talent} earned {Money(amount=st.net, currency='EUR').format()} net in "
         f"{st.period} (commission {Money(amount=st.commission, currency='EUR').format()})"
@@ -219,8 +222,12 @@ def print_summary(console: Console, summary: DemoResult) -> None:
                   title="Provenance: verify what the internet makes of our images")
     for row in summary.provenance:
         marks.add_row(row.file, row.verdict, row.c2pa, row.watermark, row.fingerprint)
-    console.print(marks)
-    console.print(f"Marked assets and the labelled rendition: {summary.workspace / 'assets'}")
+    if summary.provenance:
+        console.print(marks)
+        console.print("The campaign image, its rendition and the copies verified: "
+                      f"{summary.workspace / 'assets'}")
+    else:
+        console.print("Provenance: no campaign image to verify (the campaign was not run)")
     if summary.campaign:
         _print_campaign(console, summary.campaign)
     allowed = sum(u.decision.allowed for u in summary.uses)
@@ -241,6 +248,10 @@ def _print_campaign(console: Console, campaign: CampaignDemoResult) -> None:
         f"{k} {v}" for k, v in sorted(status.assets.items())) + f"; talents approved "
         f"{approvals.approved} and rejected {approvals.rejected}; "
         f"{len(approvals.published)} published")
-    console.print("After Nordvik's licence with talent 1 was revoked: " + ", ".join(
-        f"{k} {v}" for k, v in sorted((campaign.after_revocation or {}).items())))
+    console.print("Images per twin: " + ", ".join(
+        f"{name} {n}" for name, n in campaign.images_per_twin.items()))
+    if campaign.revoked_talent:
+        console.print(f"After Nordvik's licence with {campaign.revoked_talent} was revoked: "
+                      + ", ".join(f"{k} {v}" for k, v in
+                                  sorted((campaign.after_revocation or {}).items())))
     console.print(f"Contact sheet: {campaign.contact_sheet}")

@@ -53,6 +53,7 @@ BRANDS = [("Nordvik Outerwear", "SE"), ("Maison Lumière", "FR"), ("Costa Azul S
 AGENCIES = [("Polar Models", "SE"), ("Rive Gauche Management", "FR")]
 ROSTER_SIZE = 30
 ROSTER_SEED = 7
+NORDVIK_TALENTS = 15  # talents 0-14; Maison Lumière licenses 8-19, Costa Azul 20-29
 
 RosterProgress = Callable[[int, int, str], None]
 
@@ -149,14 +150,14 @@ def licence_terms(today: date, **overrides: Any) -> LicenceTerms:
         "channels": ["ecommerce", "social"], "territories": ["SE", "FR"],
         "starts": (today - timedelta(days=30)).isoformat(),
         "ends": (today + timedelta(days=335)).isoformat(),
-        "product_categories": ["tops", "outerwear"],
+        "product_categories": ["tops", "bottoms", "outerwear"],
         "permitted_alterations": ["hair_color", "makeup", "background", "lighting", "pose",
                                   "crop"],
         "prohibited_content": ["nudity", "lingerie", "swimwear", "alcohol", "tobacco",
                                "political", "religious", "weapons"],
         "exclusive_categories": [], "approval_required": True, "max_assets": 500,
         "intended_uses": "E-commerce product pages and social posts for the AW26 outerwear "
-                         "line",
+                         "line and what is worn with it",
         "representation": "counsel",
         "fees": {"currency": "EUR", "per_asset": 2500, "per_publication": {"social": 5000},
                  "flat_fee": 150000, "minimum_guarantee": 200000,
@@ -243,8 +244,9 @@ def _grant_licences(ctx: ServiceContext, people: list[DemoPerson],
                     brands: list[Organisation], today: date) -> dict[str, Licence]:
     nordvik, lumiere, costa = brands
     licences: dict[str, Licence] = {}
-    # Nordvik: exclusive outerwear for talents 0-9 in the Nordics and France.
-    for i in range(10):
+    # Nordvik: exclusive outerwear (and the tops and bottoms worn with it) for talents
+    # 0-14 in the Nordics and France: its campaign shows at least ten of them.
+    for i in range(NORDVIK_TALENTS):
         licences[f"nordvik-{i}"] = grant_licence(
             ctx, twin_id=people[i].twin.id, brand_id=nordvik.id,
             terms=licence_terms(today, territories=["SE", "NO", "DK", "FI", "FR"],

@@ -1,12 +1,14 @@
 """Garments a brand shows on twins: category, fit, length, fabric, colourways (pure data).
 
-A garment is drawn as a textured shell over the body (``body3d.garments``): tops, trousers
-and jackets follow the body at the fit's ease; dresses and skirts hang from the waist or
-hips as a flared surface. No cloth simulation.
+A garment is drawn as a textured shell over the body (``body3d.garments``): tops and
+trousers follow the body at the fit's ease; dresses, skirts, coats and jackets hang from
+the waist as a flared surface. No cloth simulation. A look is a full outfit when it
+covers the upper and the lower body (``is_full_outfit``): no one shown in underwear.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,6 +37,31 @@ PRODUCT_CATEGORY = {
     GarmentCategory.TROUSERS: "bottoms", GarmentCategory.SHORTS: "bottoms",
     GarmentCategory.JACKET: "outerwear", GarmentCategory.COAT: "outerwear",
 }
+
+
+# What each category covers, for the outfit rule: the upper body, the lower body or both.
+UPPER_BODY = frozenset({GarmentCategory.TEE, GarmentCategory.LONG_SLEEVE, GarmentCategory.TANK,
+                        GarmentCategory.SHIRT, GarmentCategory.JACKET, GarmentCategory.COAT})
+LOWER_BODY = frozenset({GarmentCategory.SKIRT, GarmentCategory.TROUSERS,
+                        GarmentCategory.SHORTS})
+WHOLE_BODY = frozenset({GarmentCategory.DRESS})
+
+
+def outfit_gaps(categories: Iterable[GarmentCategory | str]) -> list[str]:
+    """What a look leaves uncovered: ``"upper_body"`` and/or ``"lower_body"`` (empty: a
+    full outfit). A dress covers both; a coat or jacket over bare legs does not."""
+    worn = {GarmentCategory(c) for c in categories}
+    if worn & WHOLE_BODY:
+        return []
+    return [part for part, covering in (("upper_body", UPPER_BODY),
+                                        ("lower_body", LOWER_BODY)) if not worn & covering]
+
+
+def is_full_outfit(categories: Iterable[GarmentCategory | str]) -> bool:
+    """A look that shows no one in underwear: a dress, or something on the upper body
+    (a top, shirt, jacket or coat) with something on the lower body (trousers, a skirt,
+    shorts)."""
+    return not outfit_gaps(categories)
 
 
 class Fit(StrEnum):
