@@ -60,7 +60,9 @@ def demo(engine, tmp_path, clock):
                                                  terms=licence_terms(ctx.today()))
         people.append(DemoPerson(talent, twin, consent))
     world = DemoWorld(people=people, agencies=[], brands=[nordvik], licences=licences,
-                      grant_attempts=[], enrolment=EnrolmentSummary(len(people), []))
+                      grant_attempts=[], enrolment=EnrolmentSummary(
+                          enrolled=len(people), total=len(people), reviewed=0,
+                          reviewer="", reason="", refused=[], seconds=0.0))
     return ctx, world, tmp_path / "ws"
 
 

@@ -30,7 +30,7 @@ CATALOGUE = [
     CatalogueItem("puffer", "Isbre puffer jacket", "jacket", "#9fb4c2", fit="loose",
                   quilted=True),
     CatalogueItem("merino", "Merino long-sleeve top", "long_sleeve_top", "#b5651d",
-                  ["#e8e2d0"], fit="slim"),
+                  ["#4f6d8f"], fit="slim"),
     CatalogueItem("trousers", "Wide wool trousers", "trousers", "#3b3b3f", fit="loose"),
     CatalogueItem("cords", "Straight cord trousers", "trousers", "#7a5c3e", ["#2e3b2f"]),
     CatalogueItem("skirt", "Fjord wool midi skirt", "skirt", "#4a4a52", ["#6b2f3a"]),

@@ -84,8 +84,9 @@ def provenance_demo(ctx: ServiceContext, world: DemoWorld, campaign: CampaignDem
 def _walk_through_assets(ctx: ServiceContext, world: DemoWorld,
                          campaign: CampaignDemoResult | None
                          ) -> tuple[Asset | None, Asset | None]:
-    """A published image of the campaign (else any live one), and an image of another
-    twin: talent 1's if the campaign has a live one, else another live one, else any."""
+    """A published image of the campaign (else any live one; not talent 1's if another
+    will do), and an image of another twin: talent 1's if the campaign has a live one,
+    else another live one, else any."""
     if campaign is None:
         return None, None
     nordvik = [lic.id for key, lic in world.licences.items() if key.startswith("nordvik-")]
@@ -94,8 +95,8 @@ def _walk_through_assets(ctx: ServiceContext, world: DemoWorld,
     if not live:
         return None, None
     published = {p.asset_id for p in campaign.approvals.published}
-    first = next((a for a in live if a.id in published), live[0])
     preferred = world.licences[REVOKED_LICENCE].id
+    first = min(live, key=lambda a: (a.id not in published, a.licence_id == preferred))
     others = sorted((a for a in assets if a.licence_id != first.licence_id),
                     key=lambda a: (a.state not in LIVE, a.licence_id != preferred))
     return first, others[0] if others else None
