@@ -694,12 +694,14 @@ def test_demo_builds_its_world_and_explains_each_decision(tmp_path: Path) -> Non
     summary = outcome.json()
     campaign = summary["campaign"]
     assert campaign["queued"] == 4 and campaign["status"]["jobs"]["succeeded"] == 4
-    assert sum(campaign["images_per_twin"].values()) == 4
+    assert campaign["images_per_twin"] and set(campaign["images_per_twin"].values()) == {1}
     assert Path(campaign["contact_sheet"]).is_file()
     # the provenance walk-through verifies copies of a campaign image (nothing else of
     # the demo is marked: no placeholder frames)
     verdicts = [v["verdict"] for v in summary["provenance"]]
-    assert verdicts[:5] == ["licensed", "licensed", "licensed", "tampered", "unknown"]
+    assert verdicts == ["licensed", "licensed", "licensed", "tampered", "unknown",
+                        "withdrawn"]  # the last: another twin's, after its licence ended
+    assert campaign["revoked_talent"] and campaign["after_revocation"]["withdrawn"] >= 1
     master = summary["provenance"][0]["asset_id"]
     assert master in {p["asset_id"] for p in campaign["published"]}
     assert invoke("asset", "show", master, "--workspace", workspace,
