@@ -2,7 +2,8 @@
 
 Every command takes ``--workspace DIR`` (default ``./twinstudio-data`` or
 ``TWINSTUDIO_WORKSPACE``); read commands take ``--json``. Bad input (unreadable or invalid
-JSON, unknown codes, unknown ids) prints one line on stderr, exits 2 and changes nothing.
+JSON, unknown codes, unknown ids) prints one line on stderr (one line per failed field
+when a document or the options fail validation), exits 2 and changes nothing.
 A rights refusal exits 3 and lists every reason. A failed integrity check exits 4.
 
 ``TwinTyper`` is the app and every command group: it shows its help when called without
@@ -79,6 +80,14 @@ def handled(func: F) -> F:
             for reason in error.reasons:
                 err.print(f"  - {reason.code}: {reason.message}", highlight=False, markup=False)
             raise typer.Exit(3) from None
+        except InvalidInput as error:
+            for line in error.lines():
+                err.print(f"error: {line}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+        except ValidationError as error:  # options a service validated as a model
+            for line in InvalidInput.of(error).lines():
+                err.print(f"error: {line}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
         except TwinStudioError as error:
             err.print(f"error: {error.message}", highlight=False, markup=False)
             raise typer.Exit(_exit_code(error)) from None
@@ -180,18 +189,6 @@ def print_list(items: Sequence[T], *, as_json: bool, columns: Sequence[str],
     print_table(columns, (row(item) for item in items))
 
 
-def validation_line(source: str, error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "document"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["loc"]:  # the domain's messages often start with the field name already
-            message = message.removeprefix(f"{item['loc'][-1]}: ")
-        parts.append(f"{where}: {message}")
-    more = f" (+{error.error_count() - 3} more)" if error.error_count() > 3 else ""
-    return f"{source}: " + "; ".join(parts) + more
-
-
 def writable_path(path: Path) -> None:
     """Refuse an output path that cannot be written, before anything is changed."""
     if path.is_dir():
@@ -249,13 +246,14 @@ def load_model(path: Path, model: type[M]) -> M:
 def validate_document(path: Path, data: Any, model: type[M], *,
                       expected: str = "a JSON object") -> M:
     """A parsed document (``data``, read from ``path``) as ``model``: it must be a mapping
-    (else "expected ``expected``"); its validation errors become one InvalidInput line."""
+    (else "expected ``expected``"); its validation errors become an InvalidInput that
+    names every failed field."""
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected {expected}, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise InvalidInput(validation_line(str(path), error)) from None
+        raise InvalidInput.of(error, str(path)) from None
 
 
 def context(workspace: Path):  # type: ignore[no-untyped-def]
@@ -268,7 +266,7 @@ def context(workspace: Path):  # type: ignore[no-untyped-def]
     try:
         settings = Settings(workspace=workspace)
     except ValidationError as error:
-        raise ConfigurationError(validation_line("configuration", error)) from None
+        raise ConfigurationError(InvalidInput.of(error, "configuration").message) from None
     return bootstrap(settings)
 
 

@@ -18,7 +18,6 @@ from twinstudio.cli._app import (
     print_json,
     print_result,
     print_table,
-    validation_line,
     writable_path,
 )
 from twinstudio.domain.errors import InvalidInput
@@ -50,7 +49,7 @@ def ledger_post(
         event = BillableEvent(type=event_type, licence_id=licence, asset_id=asset,
                               channel=channel, occurred_at=when)
     except ValidationError as error:
-        raise InvalidInput(validation_line("event", error)) from None
+        raise InvalidInput.of(error, "event") from None
     except ValueError as error:
         raise InvalidInput(f"--at: {error}") from None
     result = post_event(ctx, event, actor="operator")

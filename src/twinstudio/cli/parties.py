@@ -13,7 +13,6 @@ from twinstudio.cli._app import (
     group,
     print_list,
     print_result,
-    validation_line,
 )
 from twinstudio.domain.errors import InvalidInput
 
@@ -34,7 +33,7 @@ def talent_add(name: Annotated[str, typer.Option(help="The talent's name.")],
         talent, twin = add_talent(context(workspace), name=name, language=language,
                                   agency_id=agency)
     except ValidationError as error:
-        raise InvalidInput(validation_line("talent", error)) from None
+        raise InvalidInput.of(error, "talent") from None
     print_result({**talent.model_dump(mode="json"), "twin_id": twin.id,
                   "twin_state": twin.state.value},
                  f"talent {talent.id} ({talent.name}); twin {twin.id} [{twin.state.value}]",
@@ -69,7 +68,7 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
             org = add_organisation(context(workspace), kind=OrganisationKind(kind_name),
                                    name=name, country=country)
         except ValidationError as error:
-            raise InvalidInput(validation_line(kind_name, error)) from None
+            raise InvalidInput.of(error, kind_name) from None
         print_result(org.model_dump(mode="json"), f"{kind_name} {org.id} ({org.name})",
                      as_json=as_json)
 

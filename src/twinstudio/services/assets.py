@@ -21,7 +21,12 @@ from twinstudio.domain.policy import Reason, ReasonCode
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools, UnitOfWork
-from twinstudio.services.provenance import mark_asset, provenance_tools, publication_rendition
+from twinstudio.services.provenance import (
+    check_market,
+    mark_asset,
+    provenance_tools,
+    publication_rendition,
+)
 from twinstudio.services.quality import (
     BodyGateResult,
     IdentityGateResult,
@@ -93,6 +98,7 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
     """Publish an approved asset on ``channel`` in ``territory`` on ``day``: the policy
     decides again, the rendition carries the disclosure labels and a signed manifest with
     the master as ingredient; the publication fee is posted."""
+    check_market(channel, territory)
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         details = uow.asset_details.get(asset_id)

@@ -7,6 +7,8 @@ import hashlib
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
 from twinstudio.domain.body import BodyFit, BodyProfile
 from twinstudio.domain.errors import ConfigurationError, InvalidInput
 from twinstudio.services.context import ServiceContext
@@ -17,8 +19,8 @@ def set_twin_body(ctx: ServiceContext, *, twin_id: str, profile: dict[str, Any],
     """Record the twin's body twin (body profile and fitted parameters)."""
     try:
         BodyProfile.model_validate(profile)
-    except ValueError as error:
-        raise InvalidInput(f"body profile: {str(error).splitlines()[-1]}") from None
+    except ValidationError as error:
+        raise InvalidInput.of(error, "body profile") from None
     for key in ("phenotypes", "local_changes"):
         if not isinstance(fit.get(key), dict):
             raise InvalidInput(f"body fit needs {key}")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
+
 from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.errors import (
@@ -186,6 +188,16 @@ _WITHDRAWABLE = (AssetState.GENERATED, AssetState.QA_FAILED, AssetState.PENDING_
                  AssetState.APPROVED)
 
 
+def check_market(channel: str, territory: str) -> None:
+    """A publication's channel and territory are known codes (every failed one named)."""
+    from twinstudio.domain.generation import Market
+
+    try:
+        Market(channel=channel, territory=territory)
+    except ValidationError as error:
+        raise InvalidInput.of(error, "publication") from None
+
+
 @dataclass
 class Rendition:
     asset_id: str
@@ -205,6 +217,7 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
     from twinstudio.domain.provenance import disclosure_labels
 
     tools, blobs = _tools(ctx)
+    check_market(channel, territory)
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         licence = uow.licences.get(asset.licence_id)
@@ -220,8 +233,8 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
     try:
         use = ProposedUse(channel=channel, territory=territory, date=day,
                           product_category=product_category, alterations=asset.alterations)
-    except ValueError as error:
-        raise InvalidInput(str(error).splitlines()[-1]) from None
+    except ValidationError as error:
+        raise InvalidInput.of(error, "use") from None
     decision = evaluate(use, licence=licence, consent=consent, twin=twin, today=ctx.today(),
                         assets_used=0)  # this asset already counts against the quota
     if not decision.allowed:
