@@ -30,6 +30,36 @@ def _mark(w: World, seed: int) -> tuple[str, Path]:
     return outcome.json()["asset_id"], marked
 
 
+# ---------------------------------------------------------------- 1. unapproved assets
+
+
+def test_an_unapproved_asset_is_not_licensed_until_it_is_approved(world: World) -> None:
+    # the README's licence requires approval: a marked asset waits for the talent
+    asset, marked = _mark(world, 21)
+    assert world.run("asset", "show", asset, "--json").json()["state"] == "pending_approval"
+
+    verified = world.run("verify", marked, "--json").json()
+    assert verified["verdict"] == "not_approved" and verified["asset_id"] == asset
+    assert verified["asset_state"] == "pending_approval"
+    assert "pending" in verified["explanation"] and "not licensed" in verified["explanation"]
+    plain = world.run("verify", marked)
+    assert plain.code == EXIT_OK and "not_approved" in plain.stdout
+
+    out = world.files / "post.jpg"
+    refused = world.run("asset", "rendition", asset, "--channel", "social", "--territory",
+                        "FR", "--category", "outerwear", "--out", out)
+    assert refused.code == EXIT_BAD_INPUT, refused
+    assert "pending_approval" in refused.stderr and "approve" in refused.stderr
+    assert not out.exists()
+
+    assert world.run("asset", "approve", asset, "--by", world.talent).code == EXIT_OK
+    assert world.run("verify", marked, "--json").json()["verdict"] == "licensed"
+    made = world.run("asset", "rendition", asset, "--channel", "social", "--territory", "FR",
+                     "--category", "outerwear", "--out", out, "--json")
+    assert made.code == EXIT_OK, made
+    assert made.json()["labels"] == ["AI-generated"] and out.is_file()
+
+
 # ------------------------------------------------------- 3. every failed field, one line each
 
 

@@ -357,9 +357,11 @@ class PublicationPublic(BaseModel):
 
 
 class VerifyPublic(BaseModel):
-    verdict: str = Field(description="licensed, licence_expired, withdrawn, tampered, "
-                                     "unlicensed_likeness or unknown")
+    verdict: str = Field(description="licensed, not_approved, licence_expired, withdrawn, "
+                                     "tampered, unlicensed_likeness or unknown")
     asset_id: str | None
+    asset_state: str | None = Field(description="the state of the asset the verdict is "
+                                                "about (e.g. pending_approval)")
     twin_id: str | None
     licence_id: str | None
     signals_agree: bool
