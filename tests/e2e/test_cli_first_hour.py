@@ -7,6 +7,9 @@ Each test drives the real Typer app on a SQLite workspace built by the README's 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.e2e.test_cli import (
     EXIT_BAD_INPUT,
@@ -16,6 +19,8 @@ from tests.e2e.test_cli import (
     world,
 )
 from tests.support.images import encode, scene
+from twinstudio.domain.body import BodyFit, BodyProfile
+from twinstudio.domain.errors import InvalidInput
 
 __all__ = ["world"]  # the fixture, imported for pytest
 
@@ -90,3 +95,69 @@ def test_a_document_names_every_failed_field_on_its_own_line(world: World) -> No
     assert len(lines) == 3, outcome
     assert [line.split(": ")[2] for line in lines] == ["channel", "territory", "alterations"]
     assert all(line.startswith(f"error: {use}: ") for line in lines)
+
+
+# ---------------------------------------------------------------- 2. optional measurements
+
+
+class _FitLikeAnny:
+    """Answers as the anny adapter does (``body3d.fit``): a row for every measurement of
+    the mesh, with a target and an error only for those the profile gave."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+
+    def fit(self, profile: BodyProfile) -> BodyFit:
+        if self.fail:
+            raise InvalidInput("the body model could not reach these measurements")
+        given = profile.measurements.as_dict()
+        rows: list[dict[str, float | str]] = []
+        for name in ("height", "bust", "underbust", "waist", "hips", "inseam",
+                     "shoulder_width"):
+            row: dict[str, float | str] = {"measurement": name, "achieved_cm": 40.0}
+            if f"{name}_cm" in given:
+                target = given[f"{name}_cm"]
+                row.update(achieved_cm=target + 0.2, target_cm=target, error_mm=2.0)
+            rows.append(row)
+        return BodyFit(phenotypes={"gender": 1.0}, local_changes={}, rows=rows,
+                       iterations=3, seconds=0.1)
+
+
+PROFILE_WITHOUT_OPTIONALS: dict[str, Any] = {
+    "sex": "female", "age": 27, "appearance": {"skin_tone": 5},
+    "measurements": {"height_cm": 176, "bust_cm": 84, "waist_cm": 62, "hips_cm": 90,
+                     "inseam_cm": 84}}
+
+
+def _body_events(w: World) -> list[dict[str, Any]]:
+    events = w.run("audit", "show", "--limit", "10000", "--json").json()
+    return [e for e in events if e["type"] == "TwinBodySet"]
+
+
+def test_a_body_profile_without_the_optional_measurements_is_fitted(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("twinstudio.bootstrap._body_fitting", lambda: _FitLikeAnny())
+    profile = world.file("body.json", PROFILE_WITHOUT_OPTIONALS)
+
+    outcome = world.run("twin", "body", world.twin, "--profile", profile)
+    assert outcome.code == EXIT_OK, outcome
+    assert "worst of 5 measurements 2.0 mm off" in outcome.stdout
+    assert outcome.stderr == ""
+    assert len(_body_events(world)) == 1
+
+    again = world.run("twin", "body", world.twin, "--profile", profile, "--json")
+    assert again.code == EXIT_OK, again
+    fit = again.json()["fit"]
+    assert fit["worst_error_mm"] == 2.0
+    rows = {r["measurement"]: r for r in fit["measurements"]}
+    assert "error_mm" not in rows["underbust"] and "error_mm" not in rows["shoulder_width"]
+
+
+def test_a_body_fit_that_fails_records_nothing(world: World,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("twinstudio.bootstrap._body_fitting", lambda: _FitLikeAnny(True))
+    profile = world.file("body.json", PROFILE_WITHOUT_OPTIONALS)
+    outcome = world.run("twin", "body", world.twin, "--profile", profile)
+    assert outcome.code == EXIT_BAD_INPUT, outcome
+    assert len(outcome.stderr_lines()) == 1 and "Traceback" not in outcome.stderr
+    assert _body_events(world) == []

@@ -37,12 +37,15 @@ def set_twin_body(ctx: ServiceContext, *, twin_id: str, profile: dict[str, Any],
 def fit_twin_body(ctx: ServiceContext, *, twin_id: str, profile: BodyProfile,
                   actor: str) -> BodyFit:
     """Fit the body model to the talent's measurements and record it as the twin's body
-    twin; returns the fit with its error per measurement."""
+    twin; returns the fit with its error per measurement given (the optional ones may be
+    left out). Recording is the last step: a fit that fails, or that cannot be reported,
+    records nothing."""
     if ctx.body_fitting is None:
         raise ConfigurationError("body fitting needs the body extra (anny)")
     with ctx.uow() as uow:
         uow.twins.get(twin_id)  # an unknown twin is refused before the fit
     fitted = ctx.body_fitting.fit(profile)
+    fitted.as_dict()  # what the caller reports is whole before anything is recorded
     set_twin_body(ctx, twin_id=twin_id, profile=profile.model_dump(mode="json"),
                   fit=fitted.twin_fit(), actor=actor)
     return fitted
