@@ -161,3 +161,35 @@ def test_a_body_fit_that_fails_records_nothing(world: World,
     assert outcome.code == EXIT_BAD_INPUT, outcome
     assert len(outcome.stderr_lines()) == 1 and "Traceback" not in outcome.stderr
     assert _body_events(world) == []
+
+
+# ------------------------------------------------------------- 4. names in a brief, counts
+
+
+def _brief(w: World, garment: str, **changes: Any) -> Path:
+    brief = {"name": "AW26", "twins": [w.twin], "looks": [[garment]],
+             "poses": ["relaxed", "contrapposto"], "formats": ["feed"],
+             "scenes": ["cyclorama_white"], "markets": [{"channel": "social",
+                                                          "territory": "SE"}]}
+    return w.file("brief.json", {**brief, **changes})
+
+
+def test_a_misspelt_pose_is_refused_at_planning_and_counts_add_up(world: World) -> None:
+    added = world.run("garment", "add", "--brand", world.brand, "--category", "coat",
+                      "--name", "Parka", "--fabric-color", "#2f4f6f", "--json")
+    assert added.code == EXIT_OK, added
+    garment = added.json()["id"]
+
+    misspelt = _brief(world, garment, poses=["relaxed", "contraposto"])
+    outcome = world.run("campaign", "create", "--brand", world.brand, "--brief", misspelt)
+    assert outcome.code == EXIT_BAD_INPUT, outcome
+    (line,) = outcome.stderr_lines()
+    assert "poses" in line and "'contraposto'" in line and "contrapposto" in line
+    assert world.run("campaign", "list", "--json").json() == []
+
+    planned = world.run("campaign", "create", "--brand", world.brand, "--brief",
+                        _brief(world, garment))
+    assert planned.code == EXIT_OK, planned
+    # the twin has no body twin yet: both variants are refused, and said so
+    assert ("2 variants: 0 queued, 0 already queued, 2 refused, 0 beyond max_assets"
+            in planned.stdout), planned

@@ -487,6 +487,8 @@ class CampaignPlanPublic(BaseModel):
     campaign_id: str
     name: str
     brand_id: str
+    variants: int = Field(description="the brief's variants: queued + already_queued + "
+                                      "refused + beyond_cap")
     queued: int = Field(description="variants queued as jobs")
     already_queued: int = Field(description="variants an earlier plan already queued")
     beyond_cap: int = Field(description="allowed variants left out by max_assets")

@@ -20,14 +20,13 @@ from twinstudio.api.uploads import read_image
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.errors import InvalidInput, problems_of
 from twinstudio.domain.garment import Fit, GarmentCategory, Length
-from twinstudio.domain.generation import FORMATS, LIGHTING, SCENES, CampaignBrief
+from twinstudio.domain.generation import FORMATS, LIGHTING, POSES, SCENES, CampaignBrief
 from twinstudio.domain.licence import LicenceState
 from twinstudio.services.access import Access
 from twinstudio.web.session import Visitor, check_csrf, render, signed_in
 
 router = APIRouter()
 Csrf = Annotated[str | None, Form()]
-POSES = ("relaxed", "contrapposto", "hand_on_hip", "walking", "three_quarter", "a_pose")
 
 
 def qa_summary(details: dict[str, Any] | None) -> dict[str, Any] | None:
