@@ -365,3 +365,23 @@ def test_the_plan_counts_every_variant_once(gctx, world):
     assert (again.queued, again.already_queued, len(again.refused), again.beyond_cap) \
         == (1, 1, 3, 1)
     assert again.as_dict()["variants"] == 6
+
+
+def test_a_publication_is_billed_per_channel_and_territory(gctx, world, clock):
+    # the licence prices social at 5000 and covers SE and FR: two publications, two fees
+    create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
+        world, formats=["feed"], looks=[[world["tee"].id]],
+        markets=[{"channel": "social", "territory": "FR"},
+                 {"channel": "social", "territory": "SE"}]))
+    _run(gctx)
+    with gctx.uow() as uow:
+        (asset,) = uow.assets.list()
+    approve_asset(gctx, asset.id, party_id=world["talent"].id, actor="talent")
+    for territory in ("FR", "SE"):
+        publish_asset(gctx, asset.id, channel="social", territory=territory,
+                      day=clock.now.date(), actor="brand")
+    with gctx.uow() as uow:
+        published = [t for t in uow.ledger.transactions(licence_id=world["licence"].id)
+                     if t.event["type"] == "asset_published"]
+    assert sorted(t.event["territory"] for t in published) == ["FR", "SE"]
+    assert [t.gross for t in published] == [5000, 5000]

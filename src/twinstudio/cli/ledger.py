@@ -32,6 +32,9 @@ def ledger_post(
     licence: LicenceId,
     asset: Annotated[str | None, typer.Option(help="Asset id")] = None,
     channel: Annotated[str | None, typer.Option(help="Channel, for asset_published")] = None,
+    territory: Annotated[str | None, typer.Option(
+        help="Territory (ISO 3166-1 alpha-2), for asset_published: a publication is one "
+             "channel in one territory")] = None,
     at: Annotated[str | None, typer.Option(help="When (ISO 8601, UTC); default now")] = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
@@ -47,7 +50,7 @@ def ledger_post(
     try:
         when = datetime.fromisoformat(at) if at else ctx.now()
         event = BillableEvent(type=event_type, licence_id=licence, asset_id=asset,
-                              channel=channel, occurred_at=when)
+                              channel=channel, territory=territory, occurred_at=when)
     except ValidationError as error:
         raise InvalidInput.of(error, "event") from None
     except ValueError as error:

@@ -124,7 +124,8 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
                   day: date, actor: str, always_label: bool = False) -> PublishResult:
     """Publish an approved asset on ``channel`` in ``territory`` on ``day``: the policy
     decides again, the rendition carries the disclosure labels and a signed manifest with
-    the master as ingredient; the publication fee is posted."""
+    the master as ingredient; the publication fee is posted (a publication is the asset
+    on one channel in one territory: each pair is paid once)."""
     check_market(channel, territory)
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
@@ -152,7 +153,8 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
             territory=territory, published_on=day, labels=rendition.labels,
             rendition_sha256=rendition.blob_sha256, at=now)
         post_in(uow, BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=asset.licence_id,
-                                   occurred_at=now, asset_id=asset_id, channel=channel),
+                                   occurred_at=now, asset_id=asset_id, channel=channel,
+                                   territory=territory),
                 now=now, actor=actor)
         uow.audit.append(actor=actor, type="AssetPublished", at=now, payload={
             "asset_id": asset_id, "publication_id": publication_id, "channel": channel,
