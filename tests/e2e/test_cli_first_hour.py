@@ -193,3 +193,31 @@ def test_a_misspelt_pose_is_refused_at_planning_and_counts_add_up(world: World) 
     # the twin has no body twin yet: both variants are refused, and said so
     assert ("2 variants: 0 queued, 0 already queued, 2 refused, 0 beyond max_assets"
             in planned.stdout), planned
+
+
+# ------------------------------------------------------------- 7. help texts, full ids
+
+
+def test_help_texts_read_well() -> None:
+    from tests.e2e.test_cli import invoke
+
+    agency = invoke("agency", "--help").stdout
+    assert "Register an agency" in agency and "List agencies." in agency
+    assert "Register a brand" in invoke("brand", "--help").stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_list_tables_show_ids_in_full(world: World, monkeypatch: pytest.MonkeyPatch,
+                                      columns: str) -> None:
+    import twinstudio.cli._app as cli_app
+
+    asset, _ = _mark(world, 23)
+    monkeypatch.setattr(cli_app.out, "_width", int(columns))
+    for command, ids in ((("talent", "list"), [world.talent, world.twin]),
+                         (("licence", "list"), [world.licence, world.twin, world.brand]),
+                         (("asset", "list"), [asset, world.twin, world.licence])):
+        outcome = world.run(*command)
+        assert outcome.code == EXIT_OK, outcome
+        for ident in ids:
+            assert ident in outcome.stdout, (command, outcome.stdout)
+        assert "…" not in outcome.stdout, outcome.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -24,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from twinstudio.domain.errors import (
@@ -165,12 +167,44 @@ def print_result(data: Any, text: str, *, as_json: bool, **style: Any) -> None:
         out.print(text, **style)
 
 
+# a cell that is an id (``new_id``: a prefix and 24 hex digits), or an account of one
+_ID = re.compile(r"(?:[a-z_]+:)?[a-z]{3}_[0-9a-f]{24}")
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], **options: Any) -> None:
-    """A Rich table of ``columns`` (``options``: those of ``Table``, e.g. ``title``)."""
-    table = Table(*columns, **options)
+    """A Rich table of ``columns`` (``options``: those of ``Table``, e.g. ``title``).
+
+    Ids are never cut short, so that they can be copied: a column that holds ids keeps
+    its full width and the other columns wrap; when even that does not fit the terminal,
+    each row is printed as a block of ``column: value`` lines instead."""
+    if not columns:
+        table = Table(**options)
+        for cells in rows:
+            table.add_row(*cells)
+        out.print(table)
+        return
+    rows = [list(cells) for cells in rows]
+    table = Table(**options)
+    for i, name in enumerate(columns):
+        ids = [str(r[i]) for r in rows if _ID.fullmatch(str(r[i]))]
+        if ids:
+            table.add_column(name, no_wrap=True, min_width=max(map(len, ids)))
+        else:
+            table.add_column(name, overflow="fold")
     for cells in rows:
         table.add_row(*cells)
-    out.print(table)
+    unbounded = out.options.update_width(1_000_000)  # the table's own minimum width
+    if Measurement.get(out, unbounded, table).minimum <= out.width:
+        out.print(table)
+        return
+    if options.get("title"):
+        out.print(str(options["title"]), markup=False)
+    width = max(map(len, columns))
+    for n, cells in enumerate(rows):
+        if n:
+            out.print()
+        for name, cell in zip(columns, cells, strict=False):
+            out.print(f"{name:<{width}}  {cell}", markup=False, highlight=False)
 
 
 def print_fields(pairs: Iterable[tuple[str, str]]) -> None:

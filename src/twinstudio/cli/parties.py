@@ -14,6 +14,7 @@ from twinstudio.cli._app import (
     print_list,
     print_result,
 )
+from twinstudio.domain.common import with_article
 from twinstudio.domain.errors import InvalidInput
 
 talent_app = group("talent", "Talents (models) and their twins.")
@@ -53,7 +54,7 @@ def talent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) ->
                                   "twin_state": r.twin.state.value})
 
 
-def _org_commands(sub: typer.Typer, kind_name: str) -> None:
+def _org_commands(sub: typer.Typer, kind_name: str, plural: str) -> None:
     @sub.command("add")
     def org_add(name: Annotated[str, typer.Option(help=f"The {kind_name}'s name.")],
                 country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2")] = None,
@@ -72,7 +73,7 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
         print_result(org.model_dump(mode="json"), f"{kind_name} {org.id} ({org.name})",
                      as_json=as_json)
 
-    org_add.__doc__ = f"Register a {kind_name} (with its signing key)."
+    org_add.__doc__ = f"Register {with_article(kind_name)} (with its signing key)."
 
     @sub.command("list")
     def org_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -83,8 +84,8 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
                    as_json=as_json, columns=(kind_name, "name", "country"),
                    row=lambda o: (o.id, o.name, o.country or "-"))
 
-    org_list.__doc__ = f"List {kind_name}s."
+    org_list.__doc__ = f"List {plural}."
 
 
-_org_commands(brand_app, "brand")
-_org_commands(agency_app, "agency")
+_org_commands(brand_app, "brand", "brands")
+_org_commands(agency_app, "agency", "agencies")
