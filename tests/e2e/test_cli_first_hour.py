@@ -221,3 +221,40 @@ def test_list_tables_show_ids_in_full(world: World, monkeypatch: pytest.MonkeyPa
         for ident in ids:
             assert ident in outcome.stdout, (command, outcome.stdout)
         assert "…" not in outcome.stdout, outcome.stdout
+
+
+# ------------------------------------------------------------- 8. errors that say more
+
+
+def test_errors_say_what_to_do(world: World) -> None:
+    country = world.run("brand", "add", "--name", "Lund Studio", "--country", "se")
+    assert country.code == EXIT_BAD_INPUT, country
+    assert "upper case: 'SE'" in country.stderr
+
+    use = world.file("use.json", proposed_use(territory="fr"))
+    territory = world.run("policy", "check", "--licence", world.licence, "--use", use)
+    assert territory.code == EXIT_BAD_INPUT and "upper case: 'FR'" in territory.stderr
+
+    user = world.run("user", "add", "--email", "admin@nordvik.example", "--role",
+                     "brand_admin", "--password", "a long enough password")
+    assert user.code == EXIT_BAD_INPUT, user
+    (line,) = user.stderr_lines()
+    assert "--organisation" in line and "brand" in line and "an brand" not in line
+
+    posted = world.run("ledger", "post", "--licence", world.licence, "--type",
+                       "asset_published", "--asset", "ast_x")
+    assert posted.code == EXIT_BAD_INPUT, posted
+    assert [line.split(" (")[0] for line in posted.stderr_lines()] == [
+        "error: --type asset_published needs --channel",
+        "error: --type asset_published needs --territory"]
+    assert "None" not in posted.stderr
+
+
+def test_a_date_that_cannot_be_read_says_the_form_it_must_have(world: World) -> None:
+    use = world.file("use.json", proposed_use(date="01/12/2026"))
+    outcome = world.run("policy", "check", "--licence", world.licence, "--use", use)
+    assert outcome.code == EXIT_BAD_INPUT, outcome
+    assert outcome.stderr_lines() == [
+        f"error: {use}: date: expected a date such as 2026-12-01 (YYYY-MM-DD), "
+        "got '01/12/2026'"]
+    assert "invalid character" not in outcome.stderr

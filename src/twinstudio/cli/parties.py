@@ -61,10 +61,12 @@ def _org_commands(sub: typer.Typer, kind_name: str, plural: str) -> None:
                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
         from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
         from twinstudio.domain.parties import OrganisationKind
+        from twinstudio.domain.vocabulary import case_hint
         from twinstudio.services.parties import add_organisation
 
         if country is not None and country not in ISO_3166_ALPHA2:
-            raise InvalidInput(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
+            raise InvalidInput(f"--country {country!r} is not an ISO 3166-1 alpha-2 code"
+                               f"{case_hint([country], ISO_3166_ALPHA2)}")
         try:
             org = add_organisation(context(workspace), kind=OrganisationKind(kind_name),
                                    name=name, country=country)

@@ -60,6 +60,15 @@ class Problem:
         return {"code": self.code, "message": str(self)}
 
 
+# What a date or a time looks like, said when one cannot be read.
+DATE_FORM = "a date such as 2026-12-01 (YYYY-MM-DD)"
+DATETIME_FORM = "a date and time such as 2026-12-01T09:30:00+00:00 (ISO 8601)"
+_EXPECTED_FORMS = {"date_from_datetime_parsing": DATE_FORM, "date_parsing": DATE_FORM,
+                   "date_type": DATE_FORM, "date_from_datetime_inexact": DATE_FORM,
+                   "datetime_parsing": DATETIME_FORM, "datetime_from_date_parsing":
+                   DATETIME_FORM, "datetime_type": DATETIME_FORM}
+
+
 def problems_of(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
     """Every error of a pydantic ``ValidationError.errors()`` (or FastAPI's request
     validation) as a ``Problem``. A date or time that cannot be read says the form it
@@ -72,6 +81,10 @@ def problems_of(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if loc:  # the domain's messages often start with the field name already
             message = message.removeprefix(f"{loc[-1]}: ")
+        if kind in _EXPECTED_FORMS:
+            given = item.get("input")
+            message = f"expected {_EXPECTED_FORMS[kind]}" + (
+                f", got {given!r}" if isinstance(given, str | int | float) else "")
         problems.append(Problem(".".join(loc), message, kind))
     return problems
 
