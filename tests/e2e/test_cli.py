@@ -179,8 +179,9 @@ class World:
     def check(self, use: dict[str, Any], licence: str | None = None) -> dict[str, Any]:
         outcome = self.run("policy", "check", "--licence", licence or self.licence,
                            "--use", self.file("use.json", use), "--json")
-        assert outcome.code == EXIT_OK, outcome
-        return outcome.json()
+        decision = outcome.json()
+        assert outcome.code == (EXIT_OK if decision["allowed"] else EXIT_REFUSED), outcome
+        return decision
 
     def codes(self, use: dict[str, Any]) -> list[str]:
         return [reason["code"] for reason in self.check(use)["reasons"]]
@@ -300,6 +301,18 @@ def test_python_dash_m_entry_point_reports_bad_input_in_one_line(world: World) -
     assert len(outcome.stderr_lines()) == 1, outcome
     assert "lic_doesnotexist" in outcome.stderr
     assert "Traceback" not in outcome.stderr
+
+
+def test_a_refused_policy_check_exits_3_as_the_readme_says(world: World) -> None:
+    use = world.file("use.json", proposed_use(territory="US"))
+    for extra in ((), ("--json",)):
+        outcome = world.run("policy", "check", "--licence", world.licence, "--use", use,
+                            *extra)
+        assert outcome.code == EXIT_REFUSED, outcome
+        assert "territory_not_licensed" in outcome.stdout
+    allowed = world.run("policy", "check", "--licence", world.licence,
+                        "--use", world.file("use.json", proposed_use()))
+    assert allowed.code == EXIT_OK and "allowed" in allowed.stdout
 
 
 def test_policy_check_json_has_exactly_allowed_and_reasons(world: World) -> None:
@@ -638,7 +651,7 @@ def test_unreadable_tampered_licence_terms_are_an_integrity_failure_not_a_crash(
 
     outcome = world.run("policy", "check", "--licence", world.licence,
                         "--use", world.file("use.json", proposed_use()), "--json")
-    if outcome.code == EXIT_OK:
+    if outcome.code == EXIT_REFUSED:
         decision = outcome.json()
         assert decision["allowed"] is False
         assert "licence_integrity_failed" in [r["code"] for r in decision["reasons"]]

@@ -30,11 +30,14 @@ def _post(w: World, *extra: str) -> dict:
 
 def test_posting_an_event_twice_posts_once_and_the_ledger_checks(world: World) -> None:
     asset = _asset(world, 1)
-    first = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
-    again = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
+    first = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social",
+                  "--territory", "SE")
+    again = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social",
+                  "--territory", "SE")
     assert first["posted"] and first["transaction"]["gross"] == 5000
     assert not again["posted"] and again["reason"] == "already posted"
-    nothing = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "email")
+    nothing = _post(world, "--type", "asset_published", "--asset", asset, "--channel", "email",
+                    "--territory", "SE")
     assert not nothing["posted"] and "nothing due" in nothing["reason"]
     check = world.run("ledger", "check", "--json")
     assert check.code == EXIT_OK and check.json()["ok"] and check.json()["transactions"] == 1
@@ -46,7 +49,8 @@ def test_posting_an_event_twice_posts_once_and_the_ledger_checks(world: World) -
 def test_statement_prints_and_writes_csv_and_pdf(world: World) -> None:
     asset = _asset(world, 2)
     _post(world, "--type", "asset_approved", "--asset", asset)
-    _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social")
+    _post(world, "--type", "asset_published", "--asset", asset, "--channel", "social",
+              "--territory", "SE")
     period = date.today().strftime("%Y-%m")
     csv_path, pdf_path = world.files / "s.csv", world.files / "s.pdf"
     outcome = world.run("statement", "--talent", world.talent, "--period", period,

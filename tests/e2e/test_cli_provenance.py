@@ -17,6 +17,7 @@ def test_mark_then_verify_through_the_cli(world: World) -> None:
                         "background", "--json")
     assert outcome.code == EXIT_OK, outcome
     asset_id = outcome.json()["asset_id"]
+    assert world.run("asset", "approve", asset_id, "--by", world.talent).code == EXIT_OK
 
     verified = world.run("verify", marked_path, "--json")
     assert verified.code == EXIT_OK, verified

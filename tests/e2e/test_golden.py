@@ -151,7 +151,8 @@ def test_cli_json_outputs_match_their_golden_files(world: World, tmp_path: Path)
     check_golden("policy_check_refused", run_json(
         world, "policy", "check", "--licence", world.licence,
         "--use", world.file("use.json", proposed_use(
-            channel="ooh", territory="US", alterations=["hair_color", "body_shape"]))), n)
+            channel="ooh", territory="US", alterations=["hair_color", "body_shape"])),
+        code=EXIT_REFUSED), n)
 
     parka = run_json(world, "garment", "add", "--brand", world.brand, "--category", "coat",
                      "--name", "Parka", "--fabric-color", "#2f4f6f")["id"]

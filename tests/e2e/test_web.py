@@ -86,7 +86,7 @@ def test_a_talent_sees_consents_and_assets_and_approves_one(site, browser, engin
     page.click("button:has-text('Approve')")
     page.wait_for_load_state()
     assert "was recorded" in page.content()
-    assert page.locator(".badge.approved").count() == 1
+    assert page.locator(".badge.approved").count() == 2  # and the one approved before
     assert page.locator("button:has-text('Approve')").count() == 0
     _shot(page, "talent-assets-approved", backend)
 

@@ -313,3 +313,17 @@ def test_demo_logins_are_created_once_and_can_sign_in(world):
     talent = next(login for login in logins if login["role"] == "talent")
     principal = authenticate_password(world.ctx, talent["email"], talent["password"])
     assert principal.talent_id in (world.a.talent, world.b.talent)
+
+
+def test_a_service_validation_error_lists_every_failed_field_as_reasons(world, api):
+    published = api.post(f"/api/v1/assets/{world.a.assets[1]}/publish",
+                         json={"channel": "socail", "territory": "XX", "date": "2026-07-01"},
+                         headers=as_(world, Role.BRAND_EDITOR))
+    assert published.status_code == 422, published.text
+    error = published.json()["error"]
+    assert error["type"] == "invalid_input"
+    messages = [r["message"] for r in error["reasons"]]
+    assert len(messages) == 2, error
+    assert messages[0].startswith("channel: unknown code(s) 'socail'")
+    assert messages[1].startswith("territory: unknown code(s) 'XX'")
+    assert error["message"].startswith("publication: channel: ")

@@ -88,7 +88,8 @@ def _events(licences, count: int, seed: int, tag: str = "") -> list[BillableEven
         else:
             out.append(BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=lic.id,
                                      asset_id=asset_id, occurred_at=at,
-                                     channel=rng.choice(["social", "ooh", "email"])))
+                                     channel=rng.choice(["social", "ooh", "email"]),
+                                     territory="SE"))
     return out
 
 
@@ -106,7 +107,7 @@ def test_posting_the_same_event_twice_posts_once(ctx):
     world = _world(ctx)
     event = BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=world["licences"][0].id,
                           asset_id=_asset_id(world["licences"][0].id, 1), channel="ooh",
-                          occurred_at=ctx.now())
+                          territory="SE", occurred_at=ctx.now())
     first = post_event(ctx, event)
     second = post_event(ctx, event.model_copy(update={"occurred_at": ctx.now()
                                                       + timedelta(hours=1)}))

@@ -330,3 +330,58 @@ def test_a_worker_killed_mid_job_leaves_no_duplicate_or_missing_asset(gctx, worl
     killed = next(j for j in jobs if j.id == running[0].id)
     assert killed.attempts == 2  # the killed attempt counted, the takeover succeeded
     assert claim_job(gctx, worker_id="late") is None
+
+
+def test_every_unknown_name_of_a_brief_is_named_and_nothing_is_planned(gctx, world):
+    with pytest.raises(InvalidInput) as refused:
+        create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
+            world, twins=[world["twin"].id, "twn_nobody"],
+            looks=[[world["parka"].id, "gar_nothing"], ["gar_none"]]))
+    assert [p.field for p in refused.value.problems] == ["looks.0.1", "looks.1.0"]
+    with pytest.raises(InvalidInput) as refused:
+        create_campaign(gctx, brand_id=world["brand"].id, actor="brand",
+                        brief=brief(world, twins=[world["twin"].id, "twn_nobody"]))
+    assert [str(p) for p in refused.value.problems] == ["twins.1: twin 'twn_nobody' not found"]
+    with gctx.uow() as uow:
+        assert uow.campaigns.list() == [] and uow.jobs.list() == []
+
+
+def test_the_plan_counts_every_variant_once(gctx, world):
+    # a second twin of the brand without a body twin: its variants are refused
+    talent, bodiless = add_talent(gctx, name="Mira Holm")
+    grant_consent(gctx, talent_id=talent.id, document=consent_doc(gctx.today()))
+    set_twin_state(gctx, bodiless.id, TwinState.ACTIVE, reason="test", actor="test")
+    grant_licence(gctx, twin_id=bodiless.id, brand_id=world["brand"].id,
+                  terms=terms(starts="2026-05-01", ends="2026-12-31",
+                              exclusive_categories=[], max_assets=50))
+    twins = [world["twin"].id, bodiless.id]
+    first = create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
+        world, twins=twins, looks=[[world["parka"].id]], formats=["feed"]))
+    assert (first.variants, first.queued, len(first.refused)) == (2, 1, 1)
+    again = create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
+        world, name="AW26 again", twins=twins, looks=[[world["parka"].id]],
+        poses=["relaxed", "contrapposto", "walking"], formats=["feed"], max_assets=1))
+    assert again.variants == 6
+    assert (again.queued, again.already_queued, len(again.refused), again.beyond_cap) \
+        == (1, 1, 3, 1)
+    assert again.as_dict()["variants"] == 6
+
+
+def test_a_publication_is_billed_per_channel_and_territory(gctx, world, clock):
+    # the licence prices social at 5000 and covers SE and FR: two publications, two fees
+    create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(
+        world, formats=["feed"], looks=[[world["tee"].id]],
+        markets=[{"channel": "social", "territory": "FR"},
+                 {"channel": "social", "territory": "SE"}]))
+    _run(gctx)
+    with gctx.uow() as uow:
+        (asset,) = uow.assets.list()
+    approve_asset(gctx, asset.id, party_id=world["talent"].id, actor="talent")
+    for territory in ("FR", "SE"):
+        publish_asset(gctx, asset.id, channel="social", territory=territory,
+                      day=clock.now.date(), actor="brand")
+    with gctx.uow() as uow:
+        published = [t for t in uow.ledger.transactions(licence_id=world["licence"].id)
+                     if t.event["type"] == "asset_published"]
+    assert sorted(t.event["territory"] for t in published) == ["FR", "SE"]
+    assert [t.gross for t in published] == [5000, 5000]

@@ -1,5 +1,6 @@
 """Provenance end to end on a real store (SQLite and PostgreSQL): mark, verify, and the
-verdicts the issue names (licensed, tampered, withdrawn, licence_expired, unknown)."""
+verdicts the issue names (licensed, not_approved, tampered, withdrawn, licence_expired,
+unknown)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from tests.conftest import consent_doc, terms
 from tests.support.images import decode, encode, scene
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
-from twinstudio.domain.errors import InvalidInput, RightsRefused
+from twinstudio.domain.errors import Conflict, InvalidInput, RightsRefused
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
+from twinstudio.services.assets import approve_asset, register_asset
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.provenance import mark_asset
@@ -44,8 +46,36 @@ def licence(pctx):
 
 @pytest.fixture
 def marked(pctx, licence):
-    return mark_asset(pctx, licence_id=licence.id, image=encode(scene(1), quality=92),
-                      source="studio", alterations=["background"])
+    """A marked asset that the talent approved (the licence requires approval)."""
+    result = register_asset(pctx, licence_id=licence.id, image=encode(scene(1), quality=92),
+                            source="studio", alterations=["background"])
+    result.asset = approve_asset(pctx, result.asset.id, party_id=licence.talent_id,
+                                 actor="talent")
+    return result
+
+
+def test_an_asset_awaiting_approval_is_not_licensed_and_gets_no_rendition(pctx, licence):
+    from datetime import date
+
+    from twinstudio.services.provenance import publication_rendition
+
+    pending = register_asset(pctx, licence_id=licence.id, image=encode(scene(2), quality=92),
+                             source="studio")
+    assert pending.asset.state == "pending_approval"
+    result = verify_image(pctx, pending.image)
+    assert (result.verdict, result.asset_id) == ("not_approved", pending.asset.id)
+    assert result.asset_state == "pending_approval" and "pending" in result.explanation
+    # marked without being submitted (as a generation job does before its QA gates)
+    made = mark_asset(pctx, licence_id=licence.id, image=encode(scene(3), quality=92),
+                      source="studio")
+    assert verify_image(pctx, made.image).verdict == "not_approved"
+    for asset_id in (pending.asset.id, made.asset.id):
+        with pytest.raises(Conflict, match="only an approved asset"):
+            publication_rendition(pctx, asset_id, channel="social", territory="FR",
+                                  day=date(2026, 7, 1), product_category="outerwear")
+    with pctx.uow() as uow:
+        events = [e.type for e in uow.audit.all()]
+    assert "AssetRenditionMade" not in events
 
 
 def test_a_marked_image_verifies_as_licensed_by_every_signal(pctx, marked):

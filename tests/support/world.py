@@ -18,12 +18,11 @@ from twinstudio.domain.accounts import Role
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.generation import CampaignBrief
-from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.accounts import add_user, create_api_key
-from twinstudio.services.billing import post_event
+from twinstudio.services.assets import approve_asset
 from twinstudio.services.bodies import set_twin_body
 from twinstudio.services.campaigns import create_campaign
 from twinstudio.services.context import ServiceContext
@@ -110,10 +109,10 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
         marked = mark_asset(ctx, licence_id=licence.id, image=encode(
             scene(seed + i, 320, 400), quality=90), source="studio")
         assets.append(marked.asset.id)
-    set_asset_state(ctx, assets[0], AssetState.PENDING_APPROVAL, reason="qa passed",
-                    actor="test")
-    post_event(ctx, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=licence.id,
-                                  asset_id=assets[1], occurred_at=ctx.now()), actor="test")
+    for asset_id in assets:
+        set_asset_state(ctx, asset_id, AssetState.PENDING_APPROVAL, reason="qa passed",
+                        actor="test")
+    approve_asset(ctx, assets[1], party_id=talent.id, actor="test")  # posts its fee
     tenant = Tenant(tag, agency.id, brand.id, talent.id, twin.id, release.id, consent.id,
                     licence.id, assets)
     _campaign(ctx, tenant)

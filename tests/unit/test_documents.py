@@ -97,3 +97,19 @@ def test_money_refuses_floats_and_unknown_currencies():
         Money(amount=1.5, currency="EUR")
     with pytest.raises(ValidationError):
         Money(amount=1, currency="ABC")
+
+
+def test_every_failed_field_is_a_problem_and_dates_say_their_form():
+    from twinstudio.domain.errors import InvalidInput
+
+    with pytest.raises(ValidationError) as failed:
+        LicenceTerms.model_validate({**ISSUE_TERMS, "starts": "01/12/2026",
+                                     "territories": ["se"], "channels": ["socail"]})
+    error = InvalidInput.of(failed.value, "terms.json")
+    assert [str(p) for p in error.problems] == [
+        "channels: unknown code(s) 'socail'; known: ecommerce, email, ooh, print, social, "
+        "video",
+        "territories: unknown code(s) 'se' (codes are upper case: 'SE')",
+        "starts: expected a date such as 2026-12-01 (YYYY-MM-DD), got '01/12/2026'"]
+    assert error.lines() == [f"terms.json: {p}" for p in error.problems]
+    assert error.message == f"terms.json: {error.problems[0]} (and 2 more)"

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from twinstudio.domain.errors import InvalidTransition
 from twinstudio.domain.generation import (
     FORMATS,
+    POSES,
+    STORED,
     CampaignBrief,
     Job,
     JobState,
@@ -99,3 +101,20 @@ def test_body_measures_outside_the_tolerance_are_named_with_their_change():
     failures = compare_body({"waist": 0.57, "hip": 0.80}, reference)
     assert [(f["measure"], f["change"]) for f in failures] == [("leg", None),
                                                                 ("waist", -0.05)]
+
+
+def test_a_misspelt_pose_is_refused_when_the_brief_is_read():
+    with pytest.raises(ValidationError) as refused:
+        brief(poses=["relaxed", "contraposto"])
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("poses",)
+    assert "'contraposto'" in error["msg"] and "contrapposto" in error["msg"]
+    # a stored brief is read back as it was planned (its names were checked then)
+    stored = brief().model_dump_json().replace('"walking"', '"retired_pose"')
+    assert CampaignBrief.model_validate_json(stored, context=STORED).poses[1] == "retired_pose"
+
+
+def test_the_poses_a_brief_may_name_are_the_studio_library():
+    from twinstudio.body3d.poses import LIBRARY
+
+    assert set(POSES) == set(LIBRARY)

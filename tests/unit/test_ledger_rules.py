@@ -66,14 +66,28 @@ def test_event_keys_identify_facts():
     again_later = approved.model_copy(update={"occurred_at": datetime(2026, 7, 1, tzinfo=UTC)})
     assert approved.key == again_later.key == "asset_approved:lic_1:a1"
     social = BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id="lic_1", asset_id="a1",
-                           channel="social", occurred_at=AT)
+                           channel="social", territory="FR", occurred_at=AT)
     ooh = social.model_copy(update={"channel": "ooh"})
     assert social.key != ooh.key
     with pytest.raises(ValidationError, match="asset_id"):
         BillableEvent(type=EventType.ASSET_APPROVED, licence_id="lic_1", occurred_at=AT)
     with pytest.raises(ValidationError, match="channel"):
         BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id="lic_1", asset_id="a",
-                      channel="radio", occurred_at=AT)
+                      channel="radio", territory="FR", occurred_at=AT)
+
+
+def test_a_publication_is_one_channel_in_one_territory():
+    in_france = BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id="lic_1",
+                              asset_id="a1", channel="social", territory="FR", occurred_at=AT)
+    in_sweden = BillableEvent.model_validate({**in_france.model_dump(), "territory": "SE"})
+    assert in_france.key == "asset_published:lic_1:a1:social:FR"
+    assert in_france.key != in_sweden.key
+    with pytest.raises(ValidationError, match="territory it was published in"):
+        BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id="lic_1", asset_id="a1",
+                      channel="social", occurred_at=AT)
+    with pytest.raises(ValidationError, match="only asset_published"):
+        BillableEvent(type=EventType.ASSET_APPROVED, licence_id="lic_1", asset_id="a1",
+                      territory="FR", occurred_at=AT)
 
 
 def test_transaction_prices_events_by_the_licence_fees_and_sets_due_date():
@@ -81,7 +95,7 @@ def test_transaction_prices_events_by_the_licence_fees_and_sets_due_date():
                                            "per_publication": {"social": 5000},
                                            "flat_fee": 100000, "payment_terms_days": 45}))
     published = BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=licence.id,
-                              asset_id="a1", channel="social", occurred_at=AT)
+                              asset_id="a1", channel="social", territory="SE", occurred_at=AT)
     txn = transaction_for(published, licence, agency_id=None)
     assert txn is not None and txn.gross == 5000 and txn.due_on == date(2026, 7, 25)
     email = published.model_copy(update={"channel": "email"})

@@ -18,6 +18,7 @@ from twinstudio.domain.provenance import (
     decide_verdict,
     disclosure_labels,
     manifest_for,
+    worst,
 )
 from twinstudio.provenance import codes
 
@@ -64,7 +65,7 @@ def test_disclosure_labels_follow_territory_channel_and_retouching():
 def asset_and_licence():
     licence, _, _ = make_world(terms())
     asset = Asset(twin_id=licence.twin_id, licence_id=licence.id, brand_id=licence.brand_id,
-                  source="diffusion", alterations=["background"])
+                  source="diffusion", alterations=["background"], state=AssetState.APPROVED)
     return asset, licence
 
 
@@ -87,6 +88,25 @@ def test_verdicts(asset_and_licence):
     assert decide_verdict(asset=None, licence=None, **base) is Verdict.UNKNOWN
     assert decide_verdict(asset=None, licence=None, face_match=True, **base) \
         is Verdict.UNLICENSED_LIKENESS
+
+
+def test_an_asset_that_was_never_approved_is_not_licensed(asset_and_licence):
+    approved, licence = asset_and_licence
+    base = {"today": date(2026, 6, 1), "credential_present": True, "credential_valid": True}
+    for state in (AssetState.GENERATED, AssetState.PENDING_APPROVAL):
+        asset = approved.model_copy(update={"state": state})
+        assert decide_verdict(asset=asset, licence=licence, **base) is Verdict.NOT_APPROVED
+        # what overrides approval still does: a revoked licence, an ended one, tampering
+        revoked = licence.model_copy(update={"state": LicenceState.REVOKED})
+        assert decide_verdict(asset=asset, licence=revoked, **base) is Verdict.WITHDRAWN
+        assert decide_verdict(asset=asset, licence=licence, today=date(2027, 1, 1),
+                              credential_present=False, credential_valid=False) \
+            is Verdict.LICENCE_EXPIRED
+    published = approved.transition(AssetState.PUBLISHED)
+    assert decide_verdict(asset=published, licence=licence, **base) is Verdict.LICENSED
+    # two signals naming a licensed and an unapproved asset: the unapproved one stands
+    assert worst([Verdict.LICENSED, Verdict.NOT_APPROVED]) is Verdict.NOT_APPROVED
+    assert worst([Verdict.NOT_APPROVED, Verdict.WITHDRAWN]) is Verdict.WITHDRAWN
 
 
 def test_manifest_names_the_rights_and_forbids_training_without_personal_data(

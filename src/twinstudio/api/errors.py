@@ -1,7 +1,8 @@
 """The one place where errors become HTTP responses.
 
 Every error body is ``{"error": {"type", "message", "reasons": [{"code", "message"}]}}``;
-a rights refusal lists every reason, a validation error every field that failed.
+a rights refusal lists every reason, a validation error (of the request, or of a
+document or options a service validated) every field that failed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from twinstudio.domain.errors import (
@@ -25,6 +27,7 @@ from twinstudio.domain.errors import (
     TooLarge,
     TwinStudioError,
     Unauthenticated,
+    problems_of,
 )
 
 log = logging.getLogger("twinstudio.api")
@@ -65,7 +68,8 @@ def _html(request: Request):  # type: ignore[no-untyped-def]
 def _twinstudio(request: Request, error: Exception) -> Response:
     assert isinstance(error, TwinStudioError)
     status = status_of(error)
-    reasons = [r.model_dump() for r in getattr(error, "reasons", [])]
+    reasons = [r.model_dump() for r in getattr(error, "reasons", [])
+               or getattr(error, "problems", [])]
     html = _html(request)
     if html is not None:
         return html(request, status, error.code, error.message, reasons)
@@ -78,17 +82,19 @@ def _twinstudio(request: Request, error: Exception) -> Response:
 
 def _validation(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    reasons = []
-    for item in error.errors()[:20]:
-        where = ".".join(str(p) for p in item.get("loc", ())) or "request"
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        reasons.append({"code": str(item.get("type", "invalid")), "message":
-                        f"{where}: {message}"})
+    reasons = [problem.model_dump() for problem in problems_of(error.errors()[:20])]
     first = reasons[0]["message"] if reasons else "request is not valid"
     html = _html(request)
     if html is not None:
         return html(request, 422, "invalid_input", first, reasons)
     return JSONResponse(error_body("invalid_input", first, reasons), status_code=422)
+
+
+def _model(request: Request, error: Exception) -> Response:
+    """A model a service validated from the request's values (not the request's own
+    schema): bad input, every failed field listed."""
+    assert isinstance(error, ValidationError)
+    return _twinstudio(request, InvalidInput.of(error))
 
 
 def _http(request: Request, error: Exception) -> Response:
@@ -115,5 +121,6 @@ def install(app: FastAPI) -> None:
     """Register the handlers (the API and the web pages share them for JSON routes)."""
     app.add_exception_handler(TwinStudioError, _twinstudio)
     app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ValidationError, _model)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

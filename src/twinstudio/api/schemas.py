@@ -357,9 +357,11 @@ class PublicationPublic(BaseModel):
 
 
 class VerifyPublic(BaseModel):
-    verdict: str = Field(description="licensed, licence_expired, withdrawn, tampered, "
-                                     "unlicensed_likeness or unknown")
+    verdict: str = Field(description="licensed, not_approved, licence_expired, withdrawn, "
+                                     "tampered, unlicensed_likeness or unknown")
     asset_id: str | None
+    asset_state: str | None = Field(description="the state of the asset the verdict is "
+                                                "about (e.g. pending_approval)")
     twin_id: str | None
     licence_id: str | None
     signals_agree: bool
@@ -485,6 +487,8 @@ class CampaignPlanPublic(BaseModel):
     campaign_id: str
     name: str
     brand_id: str
+    variants: int = Field(description="the brief's variants: queued + already_queued + "
+                                      "refused + beyond_cap")
     queued: int = Field(description="variants queued as jobs")
     already_queued: int = Field(description="variants an earlier plan already queued")
     beyond_cap: int = Field(description="allowed variants left out by max_assets")

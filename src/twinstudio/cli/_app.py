@@ -2,7 +2,8 @@
 
 Every command takes ``--workspace DIR`` (default ``./twinstudio-data`` or
 ``TWINSTUDIO_WORKSPACE``); read commands take ``--json``. Bad input (unreadable or invalid
-JSON, unknown codes, unknown ids) prints one line on stderr, exits 2 and changes nothing.
+JSON, unknown codes, unknown ids) prints one line on stderr (one line per failed field
+when a document or the options fail validation), exits 2 and changes nothing.
 A rights refusal exits 3 and lists every reason. A failed integrity check exits 4.
 
 ``TwinTyper`` is the app and every command group: it shows its help when called without
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -23,6 +25,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from twinstudio.domain.errors import (
@@ -79,6 +82,14 @@ def handled(func: F) -> F:
             for reason in error.reasons:
                 err.print(f"  - {reason.code}: {reason.message}", highlight=False, markup=False)
             raise typer.Exit(3) from None
+        except InvalidInput as error:
+            for line in error.lines():
+                err.print(f"error: {line}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
+        except ValidationError as error:  # options a service validated as a model
+            for line in InvalidInput.of(error).lines():
+                err.print(f"error: {line}", highlight=False, markup=False)
+            raise typer.Exit(2) from None
         except TwinStudioError as error:
             err.print(f"error: {error.message}", highlight=False, markup=False)
             raise typer.Exit(_exit_code(error)) from None
@@ -156,12 +167,44 @@ def print_result(data: Any, text: str, *, as_json: bool, **style: Any) -> None:
         out.print(text, **style)
 
 
+# a cell that is an id (``new_id``: a prefix and 24 hex digits), or an account of one
+_ID = re.compile(r"(?:[a-z_]+:)?[a-z]{3}_[0-9a-f]{24}")
+
+
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], **options: Any) -> None:
-    """A Rich table of ``columns`` (``options``: those of ``Table``, e.g. ``title``)."""
-    table = Table(*columns, **options)
+    """A Rich table of ``columns`` (``options``: those of ``Table``, e.g. ``title``).
+
+    Ids are never cut short, so that they can be copied: a column that holds ids keeps
+    its full width and the other columns wrap; when even that does not fit the terminal,
+    each row is printed as a block of ``column: value`` lines instead."""
+    if not columns:
+        table = Table(**options)
+        for cells in rows:
+            table.add_row(*cells)
+        out.print(table)
+        return
+    rows = [list(cells) for cells in rows]
+    table = Table(**options)
+    for i, name in enumerate(columns):
+        ids = [str(r[i]) for r in rows if _ID.fullmatch(str(r[i]))]
+        if ids:
+            table.add_column(name, no_wrap=True, min_width=max(map(len, ids)))
+        else:
+            table.add_column(name, overflow="fold")
     for cells in rows:
         table.add_row(*cells)
-    out.print(table)
+    unbounded = out.options.update_width(1_000_000)  # the table's own minimum width
+    if Measurement.get(out, unbounded, table).minimum <= out.width:
+        out.print(table)
+        return
+    if options.get("title"):
+        out.print(str(options["title"]), markup=False)
+    width = max(map(len, columns))
+    for n, cells in enumerate(rows):
+        if n:
+            out.print()
+        for name, cell in zip(columns, cells, strict=False):
+            out.print(f"{name:<{width}}  {cell}", markup=False, highlight=False)
 
 
 def print_fields(pairs: Iterable[tuple[str, str]]) -> None:
@@ -178,18 +221,6 @@ def print_list(items: Sequence[T], *, as_json: bool, columns: Sequence[str],
         print_json([json_of(item) for item in items])
         return
     print_table(columns, (row(item) for item in items))
-
-
-def validation_line(source: str, error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(p) for p in item["loc"]) or "document"
-        message = item["msg"].removeprefix("Value error, ")
-        if item["loc"]:  # the domain's messages often start with the field name already
-            message = message.removeprefix(f"{item['loc'][-1]}: ")
-        parts.append(f"{where}: {message}")
-    more = f" (+{error.error_count() - 3} more)" if error.error_count() > 3 else ""
-    return f"{source}: " + "; ".join(parts) + more
 
 
 def writable_path(path: Path) -> None:
@@ -249,13 +280,14 @@ def load_model(path: Path, model: type[M]) -> M:
 def validate_document(path: Path, data: Any, model: type[M], *,
                       expected: str = "a JSON object") -> M:
     """A parsed document (``data``, read from ``path``) as ``model``: it must be a mapping
-    (else "expected ``expected``"); its validation errors become one InvalidInput line."""
+    (else "expected ``expected``"); its validation errors become an InvalidInput that
+    names every failed field."""
     if not isinstance(data, dict):
         raise InvalidInput(f"{path}: expected {expected}, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise InvalidInput(validation_line(str(path), error)) from None
+        raise InvalidInput.of(error, str(path)) from None
 
 
 def context(workspace: Path):  # type: ignore[no-untyped-def]
@@ -268,7 +300,7 @@ def context(workspace: Path):  # type: ignore[no-untyped-def]
     try:
         settings = Settings(workspace=workspace)
     except ValidationError as error:
-        raise ConfigurationError(validation_line("configuration", error)) from None
+        raise ConfigurationError(InvalidInput.of(error, "configuration").message) from None
     return bootstrap(settings)
 
 

@@ -15,6 +15,7 @@ from twinstudio.cli._app import (
     print_list,
     print_result,
 )
+from twinstudio.domain.errors import InvalidInput
 
 user_app = group("user", "Users who sign in to the web portal and the API.")
 apikey_app = group("apikey", "API keys for programs (shown once, stored hashed).")
@@ -39,6 +40,7 @@ def user_add(
     from twinstudio.services.accounts import add_user
 
     ctx = context(workspace)
+    _affiliation_options(role, organisation, talent)
     if password is None:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     user = add_user(ctx, email=email, name=name or email, role=role, password=password,
@@ -46,6 +48,19 @@ def user_add(
     print_result(user.model_dump(mode="json", exclude={"password_hash"}),
                  f"user {user.id} {user.email} ({user.role.value})", as_json=as_json,
                  markup=False)
+
+
+def _affiliation_options(role: str, organisation: str | None, talent: str | None) -> None:
+    """Say which option a role needs, before the password is asked for."""
+    from twinstudio.domain.accounts import ORGANISATION_ROLES, Role
+
+    kind = ORGANISATION_ROLES.get(Role(role)) if role in set(Role) else None
+    if kind and not organisation:
+        raise InvalidInput(f"--role {role} needs --organisation: the id of the user's {kind} "
+                           f"(twinstudio {kind} list)")
+    if role == Role.TALENT and not talent:
+        raise InvalidInput(f"--role {role} needs --talent: the user's talent id "
+                           "(twinstudio talent list)")
 
 
 @user_app.command("list")

@@ -44,20 +44,23 @@ def asset_mark(
     retouched: Annotated[bool, typer.Option(help="Body shape was retouched")] = False,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """Register an image as an asset and mark it: watermark, fingerprints, C2PA manifest."""
-    from twinstudio.services.provenance import mark_asset
+    """Register an image as an asset and mark it: watermark, fingerprints, C2PA manifest.
+    It then waits for the talent's approval when the licence requires it."""
+    from twinstudio.services.assets import register_asset
 
     data = read_image_file(image)
     writable_path(out_path)
-    result = mark_asset(context(workspace), licence_id=licence, image=data, source=source,
-                        alterations=alteration or [], retouched=retouched, actor="operator")
+    result = register_asset(context(workspace), licence_id=licence, image=data, source=source,
+                            alterations=alteration or [], retouched=retouched,
+                            actor="operator")
     atomic_write(out_path, result.image)
-    summary = {"asset_id": result.asset.id, "code": f"{result.code:08x}",
+    state = result.asset.state.value
+    summary = {"asset_id": result.asset.id, "state": state, "code": f"{result.code:08x}",
                "twin_id": result.asset.twin_id, "licence_id": result.asset.licence_id,
                "mime": result.mime, "blob_sha256": result.blob_sha256, "out": str(out_path),
                "timings_ms": {k: round(v, 1) for k, v in result.timings_ms.items()}}
-    print_result(summary, f"asset {result.asset.id} marked (code {summary['code']}); wrote "
-                 f"{out_path}", as_json=as_json)
+    print_result(summary, f"asset {result.asset.id} marked (code {summary['code']}), "
+                 f"{state.replace('_', ' ')}; wrote {out_path}", as_json=as_json)
 
 
 @asset_app.command("rendition")
@@ -123,10 +126,11 @@ def verify(file: Annotated[Path, typer.Argument(help="Any image file")],
     if as_json:
         print_json(result.as_dict())
         return
-    colour = {"licensed": "green", "unknown": "yellow"}.get(result.verdict, "red")
+    colour = {"licensed": "green", "unknown": "yellow",
+              "not_approved": "yellow"}.get(result.verdict, "red")
     out.print(f"[{colour}]{result.verdict}[/{colour}]: {result.explanation}")
-    for key, value in (("asset_id", result.asset_id), ("twin_id", result.twin_id),
-                       ("licence_id", result.licence_id)):
+    for key, value in (("asset_id", result.asset_id), ("asset_state", result.asset_state),
+                       ("twin_id", result.twin_id), ("licence_id", result.licence_id)):
         if value:
             out.print(f"  {key}: {value}")
     c2pa, mark = result.signals.c2pa, result.signals.watermark

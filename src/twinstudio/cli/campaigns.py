@@ -115,7 +115,8 @@ def campaign_create(brand: BrandId,
     if as_json:
         print_json(plan.as_dict())
         return
-    out.print(f"campaign {plan.campaign.id} ({plan.campaign.name}): {plan.queued} queued, "
+    out.print(f"campaign {plan.campaign.id} ({plan.campaign.name}): {plan.variants} "
+              f"variants: {plan.queued} queued, {plan.already_queued} already queued, "
               f"{len(plan.refused)} refused, {plan.beyond_cap} beyond max_assets")
     for code, count in sorted(plan.refusal_codes().items()):
         out.print(f"  refused {count} x {code}")

@@ -18,10 +18,9 @@ from twinstudio.cli._app import (
     print_json,
     print_result,
     print_table,
-    validation_line,
     writable_path,
 )
-from twinstudio.domain.errors import InvalidInput
+from twinstudio.domain.errors import DATETIME_FORM, InvalidInput, Problem
 
 ledger_app = group("ledger", "The payment ledger: billable events, periods, checks.")
 
@@ -33,6 +32,9 @@ def ledger_post(
     licence: LicenceId,
     asset: Annotated[str | None, typer.Option(help="Asset id")] = None,
     channel: Annotated[str | None, typer.Option(help="Channel, for asset_published")] = None,
+    territory: Annotated[str | None, typer.Option(
+        help="Territory (ISO 3166-1 alpha-2), for asset_published: a publication is one "
+             "channel in one territory")] = None,
     at: Annotated[str | None, typer.Option(help="When (ISO 8601, UTC); default now")] = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
@@ -45,14 +47,16 @@ def ledger_post(
     ctx = context(workspace)
     if event_type == EventType.PERIOD_CLOSED.value:
         raise InvalidInput("use 'twinstudio ledger close --period YYYY-MM' to close a period")
+    _options_of(event_type, asset=asset, channel=channel, territory=territory)
     try:
         when = datetime.fromisoformat(at) if at else ctx.now()
+    except ValueError:
+        raise InvalidInput(f"--at {at!r} is not {DATETIME_FORM}") from None
+    try:
         event = BillableEvent(type=event_type, licence_id=licence, asset_id=asset,
-                              channel=channel, occurred_at=when)
+                              channel=channel, territory=territory, occurred_at=when)
     except ValidationError as error:
-        raise InvalidInput(validation_line("event", error)) from None
-    except ValueError as error:
-        raise InvalidInput(f"--at: {error}") from None
+        raise InvalidInput.of(error, "event") from None
     result = post_event(ctx, event, actor="operator")
     if as_json:
         print_json(result.as_dict())
@@ -62,6 +66,22 @@ def ledger_post(
                   f"{result.transaction.gross} {result.transaction.currency} minor units")
     else:
         out.print(f"nothing posted for {result.event_key}: {result.reason}")
+
+
+def _options_of(event_type: str, **given: str | None) -> None:
+    """Name every option the event type needs that was not given, one problem each."""
+    from twinstudio.domain.ledger import EventType
+    from twinstudio.domain.vocabulary import CHANNELS
+
+    needs = {EventType.ASSET_APPROVED.value: {"asset": "the asset approved"},
+             EventType.ASSET_PUBLISHED.value: {
+                 "asset": "the asset published",
+                 "channel": f"where it was published: {', '.join(sorted(CHANNELS))}",
+                 "territory": "the territory it was published in, e.g. FR"}}
+    missing = [Problem("", f"--type {event_type} needs --{name} ({why})")
+               for name, why in needs.get(event_type, {}).items() if not given[name]]
+    if missing:
+        raise InvalidInput(missing[0].message, problems=missing)
 
 
 @ledger_app.command("close")

@@ -13,8 +13,8 @@ from twinstudio.cli._app import (
     group,
     print_list,
     print_result,
-    validation_line,
 )
+from twinstudio.domain.common import with_article
 from twinstudio.domain.errors import InvalidInput
 
 talent_app = group("talent", "Talents (models) and their twins.")
@@ -34,7 +34,7 @@ def talent_add(name: Annotated[str, typer.Option(help="The talent's name.")],
         talent, twin = add_talent(context(workspace), name=name, language=language,
                                   agency_id=agency)
     except ValidationError as error:
-        raise InvalidInput(validation_line("talent", error)) from None
+        raise InvalidInput.of(error, "talent") from None
     print_result({**talent.model_dump(mode="json"), "twin_id": twin.id,
                   "twin_state": twin.state.value},
                  f"talent {talent.id} ({talent.name}); twin {twin.id} [{twin.state.value}]",
@@ -54,26 +54,28 @@ def talent_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) ->
                                   "twin_state": r.twin.state.value})
 
 
-def _org_commands(sub: typer.Typer, kind_name: str) -> None:
+def _org_commands(sub: typer.Typer, kind_name: str, plural: str) -> None:
     @sub.command("add")
     def org_add(name: Annotated[str, typer.Option(help=f"The {kind_name}'s name.")],
                 country: Annotated[str | None, typer.Option(help="ISO 3166-1 alpha-2")] = None,
                 workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
         from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
         from twinstudio.domain.parties import OrganisationKind
+        from twinstudio.domain.vocabulary import case_hint
         from twinstudio.services.parties import add_organisation
 
         if country is not None and country not in ISO_3166_ALPHA2:
-            raise InvalidInput(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
+            raise InvalidInput(f"--country {country!r} is not an ISO 3166-1 alpha-2 code"
+                               f"{case_hint([country], ISO_3166_ALPHA2)}")
         try:
             org = add_organisation(context(workspace), kind=OrganisationKind(kind_name),
                                    name=name, country=country)
         except ValidationError as error:
-            raise InvalidInput(validation_line(kind_name, error)) from None
+            raise InvalidInput.of(error, kind_name) from None
         print_result(org.model_dump(mode="json"), f"{kind_name} {org.id} ({org.name})",
                      as_json=as_json)
 
-    org_add.__doc__ = f"Register a {kind_name} (with its signing key)."
+    org_add.__doc__ = f"Register {with_article(kind_name)} (with its signing key)."
 
     @sub.command("list")
     def org_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
@@ -84,8 +86,8 @@ def _org_commands(sub: typer.Typer, kind_name: str) -> None:
                    as_json=as_json, columns=(kind_name, "name", "country"),
                    row=lambda o: (o.id, o.name, o.country or "-"))
 
-    org_list.__doc__ = f"List {kind_name}s."
+    org_list.__doc__ = f"List {plural}."
 
 
-_org_commands(brand_app, "brand")
-_org_commands(agency_app, "agency")
+_org_commands(brand_app, "brand", "brands")
+_org_commands(agency_app, "agency", "agencies")

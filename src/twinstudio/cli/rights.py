@@ -266,20 +266,21 @@ def licence_verify(licence_id: LicenceArg,
 def policy_check(licence: LicenceId,
                  use: Annotated[Path, typer.Option(help="Proposed use JSON")],
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
-    """Decide a proposed use: allowed, or every reason it is not."""
+    """Decide a proposed use: allowed (exit 0), or refused with every reason (exit 3)."""
     from twinstudio.domain.policy import ProposedUse
     from twinstudio.services.rights import check_use
 
     decision = check_use(context(workspace), licence, load_model(use, ProposedUse))
     if as_json:
         print_json(decision.model_dump(mode="json"))
-        return
-    if decision.allowed:
+    elif decision.allowed:
         out.print("[green]allowed[/green]")
     else:
         out.print("[red]refused[/red]")
         for reason in decision.reasons:
             out.print(f"  - {reason.code}: {reason.message}", markup=False, highlight=False)
+    if not decision.allowed:
+        raise typer.Exit(3)
 
 
 # ---------------------------------------------------------------------------- audit & rights

@@ -147,9 +147,11 @@ def twin_body(twin_id: TwinArg,
     if as_json:
         print_json({"twin_id": twin_id, "fit": fitted.as_dict()})
         return
-    worst = max(abs(float(r["error_mm"])) for r in fitted.rows) if fitted.rows else 0.0
-    out.print(f"body twin of {twin_id} fitted in {fitted.seconds:.1f} s (worst measurement "
-              f"{worst:.1f} mm off)")
+    worst = fitted.worst_error_mm
+    given = sum(1 for r in fitted.rows if "error_mm" in r)
+    out.print(f"body twin of {twin_id} fitted in {fitted.seconds:.1f} s ("
+              + (f"worst of {given} measurements {worst:.1f} mm off)" if worst is not None
+                 else "no measurement to compare with)"))
 
 
 # ------------------------------------------------------------------- likeness reviews

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from twinstudio.domain.common import new_id, utcnow
+from twinstudio.domain.common import new_id, utcnow, with_article
 
 
 class Role(StrEnum):
@@ -90,14 +90,21 @@ def affiliation_problem(role: Role, organisation_id: str | None,
     """A talent user is linked to a talent; agency and brand users to an organisation;
     compliance and admin to neither."""
     if role is Role.TALENT:
-        if not talent_id or organisation_id:
-            return "a talent user is linked to a talent id and to no organisation"
+        if not talent_id:
+            return "a talent user needs the id of their talent (a tal_... id)"
+        if organisation_id:
+            return "a talent user is linked to their talent, not to an organisation"
     elif role in ORGANISATION_ROLES:
-        if not organisation_id or talent_id:
-            return (f"a {role.value} user belongs to an {ORGANISATION_ROLES[role]} "
-                    "organisation and is not a talent")
+        kind = ORGANISATION_ROLES[role]
+        prefix = "agy" if kind == "agency" else "brd"
+        if not organisation_id:
+            return (f"{with_article(role.value)} user belongs to an organisation: give the "
+                    f"id of their {kind} (a {prefix}_... id)")
+        if talent_id:
+            return f"{with_article(role.value)} user belongs to their {kind}, not to a talent"
     elif organisation_id or talent_id:
-        return f"a {role.value} user belongs to no organisation and is not a talent"
+        return (f"{with_article(role.value)} user belongs to no organisation and is not a "
+                "talent")
     return None
 
 

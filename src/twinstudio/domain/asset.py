@@ -4,6 +4,10 @@
         └──────> pending_approval ──> approved ──> published ──> withdrawn | expired
                         └──────────> rejected          └──────> withdrawn
     any state before publication ──> withdrawn (revocation)
+
+Only an approved (or already published) asset is licensed for publication: a generated
+or pending one waits for the talent's approval when its licence requires it
+(``submitted_state``), and verification says so.
 """
 
 from __future__ import annotations
@@ -26,6 +30,18 @@ class AssetState(StrEnum):
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
+
+
+# An asset in one of these states may be published (and verifies as licensed).
+PUBLISHABLE = frozenset({AssetState.APPROVED, AssetState.PUBLISHED})
+# Made, but not approved yet: not licensed for publication.
+AWAITING_APPROVAL = frozenset({AssetState.GENERATED, AssetState.PENDING_APPROVAL})
+
+
+def submitted_state(approval_required: bool) -> AssetState:
+    """Where a new asset that passed its checks goes: to the talent's (or agency's)
+    approval when its licence requires it, otherwise straight to approved."""
+    return AssetState.PENDING_APPROVAL if approval_required else AssetState.APPROVED
 
 
 _NEXT: dict[AssetState, frozenset[AssetState]] = {

@@ -114,7 +114,9 @@ class BodyProfile(BaseModel):
 
 @dataclass
 class BodyFit:
-    """The fitted parameters and, per measurement, target, achieved and error."""
+    """The fitted parameters and, per measurement of the body, what the fit achieved;
+    a measurement the profile gave also has its target and error (the optional ones,
+    under-bust and shoulder width, may have neither)."""
 
     phenotypes: dict[str, float]
     local_changes: dict[str, float]
@@ -122,13 +124,21 @@ class BodyFit:
     iterations: int = 0
     seconds: float = 0.0
 
-    def error_mm(self, name: str) -> float:
-        return float(next(r["error_mm"] for r in self.rows if r["measurement"] == name))
+    def error_mm(self, name: str) -> float | None:
+        """How far the fit is from the measurement given, in mm (None: not given)."""
+        row = next((r for r in self.rows if r["measurement"] == name), None)
+        return None if row is None or "error_mm" not in row else float(row["error_mm"])
+
+    @property
+    def worst_error_mm(self) -> float | None:
+        """The largest error over the measurements given (None: none was)."""
+        errors = [abs(float(r["error_mm"])) for r in self.rows if "error_mm" in r]
+        return max(errors) if errors else None
 
     def as_dict(self) -> dict[str, Any]:
         return {"phenotypes": self.phenotypes, "local_changes": self.local_changes,
-                "measurements": self.rows, "iterations": self.iterations,
-                "seconds": round(self.seconds, 2)}
+                "measurements": self.rows, "worst_error_mm": self.worst_error_mm,
+                "iterations": self.iterations, "seconds": round(self.seconds, 2)}
 
     def twin_fit(self, maps_seed: int = 0) -> dict[str, Any]:
         """What a twin's body record keeps of the fit: the parameters and the seed its

@@ -17,6 +17,11 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:24]}"
 
 
+def with_article(noun: str) -> str:
+    """``noun`` with its indefinite article: "a brand", "an agency", "an admin"."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

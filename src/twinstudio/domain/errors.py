@@ -12,12 +12,17 @@
     ├── IntegrityError           signature, hash or chain fails           exit 4, HTTP 409
     └── ConfigurationError       config unusable or unsafe for the mode   exit 2, HTTP 500
 
-Every error has a machine-readable ``code`` and a one-line human ``message``.
+Every error has a machine-readable ``code`` and a one-line human ``message``. An
+``InvalidInput`` made from a validation error (``InvalidInput.of``) also lists every
+failed field as a ``Problem``: the CLI prints one line each, the API lists them as the
+error's reasons.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from twinstudio.domain.policy import Reason
@@ -38,8 +43,79 @@ class TwinStudioError(Exception):
         return self.message
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One failed field of an input: where (a dotted path; empty for the input as a
+    whole), what is wrong, and pydantic's error type as a machine-readable code."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def model_dump(self) -> dict[str, str]:
+        """The shape of a refusal's reasons: ``code`` and ``message``."""
+        return {"code": self.code, "message": str(self)}
+
+
+# What a date or a time looks like, said when one cannot be read.
+DATE_FORM = "a date such as 2026-12-01 (YYYY-MM-DD)"
+DATETIME_FORM = "a date and time such as 2026-12-01T09:30:00+00:00 (ISO 8601)"
+_EXPECTED_FORMS = {"date_from_datetime_parsing": DATE_FORM, "date_parsing": DATE_FORM,
+                   "date_type": DATE_FORM, "date_from_datetime_inexact": DATE_FORM,
+                   "datetime_parsing": DATETIME_FORM, "datetime_from_date_parsing":
+                   DATETIME_FORM, "datetime_type": DATETIME_FORM}
+
+
+def problems_of(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """Every error of a pydantic ``ValidationError.errors()`` (or FastAPI's request
+    validation) as a ``Problem``. A date or time that cannot be read says the form it
+    must have; the domain's messages lose pydantic's "Value error, " and a repeated
+    field name."""
+    problems = []
+    for item in errors:
+        loc = [str(part) for part in item.get("loc", ())]
+        kind = str(item.get("type", "invalid"))
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        if loc:  # the domain's messages often start with the field name already
+            message = message.removeprefix(f"{loc[-1]}: ")
+        if kind in _EXPECTED_FORMS:
+            given = item.get("input")
+            message = f"expected {_EXPECTED_FORMS[kind]}" + (
+                f", got {given!r}" if isinstance(given, str | int | float) else "")
+        problems.append(Problem(".".join(loc), message, kind))
+    return problems
+
+
 class InvalidInput(TwinStudioError):
+    """Bad input. ``problems`` lists every failed field when the input was validated as
+    a whole (a document, a command's options); ``message`` names the first."""
+
     code = "invalid_input"
+
+    def __init__(self, message: str, *, code: str | None = None,
+                 problems: list[Problem] | None = None, source: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.problems = list(problems or [])
+        self.source = source
+
+    @classmethod
+    def of(cls, error: Any, source: str | None = None) -> InvalidInput:
+        """A pydantic ``ValidationError`` (anything with ``errors()``) as bad input that
+        names every failed field; ``source`` (a file, "use", "event") prefixes them."""
+        problems = problems_of(error.errors()) or [Problem("", str(error))]
+        prefix = f"{source}: " if source else ""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return cls(f"{prefix}{problems[0]}{more}", problems=problems, source=source)
+
+    def lines(self) -> list[str]:
+        """What a person reads: the message, or one line per failed field."""
+        if len(self.problems) <= 1:
+            return [self.message]
+        prefix = f"{self.source}: " if self.source else ""
+        return [f"{prefix}{problem}" for problem in self.problems]
 
 
 class TooLarge(InvalidInput):

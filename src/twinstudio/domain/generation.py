@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -109,6 +110,15 @@ LIGHTING: dict[str, Lighting] = {li.name: li for li in (
     Lighting(name="golden", shadows=True, exposure=1.0, warmth=0.45),
     Lighting(name="cool", shadows=True, exposure=0.97, warmth=-0.35),
 )}
+
+# The poses a brief may name: the studio's pose library (``body3d.poses.LIBRARY``; a
+# test keeps the two equal).
+POSES: tuple[str, ...] = ("relaxed", "contrapposto", "hand_on_hip", "walking",
+                          "three_quarter", "a_pose")
+
+# A stored brief is read back with this validation context: its names were checked when
+# it was planned, and a pose the studio no longer has must not hide the campaign.
+STORED = {"stored": True}
 
 MAX_GARMENTS = 3
 
@@ -196,8 +206,10 @@ class CampaignBrief(BaseModel):
     """A brief as a brand writes it (YAML or JSON). Unknown fields are errors.
 
     ``twins`` is a list of twin ids or ``"all_licensed"``; ``looks`` lists garment ids worn
-    together (one look per variant); ``segments`` (or, without them, ``scenes``) decide
-    scene, season, lighting and colourway; ``markets`` say where the images will be used.
+    together (one look per variant); ``poses`` are names of ``POSES``; ``segments`` (or,
+    without them, ``scenes``) decide scene, season, lighting and colourway; ``markets``
+    say where the images will be used. Every name is checked when a brief is read (the
+    garments and twins when it is planned); a stored brief is read with ``STORED``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -216,6 +228,17 @@ class CampaignBrief(BaseModel):
     content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
     max_assets: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+    @field_validator("poses")
+    @classmethod
+    def _poses(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        if (info.context or {}).get("stored"):
+            return v
+        unknown = [pose for pose in v if pose not in POSES]
+        if unknown:
+            raise ValueError(f"unknown pose(s) {', '.join(map(repr, unknown))}: use one of "
+                             f"{', '.join(POSES)}")
+        return v
 
     @field_validator("looks")
     @classmethod

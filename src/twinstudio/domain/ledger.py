@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from twinstudio.domain.common import ensure_utc, sha256_hex
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.domain.licence import Fees, Licence
-from twinstudio.domain.vocabulary import CHANNELS
+from twinstudio.domain.vocabulary import CHANNELS, TERRITORIES, case_hint
 
 MAX_PAYMENT_DAYS = 45
 PLATFORM_ACCOUNT = "platform:fees"
@@ -40,12 +40,18 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 class EventType(StrEnum):
     LICENCE_SIGNED = "licence_signed"      # flat fee for the licence period
     ASSET_APPROVED = "asset_approved"      # per approved asset
-    ASSET_PUBLISHED = "asset_published"    # per publication, by channel
+    ASSET_PUBLISHED = "asset_published"    # per publication: channel x territory
     PERIOD_CLOSED = "period_closed"        # minimum guarantee top-up for a month
 
 
 class BillableEvent(BaseModel):
-    """Something that earns the talent money. ``key`` identifies it for exactly-once posting."""
+    """Something that earns the talent money. ``key`` identifies it for exactly-once posting.
+
+    A publication is one asset on one channel in one territory: what the licence prices
+    (its channels and territories). Publishing an asset on ``social`` in FR and in SE is
+    two publications, each paid ``fees.per_publication["social"]``; the same channel and
+    territory again is the same publication, posted once.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,6 +60,7 @@ class BillableEvent(BaseModel):
     occurred_at: datetime
     asset_id: str | None = None
     channel: str | None = None
+    territory: str | None = None  # ISO 3166-1 alpha-2, for asset_published
     period: str | None = None  # YYYY-MM, for period_closed
 
     @field_validator("occurred_at")
@@ -66,8 +73,20 @@ class BillableEvent(BaseModel):
         needs_asset = self.type in (EventType.ASSET_APPROVED, EventType.ASSET_PUBLISHED)
         if needs_asset and not self.asset_id:
             raise ValueError(f"{self.type.value} needs asset_id")
-        if self.type is EventType.ASSET_PUBLISHED and self.channel not in CHANNELS:
-            raise ValueError(f"asset_published needs a known channel, got {self.channel!r}")
+        if self.type is EventType.ASSET_PUBLISHED:
+            if self.channel not in CHANNELS:
+                raise ValueError("asset_published needs the channel it was published on ("
+                                 f"one of {', '.join(sorted(CHANNELS))}), "
+                                 + ("none given" if self.channel is None
+                                    else f"got {self.channel!r}"))
+            if self.territory not in TERRITORIES:
+                raise ValueError("asset_published needs the territory it was published in "
+                                 "(an ISO 3166-1 alpha-2 code such as FR), "
+                                 + ("none given" if self.territory is None
+                                    else f"got {self.territory!r}"
+                                    + case_hint([self.territory], TERRITORIES)))
+        elif self.channel is not None or self.territory is not None:
+            raise ValueError("only asset_published events name a channel and a territory")
         if self.type is EventType.PERIOD_CLOSED:
             parse_period(self.period or "")
         elif self.period is not None:
@@ -87,7 +106,7 @@ class BillableEvent(BaseModel):
         if self.type is EventType.ASSET_APPROVED:
             parts.append(self.asset_id or "")
         elif self.type is EventType.ASSET_PUBLISHED:
-            parts += [self.asset_id or "", self.channel or ""]
+            parts += [self.asset_id or "", self.channel or "", self.territory or ""]
         elif self.type is EventType.PERIOD_CLOSED:
             parts.append(self.period or "")
         return ":".join(parts)

@@ -35,9 +35,12 @@ class Fees(BaseModel):
     """What the brand pays, in integer minor units of ``currency``.
 
     ``flat_fee`` is due when the licence is signed; ``per_asset`` per approved asset;
-    ``per_publication`` per publication on a channel; ``minimum_guarantee`` is the least the
-    talent earns (gross) per calendar month of the licence, topped up when the month closes
-    (a month the licence covers in part guarantees its share of the days, rounded down).
+    ``per_publication[channel]`` per publication on that channel, a publication being one
+    asset on one channel in one territory (the licence prices channels and territories:
+    the same asset on ``social`` in FR and in SE is paid twice); ``minimum_guarantee`` is
+    the least the talent earns (gross) per calendar month of the licence, topped up when
+    the month closes (a month the licence covers in part guarantees its share of the
+    days, rounded down).
     ``agency_commission_percent`` and ``platform_fee_percent`` split the gross (rounded down).
     """
 

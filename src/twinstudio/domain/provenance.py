@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
+from twinstudio.domain.asset import PUBLISHABLE, SOURCE_TYPES, Asset, AssetState
 from twinstudio.domain.licence import Licence, LicenceState
 from twinstudio.domain.twin import Twin, TwinState
 
@@ -67,7 +67,12 @@ def manifest_for(asset: Asset, licence: Licence, *, generator: str, version: str
 
 
 class Verdict(StrEnum):
+    """What verification concludes. ``not_approved``: one of our assets, under a licence
+    in force, that the talent (or agency) has not approved: it is not licensed for
+    publication (its state says whether it waits for approval or was never submitted)."""
+
     LICENSED = "licensed"
+    NOT_APPROVED = "not_approved"
     LICENCE_EXPIRED = "licence_expired"
     WITHDRAWN = "withdrawn"
     TAMPERED = "tampered"
@@ -75,8 +80,9 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
 
 
-_SEVERITY = {Verdict.TAMPERED: 5, Verdict.WITHDRAWN: 4, Verdict.LICENCE_EXPIRED: 3,
-             Verdict.UNLICENSED_LIKENESS: 2, Verdict.LICENSED: 1, Verdict.UNKNOWN: 0}
+_SEVERITY = {Verdict.TAMPERED: 6, Verdict.WITHDRAWN: 5, Verdict.LICENCE_EXPIRED: 4,
+             Verdict.NOT_APPROVED: 3, Verdict.UNLICENSED_LIKENESS: 2, Verdict.LICENSED: 1,
+             Verdict.UNKNOWN: 0}
 
 
 def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
@@ -85,7 +91,8 @@ def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
     """One verdict from what was found (the asset resolved by any signal, and the
     credential's state). A present credential whose pixels no longer match is tampering,
     whatever else matched; a missing credential (stripped metadata) is not. An asset of a
-    twin that is no longer active (suspended, retired, shredded) is withdrawn."""
+    twin that is no longer active (suspended, retired, shredded) is withdrawn. An asset in
+    force that was never approved (generated, pending approval) is ``not_approved``."""
     if credential_present and not credential_valid:
         return Verdict.TAMPERED
     if asset is None or licence is None:
@@ -97,6 +104,8 @@ def decide_verdict(*, asset: Asset | None, licence: Licence | None, today: date,
     if asset.state is AssetState.EXPIRED or licence.state is LicenceState.EXPIRED \
             or today > licence.terms.ends:
         return Verdict.LICENCE_EXPIRED
+    if asset.state not in PUBLISHABLE:
+        return Verdict.NOT_APPROVED
     return Verdict.LICENSED
 
 

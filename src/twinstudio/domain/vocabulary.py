@@ -45,6 +45,16 @@ REPRESENTATION: frozenset[str] = frozenset({"counsel", "union", "none"})
 TERRITORIES: frozenset[str] = ISO_3166_ALPHA2
 
 
+def case_hint(unknown: Sequence[str], allowed: frozenset[str]) -> str:
+    """``" (codes are upper case: 'SE')"`` when an unknown code is a known one in the
+    wrong case (country codes are upper case, channels lower case); else empty."""
+    fixed = [c for u in unknown for c in (u.upper(), u.lower()) if c != u and c in allowed]
+    if not fixed:
+        return ""
+    case = "upper" if all(c.isupper() for c in fixed) else "lower"
+    return f" (codes are {case} case: {', '.join(map(repr, fixed))})"
+
+
 def check_codes(
     field: str, values: list[str], allowed: frozenset[str], *, wildcard: bool = False
 ) -> list[str]:
@@ -56,7 +66,8 @@ def check_codes(
     unknown = sorted(set(values) - allowed)
     if unknown:
         hint = "" if len(allowed) > 40 else f"; known: {', '.join(sorted(allowed))}"
-        raise ValueError(f"{field}: unknown code(s) {', '.join(map(repr, unknown))}{hint}")
+        raise ValueError(f"{field}: unknown code(s) {', '.join(map(repr, unknown))}"
+                         f"{case_hint(unknown, allowed)}{hint}")
     if len(set(values)) != len(values):
         raise ValueError(f"{field}: duplicate codes in {values}")
     return values

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from twinstudio.domain.accounts import BRAND_ROLES, Principal, Role, Scope, may
 from twinstudio.domain.asset import Asset
+from twinstudio.domain.common import with_article
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.errors import NotFound, PermissionDenied
 from twinstudio.domain.garment import Garment
@@ -64,8 +65,8 @@ class Access:
 
     def require(self, action: str) -> None:
         if not may(self.principal, action):
-            raise PermissionDenied(f"a {self.principal.role.value} user may not do this "
-                                   f"({action})")
+            raise PermissionDenied(f"{with_article(self.principal.role.value)} user may not "
+                                   f"do this ({action})")
 
     def may(self, action: str) -> bool:
         return may(self.principal, action)

@@ -77,9 +77,7 @@ def add_user(ctx: ServiceContext, *, email: str, name: str, role: Role | str, pa
         user = User(email=email, name=name, role=role, organisation_id=organisation_id,
                     talent_id=talent_id, password_hash=password_hash, created_at=ctx.now())
     except ValidationError as error:
-        first = error.errors()[0]
-        raise InvalidInput(f"{'.'.join(map(str, first['loc'])) or 'user'}: "
-                           f"{first['msg'].removeprefix('Value error, ')}") from None
+        raise InvalidInput.of(error, "user") from None
     with ctx.uow() as uow:
         if uow.users.by_email(email) is not None:
             raise Conflict(f"a user with email {email} exists already")

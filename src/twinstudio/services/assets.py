@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from twinstudio.domain.asset import Asset, AssetState
+from twinstudio.domain.asset import Asset, AssetState, submitted_state
 from twinstudio.domain.common import new_id
 from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
 from twinstudio.domain.ledger import BillableEvent, EventType
@@ -21,7 +21,14 @@ from twinstudio.domain.policy import Reason, ReasonCode
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools, UnitOfWork
-from twinstudio.services.provenance import mark_asset, provenance_tools, publication_rendition
+from twinstudio.services.provenance import (
+    MarkResult,
+    check_market,
+    mark_asset,
+    provenance_tools,
+    publication_rendition,
+    require_publishable,
+)
 from twinstudio.services.quality import (
     BodyGateResult,
     IdentityGateResult,
@@ -40,6 +47,31 @@ def _approver_check(uow: UnitOfWork, asset: Asset, party_id: str) -> None:
         raise RightsRefused("approval refused", [Reason(
             code=NOT_APPROVER, message="only the talent or their agency approves assets "
                                        "of their twin")])
+
+
+def register_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: str,
+                   alterations: list[str] | None = None, retouched: bool = False,
+                   actor: str = "operator") -> MarkResult:
+    """Register an image made elsewhere as an asset of the licence's twin: marked like a
+    generated one (``mark_asset``) and, in the same transaction, submitted as the licence
+    says: pending the talent's (or agency's) approval when the licence requires it,
+    otherwise approved. Until it is approved it is not licensed for publication."""
+
+    def submit(uow: UnitOfWork, asset: Asset) -> None:
+        licence = uow.licences.get(asset.licence_id)
+        target = submitted_state(licence.terms.approval_required)
+        uow.assets.update(asset.transition(target, now=ctx.now(), reason=None if target
+                                           is AssetState.PENDING_APPROVAL else
+                                           "the licence needs no approval"))
+        uow.audit.append(actor=actor, type="AssetSubmitted", at=ctx.now(), payload={
+            "asset_id": asset.id, "state": target.value})
+
+    marked = mark_asset(ctx, licence_id=licence_id, image=image, source=source,
+                        alterations=alterations, retouched=retouched, actor=actor,
+                        after=submit)
+    with ctx.uow() as uow:
+        marked.asset = uow.assets.get(marked.asset.id)
+    return marked
 
 
 def approve_asset(ctx: ServiceContext, asset_id: str, *, party_id: str,
@@ -92,15 +124,15 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
                   day: date, actor: str, always_label: bool = False) -> PublishResult:
     """Publish an approved asset on ``channel`` in ``territory`` on ``day``: the policy
     decides again, the rendition carries the disclosure labels and a signed manifest with
-    the master as ingredient; the publication fee is posted."""
+    the master as ingredient; the publication fee is posted (a publication is the asset
+    on one channel in one territory: each pair is paid once)."""
+    check_market(channel, territory)
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         details = uow.asset_details.get(asset_id)
         done = {(p["channel"], p["territory"]) for p in uow.asset_details.publications(asset_id)}
         category = _category(uow, details)
-    if asset.state not in (AssetState.APPROVED, AssetState.PUBLISHED):
-        raise Conflict(f"asset {asset_id} is {asset.state.value}; only an approved asset is "
-                       "published")
+    require_publishable(asset)
     if (channel, territory) in done:
         raise Conflict(f"asset {asset_id} is already published on {channel} in {territory}")
     rendition = publication_rendition(ctx, asset_id, channel=channel, territory=territory,
@@ -121,7 +153,8 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
             territory=territory, published_on=day, labels=rendition.labels,
             rendition_sha256=rendition.blob_sha256, at=now)
         post_in(uow, BillableEvent(type=EventType.ASSET_PUBLISHED, licence_id=asset.licence_id,
-                                   occurred_at=now, asset_id=asset_id, channel=channel),
+                                   occurred_at=now, asset_id=asset_id, channel=channel,
+                                   territory=territory),
                 now=now, actor=actor)
         uow.audit.append(actor=actor, type="AssetPublished", at=now, payload={
             "asset_id": asset_id, "publication_id": publication_id, "channel": channel,

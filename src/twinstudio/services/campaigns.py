@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from twinstudio.domain.errors import InvalidInput, NotFound
+from twinstudio.domain.errors import InvalidInput, NotFound, Problem
+from twinstudio.domain.garment import Garment
 from twinstudio.domain.generation import (
     Campaign,
     CampaignBrief,
@@ -52,11 +53,19 @@ class RefusedVariant:
 
 @dataclass
 class CampaignPlanResult:
+    """What planning did with each variant of the brief: every variant is counted once,
+    so ``queued + already_queued + len(refused) + beyond_cap == variants``."""
+
     campaign: Campaign
+    variants: int = 0                 # the brief's variant matrix
     queued: int = 0
-    already_queued: int = 0           # variants of an earlier plan (idempotent re-plan)
+    already_queued: int = 0           # variants whose job exists (an earlier plan's)
     refused: list[RefusedVariant] = field(default_factory=list)
     beyond_cap: int = 0
+
+    @property
+    def accounted(self) -> int:
+        return self.queued + self.already_queued + len(self.refused) + self.beyond_cap
 
     def refusal_codes(self) -> dict[str, int]:
         """How many refused variants each reason code refused."""
@@ -68,7 +77,8 @@ class CampaignPlanResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"campaign_id": self.campaign.id, "name": self.campaign.name,
-                "queued": self.queued, "already_queued": self.already_queued,
+                "variants": self.variants, "queued": self.queued,
+                "already_queued": self.already_queued,
                 "refused": len(self.refused), "beyond_cap": self.beyond_cap,
                 "refusals": [r.as_dict() for r in self.refused]}
 
@@ -130,34 +140,26 @@ def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationReq
 
 def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
                     actor: str) -> CampaignPlanResult:
-    """Plan a campaign: expand the brief, decide every variant with the policy, record
-    the refused ones with their reasons and queue a job for each allowed one (at most
-    ``max_assets``). One transaction, with the brand's licences locked."""
+    """Plan a campaign: check every name of the brief (its poses, scenes, formats and
+    codes when it is validated; here its garments and twins, every unknown one named),
+    expand it, decide every variant with the policy, record the refused ones with their
+    reasons and queue a job for each allowed one (at most ``max_assets``). One
+    transaction, with the brand's licences locked."""
     from twinstudio.domain.parties import OrganisationKind
 
     now, today = ctx.now(), ctx.today()
     with ctx.uow() as uow:
         uow.organisations.get(brand_id, OrganisationKind.BRAND)
-        garments = {}
-        for look in brief.looks:
-            for garment_id in look:
-                try:
-                    garment = uow.garments.get(garment_id)
-                except NotFound:
-                    garment = None
-                if garment is None or garment.brand_id != brand_id:
-                    raise InvalidInput(f"garment {garment_id!r} is not in this brand's "
-                                       "catalogue")
-                garments[garment_id] = garment
+        garments = _garments_of(uow, brand_id, brief)
         licences = _licences_for(uow, brand_id, brief)
         campaign = Campaign(brand_id=brand_id, name=brief.name, brief=brief, created_at=now)
         uow.campaigns.add(campaign)
-        plan = CampaignPlanResult(campaign)
         pairs = [(twin_id, lic.id if lic else "") for twin_id, lic in licences.items()]
         try:
             variants = expand(brief, twins=pairs, today=today)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
+        plan = CampaignPlanResult(campaign, variants=len(variants))
         reserved: dict[str, int] = {}
         locked: dict[str, Licence] = {}
         for request in variants:
@@ -194,8 +196,10 @@ def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
                              created_at=now, updated_at=now))
             reserved[licence.id] += 1
             plan.queued += 1
+        assert plan.accounted == plan.variants, plan.as_dict()  # every variant counted once
         uow.audit.append(actor=actor, type="CampaignPlanned", at=now, payload={
-            "campaign_id": campaign.id, "brand_id": brand_id, "queued": plan.queued,
+            "campaign_id": campaign.id, "brand_id": brand_id, "variants": plan.variants,
+            "queued": plan.queued, "already_queued": plan.already_queued,
             "refused": len(plan.refused), "beyond_cap": plan.beyond_cap})
         uow.commit()
     return plan
@@ -207,6 +211,32 @@ def _refuse(uow: UnitOfWork, plan: CampaignPlanResult, request: GenerationReques
     uow.campaigns.add_refusal(plan.campaign.id, request, listed, now)
     plan.refused.append(RefusedVariant(request.key, request.twin_id, list(request.garment_ids),
                                        request.format, list(reasons)))
+
+
+def _garments_of(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
+                 ) -> dict[str, Garment]:
+    """The brief's garments by id; every id not in the brand's catalogue is named."""
+    garments: dict[str, Garment] = {}
+    problems: list[Problem] = []
+    for i, look in enumerate(brief.looks):
+        for j, garment_id in enumerate(look):
+            try:
+                garment: Garment | None = uow.garments.get(garment_id)
+            except NotFound:
+                garment = None
+            if garment is None or garment.brand_id != brand_id:
+                problems.append(Problem(f"looks.{i}.{j}", f"garment {garment_id!r} is not in "
+                                        "this brand's catalogue", GARMENT_NOT_OURS))
+            else:
+                garments[garment_id] = garment
+    _raise(problems)
+    return garments
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidInput(f"brief: {problems[0]}{more}", problems=problems, source="brief")
 
 
 def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
@@ -223,9 +253,14 @@ def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
         return {twin_id: lic for twin_id, lic in active.items()
                 if uow.twins.get(twin_id).state is TwinState.ACTIVE}
     out: dict[str, Licence | None] = {}
-    for twin_id in brief.twins:
-        uow.twins.get(twin_id)  # NotFound for an unknown twin
+    problems: list[Problem] = []
+    for i, twin_id in enumerate(brief.twins):
+        try:
+            uow.twins.get(twin_id)
+        except NotFound:
+            problems.append(Problem(f"twins.{i}", f"twin {twin_id!r} not found", "not_found"))
         out[twin_id] = active.get(twin_id)
+    _raise(problems)
     return out
 
 

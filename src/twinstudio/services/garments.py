@@ -31,9 +31,7 @@ def add_garment(ctx: ServiceContext, *, brand_id: str, name: str, category: str,
                           fabric=Fabric(base_color=fabric_color,
                                         pattern_size_cm=pattern_size_cm))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "garment"
-        raise InvalidInput(f"garment {where}: {first['msg']}") from None
+        raise InvalidInput.of(error, "garment") from None
     now = ctx.now()
     with ctx.uow() as uow:
         uow.organisations.get(brand_id, OrganisationKind.BRAND)

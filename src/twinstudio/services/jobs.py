@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from twinstudio.domain.asset import AssetState
+from twinstudio.domain.asset import AssetState, submitted_state
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.errors import Conflict, RightsRefused
 from twinstudio.domain.generation import LEASE_SECONDS, GenerationRequest, Job, JobState
@@ -195,8 +195,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
             raise Conflict(f"job {job.id} is no longer held by {worker_id} "
                            f"({current.state.value}); its asset is not stored")
         if qa.passed:
-            target = (AssetState.PENDING_APPROVAL if licence.terms.approval_required
-                      else AssetState.APPROVED)
+            target = submitted_state(licence.terms.approval_required)
             reason = None if target is AssetState.PENDING_APPROVAL else \
                 "the licence needs no approval"
         else:

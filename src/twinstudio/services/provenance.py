@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from twinstudio.domain.asset import SOURCE_TYPES, Asset, AssetState
+from pydantic import ValidationError
+
+from twinstudio.domain.asset import (
+    AWAITING_APPROVAL,
+    PUBLISHABLE,
+    SOURCE_TYPES,
+    Asset,
+    AssetState,
+)
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.errors import (
     ConfigurationError,
@@ -186,6 +194,27 @@ _WITHDRAWABLE = (AssetState.GENERATED, AssetState.QA_FAILED, AssetState.PENDING_
                  AssetState.APPROVED)
 
 
+def check_market(channel: str, territory: str) -> None:
+    """A publication's channel and territory are known codes (every failed one named)."""
+    from twinstudio.domain.generation import Market
+
+    try:
+        Market(channel=channel, territory=territory)
+    except ValidationError as error:
+        raise InvalidInput.of(error, "publication") from None
+
+
+def require_publishable(asset: Asset) -> None:
+    """Only an approved (or published) asset is licensed for publication: a generated or
+    pending one waits for the talent's or agency's approval; others are over."""
+    if asset.state in AWAITING_APPROVAL:
+        raise Conflict(f"asset {asset.id} is {asset.state.value}: only an approved asset is "
+                       "licensed for publication (the talent or their agency approves it: "
+                       f"'twinstudio asset approve {asset.id} --by PARTY')")
+    if asset.state not in PUBLISHABLE:
+        raise Conflict(f"asset {asset.id} is {asset.state.value}; it cannot be published")
+
+
 @dataclass
 class Rendition:
     asset_id: str
@@ -198,13 +227,15 @@ class Rendition:
 def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
                           territory: str, day: date, product_category: str,
                           always_label: bool = False, actor: str = "system") -> Rendition:
-    """The image to publish on ``channel`` in ``territory``: the use is decided by
-    ``evaluate()`` first; then the disclosure labels are rendered in and the rendition is
-    signed with the master as its ``parentOf`` ingredient (the master stays clean)."""
+    """The image to publish on ``channel`` in ``territory``: only for an approved asset
+    (``require_publishable``); the use is decided by ``evaluate()`` first; then the
+    disclosure labels are rendered in and the rendition is signed with the master as its
+    ``parentOf`` ingredient (the master stays clean)."""
     from twinstudio.domain.policy import ProposedUse, evaluate
     from twinstudio.domain.provenance import disclosure_labels
 
     tools, blobs = _tools(ctx)
+    check_market(channel, territory)
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         licence = uow.licences.get(asset.licence_id)
@@ -214,14 +245,12 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
         broken = integrity_reasons(ctx, uow, licence, consent)
     if broken:
         raise RightsRefused("publication refused", broken)
-    if asset.state in (AssetState.WITHDRAWN, AssetState.REJECTED, AssetState.QA_FAILED,
-                       AssetState.EXPIRED):
-        raise Conflict(f"asset {asset_id} is {asset.state.value}; it cannot be published")
+    require_publishable(asset)
     try:
         use = ProposedUse(channel=channel, territory=territory, date=day,
                           product_category=product_category, alterations=asset.alterations)
-    except ValueError as error:
-        raise InvalidInput(str(error).splitlines()[-1]) from None
+    except ValidationError as error:
+        raise InvalidInput.of(error, "use") from None
     decision = evaluate(use, licence=licence, consent=consent, twin=twin, today=ctx.today(),
                         assets_used=0)  # this asset already counts against the quota
     if not decision.allowed:

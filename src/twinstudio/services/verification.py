@@ -5,7 +5,8 @@ signed by a signer we trust: anyone can make a valid manifest with their own
 certificate), the invisible watermark (the asset code), the fingerprint registry (PDQ,
 then local features) and, only when none of those resolves the image, the faces in it
 against every enrolled twin's template (``domain.identity``). The verdict is the worst of
-the assets the signals name (``domain.provenance.decide_verdict``).
+the assets the signals name (``domain.provenance.decide_verdict``): an asset of ours that
+was never approved is ``not_approved``, not licensed for publication.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from twinstudio.domain.asset import Asset, AssetState
 from twinstudio.domain.errors import ConfigurationError, NotFound
 from twinstudio.domain.identity import IDENTITY_THRESHOLD, STRONG_LIKENESS
 from twinstudio.domain.provenance import (
@@ -128,6 +130,7 @@ class VerifySignals:
 class VerifyResult:
     verdict: Verdict
     asset_id: str | None
+    asset_state: str | None        # the state of the asset the verdict is about
     twin_id: str | None
     licence_id: str | None
     signals_agree: bool
@@ -138,7 +141,8 @@ class VerifyResult:
     def as_dict(self) -> dict[str, Any]:
         """The JSON of ``twinstudio verify --json`` and of ``POST /verify``."""
         return {"verdict": self.verdict.value, "asset_id": self.asset_id,
-                "twin_id": self.twin_id, "licence_id": self.licence_id,
+                "asset_state": self.asset_state, "twin_id": self.twin_id,
+                "licence_id": self.licence_id,
                 "signals_agree": self.signals_agree, "signals": self.signals.as_dict(),
                 "elapsed_ms": self.elapsed_ms, "explanation": self.explanation}
 
@@ -221,12 +225,21 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
     return VerifyResult(
         verdict=verdict,
         asset_id=asset.id if asset else None,
+        asset_state=asset.state.value if asset else None,
         twin_id=asset.twin_id if asset else (likeness.twin_id if likeness else None),
         licence_id=asset.licence_id if asset else None,
         signals_agree=len({r[0].id for r in resolved}) <= 1,
         signals=VerifySignals(c2pa, watermark, fingerprint, face),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-        explanation=EXPLANATIONS[verdict] + (_ambiguity(likeness) if likeness else ""))
+        explanation=_explanation(verdict, asset) + (_ambiguity(likeness) if likeness else ""))
+
+
+def _explanation(verdict: Verdict, asset: Asset | None) -> str:
+    if verdict is Verdict.NOT_APPROVED and asset is not None:
+        return EXPLANATIONS[verdict] + (
+            "; it is pending the talent's approval" if asset.state is
+            AssetState.PENDING_APPROVAL else "; it was never submitted for approval")
+    return EXPLANATIONS[verdict]
 
 
 def _ambiguity(found: FaceIdentification) -> str:
@@ -256,7 +269,9 @@ def _face_signal(ctx: ServiceContext, rgb: Any) -> FaceSignal:
 
 
 EXPLANATIONS = {
-    Verdict.LICENSED: "a twinstudio asset whose licence is in force today",
+    Verdict.LICENSED: "a twinstudio asset, approved, whose licence is in force today",
+    Verdict.NOT_APPROVED: "a twinstudio asset whose licence is in force, but which is not "
+                          "approved, so it is not licensed for publication",
     Verdict.LICENCE_EXPIRED: "a twinstudio asset whose licence has ended",
     Verdict.WITHDRAWN: "a twinstudio asset that was withdrawn or whose licence was "
                        "revoked or suspended",

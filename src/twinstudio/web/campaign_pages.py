@@ -18,16 +18,15 @@ from twinstudio.api.routers.campaigns import campaign_public
 from twinstudio.api.routers.garments import own_brand
 from twinstudio.api.uploads import read_image
 from twinstudio.domain.asset import Asset
-from twinstudio.domain.errors import InvalidInput
+from twinstudio.domain.errors import InvalidInput, problems_of
 from twinstudio.domain.garment import Fit, GarmentCategory, Length
-from twinstudio.domain.generation import FORMATS, LIGHTING, SCENES, CampaignBrief
+from twinstudio.domain.generation import FORMATS, LIGHTING, POSES, SCENES, CampaignBrief
 from twinstudio.domain.licence import LicenceState
 from twinstudio.services.access import Access
 from twinstudio.web.session import Visitor, check_csrf, render, signed_in
 
 router = APIRouter()
 Csrf = Annotated[str | None, Form()]
-POSES = ("relaxed", "contrapposto", "hand_on_hip", "walking", "three_quarter", "a_pose")
 
 
 def qa_summary(details: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -174,10 +173,9 @@ async def create_campaign_form(request: Request) -> Response:
         plan = create_campaign(found.ctx, brand_id=brand, brief=brief,
                                actor=access.principal.actor)
     except ValidationError as error:
-        errors = [f"{'.'.join(str(p) for p in e['loc']) or 'brief'}: "
-                  f"{str(e['msg']).removeprefix('Value error, ')}" for e in error.errors()]
+        errors = [str(problem) for problem in problems_of(error.errors())]
     except InvalidInput as error:
-        errors = [error.message]
+        errors = error.lines()
     if errors:
         return render(request, found, "campaign_new.html", status=422, chosen=chosen,
                       errors=errors, **_form_options(access))

@@ -73,7 +73,7 @@ def create(body: CampaignCreate, access: AccessDep) -> CampaignPlanPublic:
         refusals = [refusal(r, reasons)
                     for r, reasons in uow.campaigns.refusals(plan.campaign.id)]
     return CampaignPlanPublic(campaign_id=plan.campaign.id, name=plan.campaign.name,
-                              brand_id=brand, queued=plan.queued,
+                              brand_id=brand, variants=plan.variants, queued=plan.queued,
                               already_queued=plan.already_queued,
                               beyond_cap=plan.beyond_cap, refused=refusals)
 

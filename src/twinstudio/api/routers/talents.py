@@ -47,5 +47,5 @@ def create_talent(body: TalentCreate, access: AccessDep) -> TalentPublic:
         talent, twin = add_talent(access.ctx, name=body.name, language=body.language,
                                   agency_id=agency_id, actor=access.principal.actor)
     except ValidationError as error:
-        raise InvalidInput(str(error.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+        raise InvalidInput.of(error, "talent") from None
     return TalentPublic.of(talent, twin)

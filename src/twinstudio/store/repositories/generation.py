@@ -10,7 +10,14 @@ from sqlalchemy import func, insert, select, update
 
 from twinstudio.domain.common import canonical_json, utcnow
 from twinstudio.domain.garment import Garment
-from twinstudio.domain.generation import Campaign, CampaignBrief, GenerationRequest, Job, JobState
+from twinstudio.domain.generation import (
+    STORED,
+    Campaign,
+    CampaignBrief,
+    GenerationRequest,
+    Job,
+    JobState,
+)
 from twinstudio.store import tables as t
 from twinstudio.store.repositories._base import _corrupt, _Repo
 
@@ -109,7 +116,7 @@ class SqlCampaignRepository(_Repo):
 
 def _campaign(row: Any) -> Campaign:
     try:
-        brief = CampaignBrief.model_validate_json(row["brief"])
+        brief = CampaignBrief.model_validate_json(row["brief"], context=STORED)
     except ValueError as error:
         raise _corrupt("campaign", row["id"], error) from None
     return Campaign(id=row["id"], brand_id=row["brand_id"], name=row["name"], brief=brief,
