@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.support.likeness import TableChecks
 from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.services.parties import add_talent
@@ -20,19 +21,6 @@ def _report(embedding, view):
                          face_box=(0, 0, 80, 80),
                          embedding=tuple(embedding + rng.normal(0, 0.01, 128)),
                          keypoints={"nose": (1.0, 2.0, 1.0)})
-
-
-class TableChecks:
-    """CaptureChecks that answer from a table of reports (the photos' bytes as keys)."""
-
-    def __init__(self) -> None:
-        self.table: dict[bytes, CaptureReport] = {}
-
-    def check(self, data: bytes) -> CaptureReport:
-        return self.table[data]
-
-    def check_many(self, photos):
-        return [self.check(data) for data in photos]
 
 
 @pytest.fixture

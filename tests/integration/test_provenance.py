@@ -15,6 +15,7 @@ from tests.conftest import consent_doc, terms
 from tests.support.images import decode, encode, scene
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
+from twinstudio.demo.provenance import jpeg_app11
 from twinstudio.domain.errors import Conflict, InvalidInput, RightsRefused
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
@@ -106,23 +107,12 @@ def test_stripped_and_recompressed_copies_still_resolve(pctx, marked):
     assert verify_image(pctx, encode(rotated, quality=85)).asset_id == marked.asset.id
 
 
-def _app11_segments(jpeg: bytes) -> bytes:
-    """The APP11 (C2PA/JUMBF) segments of a JPEG, in order."""
-    out, pos = b"", 2
-    while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF and jpeg[pos + 1] != 0xDA:
-        length = int.from_bytes(jpeg[pos + 2:pos + 4], "big")
-        if jpeg[pos + 1] == 0xEB:
-            out += jpeg[pos:pos + 2 + length]
-        pos += 2 + length
-    return out
-
-
 def test_a_tampered_pixel_region_turns_licensed_into_tampered(pctx, marked):
     # Paint over a region (a face swap would do the same), re-encode, and put the original
     # credential back: the manifest still verifies as signed, the pixels do not match it.
     pixels = decode(marked.image).copy()
     pixels[300:420, 300:460] = (128, 60, 60)
-    manifest = _app11_segments(marked.image)
+    manifest = jpeg_app11(marked.image)
     assert manifest
     repainted = encode(pixels, quality=95)
     forged = repainted[:2] + manifest + repainted[2:]

@@ -141,7 +141,7 @@ def _edited(master: bytes) -> bytes:
         return _with_chunks(out.getvalue(), _png_chunks(master, {b"caBX", b"iTXt"}))
     image.save(out, "JPEG", quality=95)
     edited = out.getvalue()
-    return edited[:2] + _jpeg_app11(master) + edited[2:]
+    return edited[:2] + jpeg_app11(master) + edited[2:]
 
 
 def _png_chunks(png: bytes, kinds: set[bytes]) -> bytes:
@@ -162,7 +162,7 @@ def _with_chunks(png: bytes, chunks: bytes) -> bytes:
     return png[:header_end] + chunks + png[header_end:]
 
 
-def _jpeg_app11(jpeg: bytes) -> bytes:
+def jpeg_app11(jpeg: bytes) -> bytes:
     """The APP11 (C2PA/JUMBF) segments of a JPEG, in order."""
     out, pos = b"", 2
     while pos + 4 <= len(jpeg) and jpeg[pos] == 0xFF and jpeg[pos + 1] != 0xDA:

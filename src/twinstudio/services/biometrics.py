@@ -69,10 +69,14 @@ def read_templates(ctx: ServiceContext, twin_id: str,
                    kinds: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
     """(kind, plaintext) of the twin's templates (of ``kinds``, or all); refused once
     shredded."""
-    vault = _vault(ctx)
     with ctx.uow() as uow:
-        wrapped = uow.biometrics.key(twin_id)
-        rows = uow.biometrics.templates(twin_id, kinds)
+        return _decrypted(_vault(ctx), uow, twin_id, kinds)
+
+
+def _decrypted(vault: Vault, uow: UnitOfWork, twin_id: str,
+               kinds: Sequence[str] | None) -> list[tuple[str, bytes]]:
+    wrapped = uow.biometrics.key(twin_id)
+    rows = uow.biometrics.templates(twin_id, kinds)
     if wrapped is None:
         if rows:
             raise Conflict(f"the biometric key of twin {twin_id} was destroyed")
@@ -132,16 +136,18 @@ def enrolled_face_templates(ctx: ServiceContext, *, in_review: bool = False
     states = {TwinState.ACTIVE, TwinState.SUSPENDED, TwinState.RETIRED}
     if in_review:
         states.add(TwinState.IN_REVIEW)
-    with ctx.uow() as uow:
-        twins = [t.id for t in uow.twins.list() if t.state in states]
+    vault = _vault(ctx)
     out: dict[str, list[float]] = {}
-    for twin_id in twins:
-        try:
-            templates = read_templates(ctx, twin_id, [FACE])
-        except Conflict:
-            continue
-        if templates:
-            out[twin_id] = json.loads(templates[0][1])["mean"]
+    with ctx.uow() as uow:  # one transaction for every twin (match and verify call this)
+        for twin in uow.twins.list():
+            if twin.state not in states:
+                continue
+            try:
+                templates = _decrypted(vault, uow, twin.id, [FACE])
+            except Conflict:
+                continue
+            if templates:
+                out[twin.id] = json.loads(templates[0][1])["mean"]
     return out
 
 

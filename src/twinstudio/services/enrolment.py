@@ -216,7 +216,8 @@ def enrol_twin(ctx: ServiceContext, *, talent_id: str, photos: list[tuple[str, b
         p.photo: list(p.report.embedding or ()) for p in with_face}}).encode()
     keypoints = json.dumps({p.photo: p.report.keypoints for p in usable
                             if p.report.keypoints}).encode()
-    kept = {name: data for name, data in photos if name in {p.photo for p in usable}}
+    usable_names = {p.photo for p in usable}
+    kept = {name: data for name, data in photos if name in usable_names}
     now = ctx.now()
     with ctx.uow() as uow:
         fresh = uow.twins.get(twin.id, for_update=True)
