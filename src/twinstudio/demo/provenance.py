@@ -85,8 +85,8 @@ def _walk_through_assets(ctx: ServiceContext, world: DemoWorld,
                          campaign: CampaignDemoResult | None
                          ) -> tuple[Asset | None, Asset | None]:
     """A published image of the campaign (else any live one; not talent 1's if another
-    will do), and an image of another twin: talent 1's if the campaign has a live one,
-    else another live one, else any."""
+    will do), and an image of another twin: a live unpublished one (talent 1's if there
+    is one), else a live one, else any."""
     if campaign is None:
         return None, None
     nordvik = [lic.id for key, lic in world.licences.items() if key.startswith("nordvik-")]
@@ -97,8 +97,11 @@ def _walk_through_assets(ctx: ServiceContext, world: DemoWorld,
     published = {p.asset_id for p in campaign.approvals.published}
     preferred = world.licences[REVOKED_LICENCE].id
     first = min(live, key=lambda a: (a.id not in published, a.licence_id == preferred))
+    # an unpublished one, so that the revocation withdraws it (a published one is only
+    # flagged for takedown); whichever image of the campaign the workers made first
     others = sorted((a for a in assets if a.licence_id != first.licence_id),
-                    key=lambda a: (a.state not in LIVE, a.licence_id != preferred))
+                    key=lambda a: (a.state not in LIVE, a.id in published,
+                                   a.licence_id != preferred))
     return first, others[0] if others else None
 
 
