@@ -18,6 +18,8 @@ TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 DEB_PACKAGES := libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri libopengl0 libxrender1
 # The web portal's browser tests drive Debian's chromium through Playwright (issue 8).
 DEB_PACKAGES += chromium fonts-dejavu-core
+# The README's walk-through picks ids out of --json output with jq.
+DEB_PACKAGES += jq
 DEB_STAMP    := $(VENV)/.debian-packages
 
 .PHONY: demo test lint unit setup clean warm faces system-deps
@@ -33,7 +35,7 @@ endif
 	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]' $(TORCH_PIN)
 	touch $@
 
-$(DEB_STAMP): | $(BIN)/python
+$(DEB_STAMP): Makefile | $(BIN)/python
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	  | grep -q "install ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -52,7 +54,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 warm: setup
-	# Build anny's model cache once (about a minute the first time, under .cache/) so that
+	# Build anny's model cache once (about 3 minutes the first time, ~0.9 GB under .cache/) so that
 	# test workers never build it concurrently.
 	$(BIN)/python -c "from twinstudio.body3d.model import body_model; body_model()"
 

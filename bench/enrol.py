@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import statistics
 import tempfile
 import time
@@ -62,7 +61,9 @@ def spread(values: list[float]) -> str:
 
 
 def real_faces_dir() -> Path:
-    return Path(os.environ.get("TWINSTUDIO_CACHE_DIR") or Path.cwd() / ".cache") / "real-faces"
+    from twinstudio.body3d.model import default_cache_dir
+
+    return default_cache_dir() / "real-faces"
 
 
 def person_of(photo: str) -> str:

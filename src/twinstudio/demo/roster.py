@@ -4,8 +4,8 @@ as talents marked ``synthetic``. The demo and the tests use it: no photo of a re
 exists on these machines, and none may be used without consent.
 
 Deterministic for a seed. Bodies and captures are cached under the cache folder
-(``TWINSTUDIO_CACHE_DIR``, default ``./.cache``) so that every workspace, and the demo
-after a reset, reuses them; each workspace registers its talents once (its
+(``body3d.model.default_cache_dir``) so that every workspace, and the demo after a reset,
+reuses them; each workspace registers its talents once (its
 ``roster/manifest.json`` maps a roster person to their talent).
 """
 
@@ -96,30 +96,78 @@ def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str,
     return meta
 
 
+def _renderer(name: str) -> Any:
+    if name == "raster":
+        from twinstudio.body3d.render import RasterRenderer
+
+        return RasterRenderer()
+    if name == "cycles":
+        from twinstudio.body3d.render_cycles import CyclesRenderer
+
+        return CyclesRenderer("preview")
+    raise InvalidInput(f"renderer must be raster or cycles, got {name!r}")
+
+
+_WORKER_RENDERER: Any = None
+
+
+def _build_in_worker(person: RosterPerson, folder: Path, renderer: str) -> str:
+    """A pool process's job: build one person (its renderer and body model load once)."""
+    global _WORKER_RENDERER
+    if _WORKER_RENDERER is None:
+        _WORKER_RENDERER = _renderer(renderer)
+    build_person(person, folder, _WORKER_RENDERER)
+    return person.name
+
+
+def default_build_workers() -> int:
+    """Processes that build the roster's missing people: one per core, at most 4 (each
+    holds the body model, about 1 GB)."""
+    import os
+
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _build_missing(people: list[RosterPerson], folders: list[Path], renderer: str,
+                   workers: int, progress: Callable[[int, int, str], None] | None) -> None:
+    """Build the people whose capture sets are not cached yet, in ``workers`` processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    missing = [(p, f) for p, f in zip(people, folders, strict=True)
+               if not (f / "person.json").exists()]
+    if len(missing) < 2 or workers < 2:
+        return
+    done = len(people) - len(missing)
+    with ProcessPoolExecutor(min(workers, len(missing)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_build_in_worker, p, f, renderer) for p, f in missing]
+        for future in as_completed(futures):
+            name = future.result()
+            done += 1
+            if progress:
+                progress(done, len(people), f"built {name}")
+
+
 def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
                  renderer: str = "raster", cache_dir: Path | None = None,
                  agency_for: Callable[[int], str | None] | None = None,
                  progress: Callable[[int, int, str], None] | None = None,
-                 indices: list[int] | None = None) -> list[RosterEntry]:
+                 indices: list[int] | None = None,
+                 workers: int | None = None) -> list[RosterEntry]:
     """Build (or reuse) the roster and register each person as a synthetic talent.
 
     ``renderer`` is ``raster`` (default, about a second a view) or ``cycles`` (the
     physically based preview, about half a minute a view on these CPUs). ``indices``
     builds only those people of the roster of ``count`` (the same people as in the
-    whole roster)."""
-    from twinstudio.body3d.model import DEFAULT_CACHE
+    whole roster). People not cached yet are built in ``workers`` processes (default:
+    ``default_build_workers()``); talents are registered in this process, in order."""
+    from twinstudio.body3d.model import default_cache_dir
 
-    if renderer == "raster":
-        from twinstudio.body3d.render import RasterRenderer
-
-        engine: Any = RasterRenderer()
-    elif renderer == "cycles":
-        from twinstudio.body3d.render_cycles import CyclesRenderer
-
-        engine = CyclesRenderer("preview")
-    else:
+    if renderer not in ("raster", "cycles"):
         raise InvalidInput(f"renderer must be raster or cycles, got {renderer!r}")
-    cache = (cache_dir or DEFAULT_CACHE) / "roster"
+    engine: Any = None   # loaded only when this process builds someone itself
+    cache = (cache_dir or default_cache_dir()) / "roster"
     manifest_path = workspace / "roster" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     people = sample_roster(count, seed)
@@ -127,12 +175,16 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
         if not all(0 <= i < count for i in indices):
             raise InvalidInput(f"roster indices must be between 0 and {count - 1}")
         people = [people[i] for i in indices]
+    folders = [cache / f"{_key(person)}-{renderer}" for person in people]
+    _build_missing(people, folders, renderer,
+                   default_build_workers() if workers is None else workers, progress)
     entries = []
-    for done, person in enumerate(people):
+    for done, (person, folder) in enumerate(zip(people, folders, strict=True)):
         if progress:
             progress(done, len(people), person.name)
         key = _key(person)
-        folder = cache / f"{key}-{renderer}"
+        if engine is None and not (folder / "person.json").exists():
+            engine = _renderer(renderer)
         meta = build_person(person, folder, engine)
         talent_id = manifest.get(key)
         if talent_id is None:
@@ -147,6 +199,42 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
     if progress:
         progress(len(people), len(people), "done")
     return entries
+
+
+@dataclass(frozen=True)
+class SamplePhotos:
+    """One roster person's capture photos, copied out for a user to enrol."""
+
+    index: int
+    name: str
+    photos: list[Path]
+    profile: dict[str, Any]      # the body profile document the captures were made from
+
+
+def sample_photos(out: Path, *, index: int = 0, count: int = 30, seed: int = 7,
+                  cache_dir: Path | None = None) -> SamplePhotos:
+    """Copy roster person ``index``'s enrolment views (front, three-quarter left and right,
+    side; built once and cached) into ``out``, with nothing registered in any workspace:
+    sample photos for a walk-through of ``twin enrol``."""
+    import shutil
+
+    from twinstudio.body3d.model import default_cache_dir
+
+    if not 0 <= index < count:
+        raise InvalidInput(f"--index must be between 0 and {count - 1}, got {index}")
+    person = sample_roster(count, seed)[index]
+    folder = (cache_dir or default_cache_dir()) / "roster" / f"{_key(person)}-raster"
+    meta = build_person(person, folder, None if (folder / "person.json").exists()
+                        else _renderer("raster"))
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"{out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for view in ENROL_VIEWS:
+        target = out / f"{view}.png"
+        shutil.copyfile(folder / f"{view}.png", target)
+        photos.append(target)
+    return SamplePhotos(person.index, person.name, photos, meta["profile"])
 
 
 def _record_body(ctx: ServiceContext, talent_id: str, meta: dict[str, Any]) -> None:

@@ -58,9 +58,9 @@ class StudioBackend:
 
             renderer = RasterRenderer()
         if maps_dir is None:
-            from twinstudio.body3d.model import DEFAULT_CACHE
+            from twinstudio.body3d.model import default_cache_dir
 
-            maps_dir = DEFAULT_CACHE / "maps"
+            maps_dir = default_cache_dir() / "maps"
         self.renderer = renderer
         self.maps_dir = maps_dir
         self._twins: OrderedDict[str, _Twin] = OrderedDict()
