@@ -111,6 +111,21 @@ def _renderer(name: str) -> Any:
 _WORKER_RENDERER: Any = None
 
 
+def _share_cores(threads: int) -> None:
+    """A pool process's initializer: its share of the cores for PyTorch's and Mesa
+    llvmpipe's thread pools (each would otherwise take every core, and the processes
+    would contend for them)."""
+    import os
+
+    os.environ["LP_NUM_THREADS"] = str(threads)
+    from twinstudio.body3d.model import body_model
+
+    body_model()
+    import torch
+
+    torch.set_num_threads(threads)
+
+
 def _build_in_worker(person: RosterPerson, folder: Path, renderer: str) -> str:
     """A pool process's job: build one person (its renderer and body model load once)."""
     global _WORKER_RENDERER
@@ -138,9 +153,13 @@ def _build_missing(people: list[RosterPerson], folders: list[Path], renderer: st
                if not (f / "person.json").exists()]
     if len(missing) < 2 or workers < 2:
         return
+    import os
+
     done = len(people) - len(missing)
-    with ProcessPoolExecutor(min(workers, len(missing)),
-                             mp_context=multiprocessing.get_context("spawn")) as pool:
+    workers = min(workers, len(missing))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_share_cores, initargs=(threads,)) as pool:
         futures = [pool.submit(_build_in_worker, p, f, renderer) for p, f in missing]
         for future in as_completed(futures):
             name = future.result()

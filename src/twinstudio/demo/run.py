@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -101,9 +102,12 @@ def _campaign_dict(campaign: CampaignDemoResult) -> dict[str, Any]:
             "images_per_twin": campaign.images_per_twin, "revoked_talent": campaign.revoked_talent}
 
 
-def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
-              campaign_size: int) -> DemoResult:
-    """Build the demo world in an empty workspace and run every step of the story."""
+def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool, campaign_size: int,
+              on_world: Callable[[DemoWorld, list[UseDecisionResult]], None] | None = None
+              ) -> DemoResult:
+    """Build the demo world in an empty workspace and run every step of the story;
+    ``on_world`` is told the world and the decided uses as soon as they exist (the
+    summary's first part goes on screen before the campaign runs)."""
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True, disable=quiet) as bar:
@@ -114,6 +118,8 @@ def make_demo(ctx: ServiceContext, workspace: Path, *, quiet: bool,
 
         world = build_world(ctx, workspace, progress)
     uses = decide_uses(ctx, world)
+    if on_world:
+        on_world(world, uses)
     campaign = _campaign(ctx, world, workspace, quiet=quiet, size=campaign_size) \
         if campaign_size else None
     billing = bill_demo(ctx, world, workspace, campaign)
@@ -159,11 +165,13 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
             from twinstudio.domain.errors import Conflict
 
             raise Conflict(f"{workspace} already holds data; run the demo with --reset")
-    summary = make_demo(ctx, workspace, quiet=as_json, campaign_size=campaign_size)
+    summary = make_demo(ctx, workspace, quiet=as_json, campaign_size=campaign_size,
+                        on_world=None if as_json else lambda world, uses: print_world(
+                            console, workspace, world, uses))
     if as_json:
         sys.stdout.write(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n")
         return summary
-    print_summary(console, summary)
+    print_outcome(console, summary)
     # Web portal and API (issue 8): demo logins with known passwords, and where to go.
     from twinstudio.services.accounts import create_demo_logins
 
@@ -176,10 +184,10 @@ def run_demo(workspace: Path, *, reset: bool, console: Console, as_json: bool,
     return summary
 
 
-def print_summary(console: Console, summary: DemoResult) -> None:
-    """The summary as tables and sentences."""
-    world, billing = summary.world, summary.billing
-    console.print(f"[bold]twinstudio demo[/bold] in {summary.workspace.resolve()}: "
+def print_world(console: Console, workspace: Path, world: DemoWorld,
+                uses: list[UseDecisionResult]) -> None:
+    """The summary's first part: the world, its enrolment, the grants and the uses."""
+    console.print(f"[bold]twinstudio demo[/bold] in {workspace.resolve()}: "
                   f"{len(world.people)} talents, {len(world.brands)} brands, "
                   f"{len(world.licences)} licences granted")
     enrolment = world.enrolment
@@ -204,11 +212,16 @@ def print_summary(console: Console, summary: DemoResult) -> None:
             f"{r.code}: {r.message}" for r in attempt.reasons))
     console.print(grants)
     table = Table("proposed use", "decision", title="Proposed uses, decided by evaluate()")
-    for u in summary.uses:
+    for u in uses:
         verdict = "[green]allowed[/green]" if u.decision.allowed else "[red]refused[/red]\n" + \
             "\n".join(f"{x.code}: {x.message}" for x in u.decision.reasons)
         table.add_row(u.use.label, verdict)
     console.print(table)
+
+
+def print_outcome(console: Console, summary: DemoResult) -> None:
+    """The summary's second part: ledger, provenance, the campaign, the audit chain."""
+    billing = summary.billing
     st = billing.statement
     ledger_ok = "ok" if billing.ledger.ok else "BROKEN"
     console.print(
