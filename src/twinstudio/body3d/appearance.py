@@ -59,7 +59,7 @@ def bake_uv(uvs: np.ndarray, face_uvs: np.ndarray, faces: np.ndarray, attributes
     Where faces share a texel (their common edge) the one with the highest index wins.
 
     Faces are rasterised in batches of similar bounding boxes (one NumPy pass per batch,
-    not a Python loop per face: about 0.6 s instead of 5.7 s for anny's 27 000 faces)."""
+    not a Python loop per face: about 2.2 s instead of 5.4 s for anny's 27 000 faces)."""
     from scipy import ndimage
 
     pixels = np.stack([uvs[:, 0] * size - 0.5, (1.0 - uvs[:, 1]) * size - 0.5], 1)

@@ -2,8 +2,9 @@
 
 anny reads ``ANNY_CACHE_DIR`` when it is imported and NVIDIA Warp reads ``WARP_CACHE_PATH``
 when it compiles its CPU kernels, so both are set here before the first import. The first
-build of a configuration writes its cache (about 3 minutes on 2 cores, ~0.9 GB); later builds take
-under a second. Units are metres, Z is up, the body faces -Y, +X is the subject's left.
+build of a configuration writes its cache (about 41 s on 2 cores with the target reader
+below, ~0.9 GB); later builds take under a second. Units are metres, Z is up, the body
+faces -Y, +X is the subject's left.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,16 +97,28 @@ def build_person(person: RosterPerson, folder: Path, renderer: Any) -> dict[str,
     return meta
 
 
+RENDERERS = ("raster", "cycles")
+
+
+def _folder(cache_root: Path, person: RosterPerson, renderer: str) -> Path:
+    """Where one person's capture set is cached."""
+    return cache_root / "roster" / f"{_key(person)}-{renderer}"
+
+
+def _check_renderer(name: str) -> None:
+    if name not in RENDERERS:
+        raise InvalidInput(f"renderer must be raster or cycles, got {name!r}")
+
+
 def _renderer(name: str) -> Any:
+    _check_renderer(name)
     if name == "raster":
         from twinstudio.body3d.render import RasterRenderer
 
         return RasterRenderer()
-    if name == "cycles":
-        from twinstudio.body3d.render_cycles import CyclesRenderer
+    from twinstudio.body3d.render_cycles import CyclesRenderer
 
-        return CyclesRenderer("preview")
-    raise InvalidInput(f"renderer must be raster or cycles, got {name!r}")
+    return CyclesRenderer("preview")
 
 
 _WORKER_RENDERER: Any = None
@@ -115,8 +128,6 @@ def _share_cores(threads: int) -> None:
     """A pool process's initializer: its share of the cores for PyTorch's and Mesa
     llvmpipe's thread pools (each would otherwise take every core, and the processes
     would contend for them)."""
-    import os
-
     os.environ["LP_NUM_THREADS"] = str(threads)
     from twinstudio.body3d.model import body_model
 
@@ -138,8 +149,6 @@ def _build_in_worker(person: RosterPerson, folder: Path, renderer: str) -> str:
 def default_build_workers() -> int:
     """Processes that build the roster's missing people: one per core, at most 4 (each
     holds the body model, about 1 GB)."""
-    import os
-
     return max(1, min(os.cpu_count() or 1, 4))
 
 
@@ -153,8 +162,6 @@ def _build_missing(people: list[RosterPerson], folders: list[Path], renderer: st
                if not (f / "person.json").exists()]
     if len(missing) < 2 or workers < 2:
         return
-    import os
-
     done = len(people) - len(missing)
     workers = min(workers, len(missing))
     threads = max(1, (os.cpu_count() or 1) // workers)
@@ -183,10 +190,9 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
     ``default_build_workers()``); talents are registered in this process, in order."""
     from twinstudio.body3d.model import default_cache_dir
 
-    if renderer not in ("raster", "cycles"):
-        raise InvalidInput(f"renderer must be raster or cycles, got {renderer!r}")
+    _check_renderer(renderer)
     engine: Any = None   # loaded only when this process builds someone itself
-    cache = (cache_dir or default_cache_dir()) / "roster"
+    cache_root = cache_dir or default_cache_dir()
     manifest_path = workspace / "roster" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     people = sample_roster(count, seed)
@@ -194,7 +200,7 @@ def build_roster(ctx: ServiceContext, workspace: Path, *, count: int, seed: int,
         if not all(0 <= i < count for i in indices):
             raise InvalidInput(f"roster indices must be between 0 and {count - 1}")
         people = [people[i] for i in indices]
-    folders = [cache / f"{_key(person)}-{renderer}" for person in people]
+    folders = [_folder(cache_root, person, renderer) for person in people]
     _build_missing(people, folders, renderer,
                    default_build_workers() if workers is None else workers, progress)
     entries = []
@@ -242,7 +248,7 @@ def sample_photos(out: Path, *, index: int = 0, count: int = 30, seed: int = 7,
     if not 0 <= index < count:
         raise InvalidInput(f"--index must be between 0 and {count - 1}, got {index}")
     person = sample_roster(count, seed)[index]
-    folder = (cache_dir or default_cache_dir()) / "roster" / f"{_key(person)}-raster"
+    folder = _folder(cache_dir or default_cache_dir(), person, "raster")
     meta = build_person(person, folder, None if (folder / "person.json").exists()
                         else _renderer("raster"))
     if out.exists() and not out.is_dir():
