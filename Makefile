@@ -7,7 +7,7 @@ comma  := ,
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-EXTRAS ?= dev,body,render,perception,web
+EXTRAS ?= dev,body,render,perception,web,diffusion
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 NEEDS_TORCH := $(filter body render diffusion,$(subst $(comma), ,$(EXTRAS)))
 TORCH_PIN   := $(if $(NEEDS_TORCH),torch==2.13.0,)
