@@ -23,6 +23,7 @@ from twinstudio.services.ports import (
     CaptureChecks,
     FaceTools,
     GenerationBackend,
+    ModelFolders,
     ProvenanceTools,
     QualityTools,
     RightsWithdrawnHook,
@@ -73,6 +74,8 @@ def bootstrap(
         captures=_captures(settings.capture_workers),
         body_fitting=_body_fitting(),
         passwords=Argon2Passwords(),
+        model_folders=_model_folders(),
+        default_generator=settings.default_generator(),
     )
     return ctx
 
@@ -103,6 +106,13 @@ def _faces() -> FaceTools | None:
     from twinstudio.perception.faces import DlibFaces
 
     return DlibFaces()
+
+
+def _model_folders() -> ModelFolders:
+    """The model registry's folder reader (hashing only: no diffusers needed)."""
+    from twinstudio.generation.diffusion.registry import LocalModelFolders
+
+    return LocalModelFolders()
 
 
 def _body_fitting() -> BodyFitting | None:
@@ -142,7 +152,7 @@ def _provenance(settings: Settings) -> ProvenanceTools | None:
     return ProvenanceToolkit(signing)
 
 
-BACKENDS = ("studio",)
+BACKENDS = ("auto", "studio")  # auto: every backend, each request to its generator's
 
 
 def _check_backend(backend: str) -> None:
@@ -151,9 +161,37 @@ def _check_backend(backend: str) -> None:
                                  f"(have: {', '.join(BACKENDS)})")
 
 
-def generation_components(backend: str = "studio") -> tuple[GenerationBackend, QualityTools]:
-    """The generation backend and the QA measurements (heavy models load on first use)."""
+def diffusion_backend(settings: Settings | None = None) -> GenerationBackend:
+    """The diffusion backend as configured (device, offload, size); the pipelines load
+    on the first job that needs them, once per process."""
+    if not _installed("diffusers", "torch"):
+        raise ConfigurationError("the diffusion backend needs the diffusion extra "
+                                 "(pip install 'twinstudio[diffusion]')")
+    from twinstudio.generation.diffusion.backend import DiffusionBackend
+
+    settings = settings or Settings()
+    return DiffusionBackend(device=settings.diffusion_device,
+                            cpu_offload=settings.diffusion_cpu_offload,
+                            max_side=settings.diffusion_max_side)
+
+
+def generation_backend(settings: Settings | None = None) -> GenerationBackend:
+    """Every backend behind one router: each request goes to the backend its generator
+    names (studio by default); each backend is built on its first request."""
+    from twinstudio.generation.router import BackendRouter
+    from twinstudio.generation.studio import StudioBackend
+
+    return BackendRouter({"studio": StudioBackend,
+                          "diffusion": partial(diffusion_backend, settings)})
+
+
+def generation_components(backend: str = "auto", settings: Settings | None = None
+                          ) -> tuple[GenerationBackend, QualityTools]:
+    """The generation backend (``auto``: the router over every backend; ``studio``: the
+    studio backend alone) and the QA measurements (heavy models load on first use)."""
     _check_backend(backend)
+    if backend == "auto":
+        return generation_backend(settings), quality_tools()
     from twinstudio.generation.studio import StudioBackend
 
     return StudioBackend(), quality_tools()
@@ -186,14 +224,14 @@ def worker_process_main(settings_json: str, campaign_id: str | None, worker_id: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent tells us to stop via ``stop``
     settings = Settings.model_validate(json.loads(settings_json))
     ctx = bootstrap(settings, migrate_schema=False)
-    backend, quality = generation_components(backend_name)
+    backend, quality = generation_components(backend_name, settings)
     run_worker(ctx, backend=backend, quality=quality, worker_id=worker_id,
                campaign_id=campaign_id, lease_seconds=lease_seconds,
                should_stop=stop.is_set, wait_for_leases=True)
 
 
 def local_executor(settings: Settings, *, workers: int | None = None,
-                   backend: str = "studio", lease_seconds: float | None = None
+                   backend: str = "auto", lease_seconds: float | None = None
                    ) -> LocalExecutor:
     """Worker processes on this machine for a campaign's jobs."""
     from twinstudio.domain.generation import LEASE_SECONDS
@@ -207,7 +245,7 @@ def local_executor(settings: Settings, *, workers: int | None = None,
 
 
 def process_runner(settings: Settings, *, workers: int | None = None,
-                   backend: str = "studio") -> CampaignRunner:
+                   backend: str = "auto") -> CampaignRunner:
     """What ``twinstudio serve`` runs campaigns with: worker processes, from a thread."""
     from twinstudio.jobs.background import ExecutorRunner
 

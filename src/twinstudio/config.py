@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
+from twinstudio.domain.generation import GeneratorSpec
 
 DEFAULT_WORKSPACE = Path("twinstudio-data")
 DEV_MASTER_KEY = "development-only-master-key-do-not-use"
@@ -32,6 +33,21 @@ class Settings(BaseSettings):
     c2pa_trust_anchors: Path | None = None
     # processes that check the photos of one enrolment in parallel (1: in this process)
     capture_workers: int = Field(default=1, ge=1, le=16)
+    # Generation (issue 15): what a campaign brief without a ``generator`` gets. With
+    # ``generation_backend=diffusion``: the recipe, its registered models by role (JSON,
+    # e.g. '{"base": "sdxl-base", "pose_controlnet": "sdxl-openpose"}'), candidates per
+    # variant (best of N by the QA gates) and steps.
+    generation_backend: Literal["studio", "diffusion"] = "studio"
+    diffusion_recipe: str = "sdxl"
+    diffusion_models: dict[str, str] = Field(default_factory=dict)
+    diffusion_candidates: int = Field(default=4, ge=1, le=16)
+    diffusion_steps: int = Field(default=30, ge=1, le=150)
+    # where pipelines run: auto (CUDA when present, bf16/fp16; else CPU, fp32), cpu, cuda;
+    # offload moves idle components to the CPU (small GPUs); max_side runs smaller than
+    # the format and upscales (None: the format's size)
+    diffusion_device: Literal["auto", "cpu", "cuda"] = "auto"
+    diffusion_cpu_offload: bool = False
+    diffusion_max_side: int | None = Field(default=None, ge=64, le=4096)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:
@@ -43,6 +59,18 @@ class Settings(BaseSettings):
             if len(self.master_key.get_secret_value()) < 32:
                 raise ConfigurationError("TWINSTUDIO_MASTER_KEY must be at least 32 characters")
         return self
+
+    def default_generator(self) -> GeneratorSpec | None:
+        """The generator of briefs that name none (None: the studio backend)."""
+        if self.generation_backend == "studio":
+            return None
+        try:
+            return GeneratorSpec(backend="diffusion", recipe=self.diffusion_recipe,
+                                 models=self.diffusion_models,
+                                 candidates=self.diffusion_candidates,
+                                 steps=self.diffusion_steps)
+        except ValueError as error:
+            raise ConfigurationError(f"TWINSTUDIO_DIFFUSION_*: {error}") from None
 
     @property
     def effective_database_url(self) -> str:

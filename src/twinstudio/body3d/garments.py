@@ -50,6 +50,7 @@ class GarmentMesh:
     uvs: np.ndarray         # (3F, 2) in pattern repeats
     texture: np.ndarray     # (S, S, 3) uint8, tiled (repeat wrap)
     roughness: float
+    owner: int = 0          # which garment of the look the shell draws (for its mask)
 
 
 def fabric_texture(colour: str, pattern: np.ndarray | None = None, size: int = 256,

@@ -37,6 +37,7 @@ class View:
     height: int = 1024
     backdrop: tuple[int, int, int] = (200, 200, 204)
     shadows: bool = True
+    garment_masks: bool = False    # also a mask per garment (one more segmentation pass)
 
 
 @dataclass
@@ -47,6 +48,8 @@ class RenderResult:
     parts: np.ndarray               # (H, W) uint8: 0 background, 1 + index into PARTS
     keypoints: dict[str, tuple[float, float, bool]]  # name -> (x, y, visible)
     camera: dict[str, list] = field(default_factory=dict)
+    # with ``View.garment_masks``: (H, W) uint8, 0 none, 1 + the garment's ``owner``
+    garments: np.ndarray | None = None
 
 
 class Renderer(Protocol):
@@ -211,6 +214,7 @@ class RasterRenderer:
         scene = pyrender.Scene(bg_color=[0, 0, 0, 0], ambient_light=[0.07, 0.07, 0.08])
         scene.add(_cyclorama(view.backdrop))
         nodes = {}
+        owners: dict[object, int] = {}
         for index in range(len(PARTS)):
             chosen = face_part == index
             if not chosen.any():
@@ -234,7 +238,9 @@ class RasterRenderer:
                 positions=garment.positions.astype(np.float32),
                 normals=garment.normals.astype(np.float32),
                 texcoord_0=garment.uvs.astype(np.float32), material=cloth)
-            nodes[scene.add(pyrender.Mesh([primitive]))] = GARMENT_PART - 1
+            node = scene.add(pyrender.Mesh([primitive]))
+            nodes[node] = GARMENT_PART - 1
+            owners[node] = garment.owner
         camera_pose = frame_camera(body, view, self.YFOV)
         scene.add(pyrender.PerspectiveCamera(yfov=self.YFOV, aspectRatio=view.width / view.height,
                                              znear=0.05, zfar=40.0), pose=camera_pose)
@@ -251,6 +257,15 @@ class RasterRenderer:
             rgb, depth = renderer.render(
                 scene, flags=RenderFlags.SHADOWS_SPOT if view.shadows else RenderFlags.NONE)
             seg, _ = renderer.render(scene, flags=RenderFlags.SEG, seg_node_map=seg_map)
+            owner_ids = None
+            if view.garment_masks and owners:
+                # the body occludes (black), each garment in its own colour
+                colours = _owner_colours(max(owners.values()) + 1)
+                owner_map = {node: [0, 0, 0] for node in nodes}
+                owner_map.update({node: colours[o].tolist() for node, o in owners.items()})
+                owner_seg, _ = renderer.render(scene, flags=RenderFlags.SEG,
+                                               seg_node_map=owner_map)
+                owner_ids = _snap(owner_seg, colours).astype(np.uint8)
         part_ids = _snap(seg)
         points = np.array([body.keypoints[name] for name in COCO17])
         pixels, distance = project(points, camera_pose, self.YFOV, view.width, view.height)
@@ -265,7 +280,8 @@ class RasterRenderer:
                             depth=depth.astype(np.float32), mask=part_ids > 0,
                             parts=part_ids.astype(np.uint8), keypoints=keypoints,
                             camera={"pose": camera_pose.tolist(),
-                                    "yfov_degrees": [float(np.degrees(self.YFOV))]})
+                                    "yfov_degrees": [float(np.degrees(self.YFOV))]},
+                            garments=owner_ids if view.garment_masks else None)
 
 
 def _turn_garment(garment: GarmentMesh, body: PosedBody, degrees: float) -> GarmentMesh:
@@ -277,10 +293,17 @@ def _turn_garment(garment: GarmentMesh, body: PosedBody, degrees: float) -> Garm
                    normals=garment.normals @ rotation.T)
 
 
-def _snap(seg: np.ndarray) -> np.ndarray:
-    """Part ids from the segmentation pass (multisampling blends colours at part borders:
-    each pixel takes the nearest part colour; 0 is background)."""
-    palette = np.vstack([[0, 0, 0], PART_COLOURS]).astype(np.int32)
+def _owner_colours(count: int) -> np.ndarray:
+    """Well-separated segmentation colours, one per garment of a look."""
+    base = np.array([[255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0],
+                     [0, 255, 255], [255, 0, 255]], np.uint8)
+    return base[:max(1, min(count, len(base)))]
+
+
+def _snap(seg: np.ndarray, colours: np.ndarray = PART_COLOURS) -> np.ndarray:
+    """Ids from a segmentation pass (multisampling blends colours at borders: each
+    pixel takes the nearest colour; 0 is background, 1 + i the i-th of ``colours``)."""
+    palette = np.vstack([[0, 0, 0], colours]).astype(np.int32)
     flat = seg.reshape(-1, 3).astype(np.int32)
     key = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
     palette_key = (palette[:, 0] << 16) | (palette[:, 1] << 8) | palette[:, 2]

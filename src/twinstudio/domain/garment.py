@@ -105,6 +105,7 @@ class Garment(BaseModel):
     length: Length = Length.REGULAR
     fabric: Fabric
     colorways: list[str] = Field(default_factory=list)
+    image_sha256: str | None = None  # the product image (packshot) in the blob store
 
     @field_validator("colorways")
     @classmethod

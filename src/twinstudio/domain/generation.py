@@ -16,7 +16,7 @@ retrying a job never makes a second asset of the same variant.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from itertools import product
@@ -121,6 +121,44 @@ POSES: tuple[str, ...] = ("relaxed", "contrapposto", "hand_on_hip", "walking",
 STORED = {"stored": True}
 
 MAX_GARMENTS = 3
+MAX_CANDIDATES = 16
+
+
+class GeneratorSpec(BaseModel):
+    """Which backend makes a campaign's images and how: ``studio`` (the CPU render of the
+    body twin) or ``diffusion`` with a recipe and registered models by role (see
+    ``domain.models.RECIPE_ROLES``), the number of candidates per variant (best of N by
+    the QA gates), steps, guidance and an optional img2img strength from the studio
+    render. A brief without one gets the workspace's default (configuration)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["studio", "diffusion"] = "studio"
+    recipe: str | None = None
+    models: dict[str, str] = Field(default_factory=dict, max_length=8)  # role -> model
+    candidates: int = Field(default=4, ge=1, le=MAX_CANDIDATES)
+    steps: int = Field(default=30, ge=1, le=150)
+    guidance: float = Field(default=5.0, ge=0.0, le=30.0)
+    strength: float | None = Field(default=None, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> GeneratorSpec:
+        from twinstudio.domain.models import NAME, RECIPES, ROLE_KINDS
+
+        if self.backend == "studio":
+            if self.recipe is not None or self.models:
+                raise ValueError("the studio backend takes no recipe and no models")
+            return self
+        if self.recipe not in RECIPES:
+            raise ValueError(f"the diffusion backend needs a recipe: one of "
+                             f"{', '.join(RECIPES)}")
+        for role, name in self.models.items():
+            if role not in ROLE_KINDS:
+                raise ValueError(f"unknown model role {role!r}: use "
+                                 f"{', '.join(sorted(ROLE_KINDS))}")
+            if not NAME.match(name):
+                raise ValueError(f"models.{role}: {name!r} is not a model name")
+        return self
 
 
 def _known(kind: str, value: str, table: dict[str, Any]) -> str:
@@ -175,11 +213,20 @@ class GenerationRequest(BaseModel):
     content_tags: Annotated[tuple[str, ...], CONTENT_TAG_CODES] = ()
     markets: tuple[Market, ...] = Field(min_length=1)
     use_date: date
+    generator: GeneratorSpec | None = None   # None: the studio backend
 
     @property
     def key(self) -> str:
-        """Idempotency key: the same variant always has the same key."""
-        return sha256_hex(canonical_json(self.model_dump(mode="json")))[:40]
+        """Idempotency key: the same variant always has the same key (a request made
+        by the studio backend keeps the key it had before generators existed)."""
+        data = self.model_dump(mode="json")
+        if data["generator"] is None:
+            del data["generator"]
+        return sha256_hex(canonical_json(data))[:40]
+
+    @property
+    def backend(self) -> str:
+        return self.generator.backend if self.generator else "studio"
 
 
 # ------------------------------------------------------------------------ campaign brief
@@ -228,6 +275,7 @@ class CampaignBrief(BaseModel):
     content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
     max_assets: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    generator: GeneratorSpec | None = None
 
     @field_validator("poses")
     @classmethod
@@ -260,14 +308,18 @@ class CampaignBrief(BaseModel):
         return self
 
 
-def expand(brief: CampaignBrief, *, twins: list[tuple[str, str]], today: date
-           ) -> list[GenerationRequest]:
+def expand(brief: CampaignBrief, *, twins: list[tuple[str, str]], today: date,
+           generator: GeneratorSpec | None = None) -> list[GenerationRequest]:
     """The brief's variant matrix, for ``twins`` given as (twin id, licence id) pairs.
 
     Twins vary fastest; the other combinations come in an order shuffled by the brief's
     seed, so that a ``max_assets`` cap still spreads the campaign over every twin, look,
     pose, style and format. Seeds derive from the brief's seed: reruns are identical.
+    ``generator`` (default: the brief's) is recorded on every request.
     """
+    generator = generator or brief.generator
+    if generator is not None and generator.backend == "studio" and not generator.models:
+        generator = None  # the studio backend is the default: same keys as before
     styles: list[tuple[str | None, str, str | None, str, int]] = (
         [(s.name, s.scene, s.season, s.lighting, s.colourway) for s in brief.segments]
         or [(None, scene, None, brief.lighting, 0) for scene in brief.scenes])
@@ -285,7 +337,8 @@ def expand(brief: CampaignBrief, *, twins: list[tuple[str, str]], today: date
             colourway=colourway, pose=pose, scene=scene, lighting=lighting, format=fmt,
             segment=segment, season=season, seed=(brief.seed * 7919 + index) % (2**31 - 1),
             alterations=tuple(brief.alterations), content_tags=tuple(brief.content_tags),
-            markets=tuple(brief.markets), use_date=brief.use_date or today))
+            markets=tuple(brief.markets), use_date=brief.use_date or today,
+            generator=generator))
     return out
 
 
@@ -356,6 +409,20 @@ class Campaign(BaseModel):
 # ----------------------------------------------------------------- backend in and out
 
 
+@dataclass(frozen=True)
+class ModelInput:
+    """A registered model a request uses, by role (the backend verifies its files
+    against ``files`` when it loads it)."""
+
+    role: str
+    name: str
+    kind: str
+    path: str
+    licence: str
+    manifest_sha256: str
+    files: tuple[Any, ...]            # domain.models.ModelFile
+
+
 @dataclass
 class GenerationInputs:
     """A checked request with everything a backend needs, resolved from the store."""
@@ -366,15 +433,36 @@ class GenerationInputs:
     body_version: str                 # changes when the body twin is refitted
     garments: list[Garment]
     patterns: dict[str, Any]          # garment id -> tiling pattern (RGB array)
+    # diffusion only: the models by role, and the references. The face crop and the
+    # full-body photo come from the enrolment photos (biometric data: decrypted in memory
+    # while a biometric release is in force, never stored again).
+    models: dict[str, ModelInput] = field(default_factory=dict)
+    garment_images: dict[str, Any] = field(default_factory=dict)  # garment id -> RGB
+    face: Any | None = None
+    full_body: Any | None = None
+
+
+@dataclass
+class Candidate:
+    """One image of a best-of-N: the seed that made it."""
+
+    image: Any                        # RGB uint8 (h, w, 3)
+    seed: int
 
 
 @dataclass
 class GenerationResult:
-    image: Any                        # RGB uint8 (h, w, 3)
+    image: Any                        # RGB uint8 (h, w, 3) (the first candidate, if any)
     reference: Any                    # the body twin rendered in the same pose and camera
     conditioning: dict[str, Any]      # pose keypoints, depth, mask, camera
     source: str                       # a key of domain.asset.SOURCE_TYPES
     timings: dict[str, float]         # seconds per step
+    # best of N: every candidate (the QA gates choose); empty: ``image`` is the only one
+    candidates: list[Candidate] = field(default_factory=list)
+    # images to keep with the asset (skeleton, depth, masks, studio render), RGB or bool
+    conditioning_images: dict[str, Any] = field(default_factory=dict)
+    # what made the image, for the C2PA assertion (recipe, steps, models and hashes)
+    generation: dict[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------- QA

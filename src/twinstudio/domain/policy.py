@@ -61,6 +61,8 @@ class ReasonCode:
     FEE_CURRENCY_MISMATCH = "fee_currency_mismatch"
     LICENCE_INTEGRITY_FAILED = "licence_integrity_failed"
     CONSENT_INTEGRITY_FAILED = "consent_integrity_failed"
+    MODEL_NOT_COMMERCIAL = "model_not_commercial"
+    MODEL_UNAVAILABLE = "model_unavailable"
 
 
 class Reason(BaseModel):

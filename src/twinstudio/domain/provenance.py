@@ -30,9 +30,17 @@ DISCLOSURE = ("AI-generated image of a digital twin, made with the depicted pers
 RETOUCHED_FR = "Photographie retouchée"
 
 
+# What the twinstudio assertion says about the model that made an image (the prompt and
+# the runtime stay with the asset's record, not in the public credential).
+GENERATION_FIELDS = ("backend", "recipe", "seed", "steps", "guidance", "strength",
+                     "candidates", "size", "models", "lora_sha256")
+
+
 def manifest_for(asset: Asset, licence: Licence, *, generator: str, version: str,
-                 asset_code: int, edited: bool = False) -> dict[str, Any]:
-    """The C2PA manifest definition for ``asset``."""
+                 asset_code: int, edited: bool = False,
+                 generation: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The C2PA manifest definition for ``asset`` (``generation``: what made it, for a
+    diffusion image: recipe, seed, steps, every model's name and manifest hash)."""
     actions: list[dict[str, Any]] = [{
         "action": "c2pa.created",
         "digitalSourceType": IPTC + SOURCE_TYPES[asset.source],
@@ -55,6 +63,8 @@ def manifest_for(asset: Asset, licence: Licence, *, generator: str, version: str
                 "applied_alterations": asset.alterations, "retouched": asset.retouched,
                 "expires": licence.terms.ends.isoformat(), "disclosure": DISCLOSURE,
                 "labels": [RETOUCHED_FR] if asset.retouched else [],
+                **({"generation": {k: generation[k] for k in GENERATION_FIELDS
+                                   if k in generation}} if generation else {}),
             }},
             {"label": "cawg.training-mining", "data": {"entries": {
                 "cawg.ai_training": {"use": "notAllowed"},

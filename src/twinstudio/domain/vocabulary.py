@@ -14,6 +14,9 @@ from twinstudio.domain.iso_codes import ISO_3166_ALPHA2
 WILDCARD = "*"
 
 CHANNELS: frozenset[str] = frozenset({"ecommerce", "social", "ooh", "print", "email", "video"})
+# Channels whose use is commercial (a model whose licence forbids commercial use is
+# refused for them): every channel a brand licenses a twin for sells something.
+COMMERCIAL_CHANNELS: frozenset[str] = CHANNELS
 
 PRODUCT_CATEGORIES: frozenset[str] = frozenset(
     {

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ class StudioBackend:
     source = "studio"
 
     def __init__(self, renderer: Any | None = None, *, cache_size: int = 8,
-                 maps_dir: Path | None = None) -> None:
+                 maps_dir: Path | None = None, garment_masks: bool = False) -> None:
         if renderer is None:
             from twinstudio.body3d.render import RasterRenderer
 
@@ -63,6 +63,7 @@ class StudioBackend:
             maps_dir = default_cache_dir() / "maps"
         self.renderer = renderer
         self.maps_dir = maps_dir
+        self.garment_masks = garment_masks  # a mask per garment (the diffusion recipes')
         self._twins: OrderedDict[str, _Twin] = OrderedDict()
         self._cache_size = cache_size
 
@@ -132,18 +133,20 @@ class StudioBackend:
         # 2. the garments as shells, in the variant's colourway
         t = time.perf_counter()
         meshes = []
-        for garment in inputs.garments:
+        for owner, garment in enumerate(inputs.garments):
             colours = garment.colours()
             colour = colours[request.colourway % len(colours)]
             pattern = inputs.patterns.get(garment.id)
-            meshes += garment_meshes(body, garment, colour, pattern)
+            meshes += [replace(mesh, owner=owner)
+                       for mesh in garment_meshes(body, garment, colour, pattern)]
         timings["garments"] = time.perf_counter() - t
         # 3. render on the neutral cyclorama, framed for the format
         t = time.perf_counter()
         fmt = FORMATS[request.format]
         lighting = LIGHTING[request.lighting]
         view = View(framing=fmt.framing, width=fmt.width, height=fmt.height,
-                    backdrop=NEUTRAL, shadows=lighting.shadows)
+                    backdrop=NEUTRAL, shadows=lighting.shadows,
+                    garment_masks=self.garment_masks)
         rendered = self.renderer.render(body, twin.maps, view, garments=meshes)
         timings["render"] = time.perf_counter() - t
         # 4. the scene and the light
@@ -156,7 +159,7 @@ class StudioBackend:
             image=image, reference=rendered.rgb,
             conditioning={"pose": rendered.keypoints, "depth": rendered.depth,
                           "mask": rendered.mask, "parts": rendered.parts,
-                          "camera": rendered.camera},
+                          "camera": rendered.camera, "garments": rendered.garments},
             source=self.source, timings=timings)
 
 

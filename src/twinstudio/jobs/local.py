@@ -35,7 +35,7 @@ class LocalExecutor:
 
     def __init__(self, settings: Any, *, worker_main: WorkerMain, status: Status,
                  workers: int | None = None, lease_seconds: float = LEASE_SECONDS,
-                 backend: str = "studio") -> None:
+                 backend: str = "auto") -> None:
         self.settings = settings
         self.worker_main = worker_main
         self.status = status

@@ -156,3 +156,63 @@ def lookalike_pairs(ctx: ServiceContext) -> list[tuple[str, str]]:
     their faces are within the identity threshold."""
     with ctx.uow() as uow:
         return uow.lookalikes.pairs()
+
+
+@dataclass
+class LikenessReferences:
+    """What a diffusion recipe sees of the talent: a face crop and a full-body capture,
+    decoded from the encrypted enrolment photos in memory only (never stored again)."""
+
+    face: object | None = None        # RGB uint8 array
+    full_body: object | None = None   # RGB uint8 array
+    face_photo: str | None = None     # the photos' names (for the record, not the pixels)
+    body_photo: str | None = None
+
+
+FACE_MARGIN = 0.45   # the crop around the face box: this share of its size on each side
+
+
+def likeness_references(ctx: ServiceContext, twin_id: str) -> LikenessReferences:
+    """The face crop (largest face among the enrolment photos, with margin) and the
+    full-body photo (the one with the most body keypoints) of a twin. Read only while the
+    talent's biometric release is in force: without one (or once shredded) there are
+    none, and the recipe runs without them."""
+    import json
+
+    if ctx.provenance is None:
+        return LikenessReferences()
+    with ctx.uow() as uow:
+        twin = uow.twins.get(twin_id)
+        if release_in_force(uow.releases.list_for_talent(twin.talent_id)) is None:
+            return LikenessReferences()
+        try:
+            rows = _decrypted(_vault(ctx), uow, twin_id, [PHOTO, BODY_KEYPOINTS])
+        except Conflict:
+            return LikenessReferences()
+    photos: dict[str, bytes] = {}
+    keypoints: dict[str, dict[str, object]] = {}
+    for kind, plaintext in rows:
+        if kind == PHOTO:
+            name, _, data = plaintext.partition(b"\0")
+            photos[name.decode()] = data
+        else:
+            keypoints = json.loads(plaintext)
+    out = LikenessReferences()
+    best_area = 0
+    for name, data in sorted(photos.items()):
+        rgb = ctx.provenance.decode(data).rgb
+        faces = ctx.faces.embeddings(rgb) if ctx.faces is not None else []
+        if faces:
+            left, top, right, bottom = faces[0][1]
+            area = (right - left) * (bottom - top)
+            if area > best_area:
+                pad = int(FACE_MARGIN * max(right - left, bottom - top))
+                height, width = rgb.shape[:2]
+                out.face = rgb[max(0, top - pad):min(height, bottom + pad),
+                               max(0, left - pad):min(width, right + pad)].copy()
+                out.face_photo, best_area = name, area
+    if keypoints:
+        name = max(sorted(keypoints), key=lambda n: len(keypoints[n] or {}))
+        if name in photos:
+            out.full_body, out.body_photo = ctx.provenance.decode(photos[name]).rgb, name
+    return out

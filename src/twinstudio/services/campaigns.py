@@ -4,9 +4,10 @@ refused variants are recorded with their reasons and never become jobs.
 Nothing is rendered outside a licence: every variant passes ``evaluate()`` when the
 campaign is planned, again when a worker picks the job up (``services.jobs``), and
 ``mark_asset`` checks the licence a last time under its row lock when the asset is
-stored. The quota (``max_assets``) is reserved at planning (queued and running jobs
-count) and enforced under the lock at storage, so concurrent workers or campaigns never
-exceed it.
+stored. A diffusion generator's models are checked with the variants: a model not
+cleared for commercial use refuses them (``model_not_commercial``). The quota
+(``max_assets``) is reserved at planning (queued and running jobs count) and enforced
+under the lock at storage, so concurrent workers or campaigns never exceed it.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from twinstudio.domain.generation import (
     expand,
 )
 from twinstudio.domain.licence import Licence, LicenceState
-from twinstudio.domain.policy import ProposedUse, Reason, evaluate
+from twinstudio.domain.models import model_reasons
+from twinstudio.domain.policy import ProposedUse, Reason, ReasonCode, evaluate
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.context import ServiceContext
+from twinstudio.services.models import generator_models
 from twinstudio.services.ports import UnitOfWork
 from twinstudio.services.rights import integrity_reasons
 
@@ -128,6 +131,7 @@ def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationReq
     consent = uow.consents.get(licence.consent_id)
     twin = uow.twins.get(licence.twin_id)
     reasons: list[Reason] = list(integrity_reasons(ctx, uow, licence, consent))
+    reasons += generator_reasons(uow, request, licence)
     for category in dict.fromkeys(categories):
         for use in _uses(request, category):
             decision = evaluate(use, licence=licence, consent=consent, twin=twin,
@@ -136,6 +140,18 @@ def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationReq
                 where = f"{use.channel}/{use.territory}/{category}"
                 reasons.append(Reason(code=reason.code, message=f"{where}: {reason.message}"))
     return list(dict.fromkeys(reasons))
+
+
+def generator_reasons(uow: UnitOfWork, request: GenerationRequest, licence: Licence
+                      ) -> list[Reason]:
+    """The models a request's generator uses, against the licence: a model not cleared
+    for commercial use refuses a licence with commercial channels; a model that is no
+    longer registered (or no longer fits its role) refuses the job."""
+    try:
+        models = generator_models(uow, request.generator)
+    except InvalidInput as error:
+        return [Reason(code=ReasonCode.MODEL_UNAVAILABLE, message=str(error))]
+    return model_reasons(models.values(), licence.terms.channels)
 
 
 def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
@@ -152,11 +168,13 @@ def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
         uow.organisations.get(brand_id, OrganisationKind.BRAND)
         garments = _garments_of(uow, brand_id, brief)
         licences = _licences_for(uow, brand_id, brief)
+        generator = brief.generator or ctx.default_generator
+        generator_models(uow, generator)  # every model named, registered, of its role's kind
         campaign = Campaign(brand_id=brand_id, name=brief.name, brief=brief, created_at=now)
         uow.campaigns.add(campaign)
         pairs = [(twin_id, lic.id if lic else "") for twin_id, lic in licences.items()]
         try:
-            variants = expand(brief, twins=pairs, today=today)
+            variants = expand(brief, twins=pairs, today=today, generator=generator)
         except ValueError as error:
             raise InvalidInput(str(error)) from None
         plan = CampaignPlanResult(campaign, variants=len(variants))

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from twinstudio.domain.common import utcnow
+from twinstudio.domain.generation import GeneratorSpec
 from twinstudio.services.ports import (
     Blobs,
     BodyFitting,
     CaptureChecks,
     FaceTools,
     Keyring,
+    ModelFolders,
     PasswordHasher,
     ProvenanceTools,
     RightsWithdrawnHook,
@@ -34,6 +36,9 @@ class ServiceContext:
     captures: CaptureChecks | None = None
     body_fitting: BodyFitting | None = None
     passwords: PasswordHasher | None = None  # accounts (issue 8)
+    model_folders: ModelFolders | None = None  # the model registry (issue 15)
+    # what a campaign brief without a ``generator`` gets (configuration); None: studio
+    default_generator: GeneratorSpec | None = None
 
     def now(self) -> datetime:
         return self.clock()

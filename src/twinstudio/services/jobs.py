@@ -17,8 +17,14 @@ from typing import Any
 
 from twinstudio.domain.asset import AssetState, submitted_state
 from twinstudio.domain.common import utcnow
-from twinstudio.domain.errors import Conflict, RightsRefused
-from twinstudio.domain.generation import LEASE_SECONDS, GenerationRequest, Job, JobState
+from twinstudio.domain.errors import Conflict, IntegrityError, RightsRefused
+from twinstudio.domain.generation import (
+    LEASE_SECONDS,
+    Candidate,
+    GenerationRequest,
+    Job,
+    JobState,
+)
 from twinstudio.services.campaigns import variant_reasons
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import (
@@ -28,7 +34,8 @@ from twinstudio.services.ports import (
     UnitOfWork,
     WithdrawalResult,
 )
-from twinstudio.services.quality import QaResult, body_gate, identity_gate
+from twinstudio.services.provenance import provenance_tools
+from twinstudio.services.quality import QaResult, best_of, body_gate, identity_gate
 
 
 def claim_job(ctx: ServiceContext, *, worker_id: str, campaign_id: str | None = None,
@@ -142,17 +149,41 @@ def cancel_refused_job(ctx: ServiceContext, job_id: str, worker_id: str,
 
 
 def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> GenerationInputs:
+    """Everything a backend needs for ``request``: the body twin, the garments and their
+    patterns; for a diffusion generator also its registered models, the garments'
+    product images and the talent's references (``likeness_references``)."""
+    from twinstudio.services.biometrics import likeness_references
+    from twinstudio.services.models import generator_models, model_inputs
+
     with ctx.uow() as uow:
         profile, fit = uow.bodies.get(request.twin_id)
         garments = [uow.garments.get(g) for g in request.garment_ids]
-    patterns = {}
+        models = model_inputs(generator_models(uow, request.generator))
+    patterns, images = {}, {}
     for garment in garments:
         if garment.fabric.pattern_sha256 and ctx.blobs is not None and ctx.provenance:
             patterns[garment.id] = ctx.provenance.decode(
                 ctx.blobs.get(garment.fabric.pattern_sha256)).rgb
+        if (request.backend == "diffusion" and garment.image_sha256
+                and ctx.blobs is not None and ctx.provenance):
+            images[garment.id] = ctx.provenance.decode(ctx.blobs.get(garment.image_sha256)).rgb
     version = hashlib.sha256(json.dumps([profile, fit], sort_keys=True).encode()).hexdigest()
-    return GenerationInputs(request=request, body_profile=profile, body_fit=fit,
-                            body_version=version[:16], garments=garments, patterns=patterns)
+    inputs = GenerationInputs(request=request, body_profile=profile, body_fit=fit,
+                              body_version=version[:16], garments=garments,
+                              patterns=patterns, models=models, garment_images=images)
+    if request.backend == "diffusion":
+        references = likeness_references(ctx, request.twin_id)
+        inputs.face, inputs.full_body = references.face, references.full_body
+    return inputs
+
+
+def _store_conditioning(ctx: ServiceContext, images: dict[str, Any]) -> dict[str, str]:
+    """The conditioning images as PNG in the content store: name -> SHA-256."""
+    if not images or ctx.blobs is None:
+        return {}
+    tools = provenance_tools(ctx)
+    return {name: ctx.blobs.put(tools.encode(image, "image/png"))
+            for name, image in sorted(images.items())}
 
 
 def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
@@ -160,7 +191,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     """Make, check and store the asset of a claimed job (the caller holds the lease)."""
     import time
 
-    from twinstudio.services.provenance import mark_asset, provenance_tools
+    from twinstudio.services.provenance import mark_asset
 
     timings: dict[str, float] = {}
     request = job.request
@@ -175,19 +206,30 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
         listed = [{"code": r.code, "message": r.message} for r in reasons]
         cancel_refused_job(ctx, job.id, worker_id, listed)
         return JobRunResult(job.id, JobState.CANCELLED.value, reasons=listed, timings=timings)
-    # 2. render
+    # 2. render (a best-of-N backend gives every candidate)
     t = time.perf_counter()
     inputs = resolve_inputs(ctx, request)
     result = backend.generate(inputs)
     timings["render"] = time.perf_counter() - t
-    # 3. QA gates
+    # 3. QA gates, on every candidate: the best one becomes the asset, passing or not
     t = time.perf_counter()
-    qa = QaResult.of(identity_gate(ctx, quality, request.twin_id, result.image),
-                     body_gate(quality, result.reference, result.image, same_scene=False))
+    candidates = result.candidates or [Candidate(result.image, request.seed)]
+    checked = [QaResult.of(identity_gate(ctx, quality, request.twin_id, c.image),
+                           body_gate(quality, result.reference, c.image, same_scene=False))
+               for c in candidates]
+    if result.candidates:
+        qa = best_of(checked, [c.seed for c in candidates])
+        image = candidates[qa.chosen or 0].image
+    else:
+        qa, image = checked[0], result.image
     timings["qa"] = time.perf_counter() - t
     # 4. mark and store, completing the job in the same transaction
     t = time.perf_counter()
-    png = provenance_tools(ctx).encode(result.image, "image/png")
+    png = provenance_tools(ctx).encode(image, "image/png")
+    conditioning = _store_conditioning(ctx, result.conditioning_images)
+    generation = dict(result.generation)
+    if result.candidates:
+        generation["seed"] = candidates[qa.chosen or 0].seed
 
     def complete(uow: UnitOfWork, asset: Any) -> None:
         current = uow.jobs.get(job.id, for_update=True)
@@ -202,9 +244,12 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
             target = AssetState.QA_FAILED
             reason = "; ".join(qa.reasons)
         uow.assets.update(asset.transition(target, reason=reason, now=ctx.now()))
-        uow.asset_details.add(asset.id, job_id=job.id, qa=qa.as_dict(),
-                              reference={"body": qa.body.reference,
-                                         "request": request.model_dump(mode="json")})
+        reference = {"body": qa.body.reference, "request": request.model_dump(mode="json")}
+        if conditioning:
+            reference["conditioning"] = conditioning
+        if generation:
+            reference["generation"] = generation
+        uow.asset_details.add(asset.id, job_id=job.id, qa=qa.as_dict(), reference=reference)
         uow.jobs.update(current.transition(JobState.SUCCEEDED, now=ctx.now(),
                                            lease_owner=None, lease_expires_at=None,
                                            asset_id=asset.id))
@@ -216,7 +261,8 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     outcome = JobRunResult(job.id, JobState.SUCCEEDED.value, qa=qa, timings=timings)
     marked = mark_asset(ctx, licence_id=job.licence_id, image=png, source=result.source,
                         alterations=list(request.alterations), actor=worker_id,
-                        counts_against_quota=qa.passed, after=complete)
+                        counts_against_quota=qa.passed, after=complete,
+                        generation=generation or None)
     timings["store"] = time.perf_counter() - t
     for step, seconds in result.timings.items():
         timings[f"render.{step}"] = seconds
@@ -278,6 +324,11 @@ def run_worker(ctx: ServiceContext, *, backend: GenerationBackend, quality: Qual
             listed = [{"code": r.code, "message": r.message} for r in error.reasons]
             cancel_refused_job(ctx, job.id, worker_id, listed)
             outcome = JobRunResult(job.id, JobState.CANCELLED.value, reasons=listed)
+        except IntegrityError as error:
+            stop.set()  # e.g. a model's files changed: no retry makes it right
+            release_job(ctx, job.id, worker_id, error=f"{error.code}: {error}", retry=False)
+            outcome = JobRunResult(job.id, JobState.FAILED.value, reasons=[{
+                "code": error.code, "message": str(error)}])
         except Conflict as error:
             stop.set()  # the lease was lost (taken over or cancelled): not ours to retry
             release_job(ctx, job.id, worker_id, error=f"{type(error).__name__}: {error}",

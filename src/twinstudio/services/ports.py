@@ -27,6 +27,7 @@ from twinstudio.domain.generation import (
 from twinstudio.domain.ledger import Transaction
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.likeness import LikenessReview, Notice, ReviewState
+from twinstudio.domain.models import ModelFile, ModelKind, RegisteredModel
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.provenance import (
     AssetMark,
@@ -150,6 +151,14 @@ class LookalikeRepository(Protocol):
     def of(self, twin_id: str) -> list[str]: ...
 
 
+class ModelRepository(Protocol):
+    def add(self, model: RegisteredModel) -> None: ...
+    def get(self, name: str) -> RegisteredModel: ...
+    def find(self, name: str) -> RegisteredModel | None: ...
+    def remove(self, name: str) -> bool: ...
+    def list(self, *, kind: ModelKind | None = None) -> list[RegisteredModel]: ...
+
+
 class NoticeRepository(Protocol):
     def add(self, notice: Notice) -> None: ...
     def list_for(self, recipient_ids: list[str]) -> list[Notice]: ...
@@ -270,6 +279,7 @@ class UnitOfWork(Protocol):
     reviews: LikenessReviewRepository
     lookalikes: LookalikeRepository
     notices: NoticeRepository
+    models: ModelRepository
 
     users: UserRepository
     api_keys: ApiKeyRepository
@@ -380,6 +390,25 @@ class CaptureChecks(Protocol):
     def check_many(self, photos: Sequence[bytes]) -> list[CaptureReport]:
         """The reports of several photos, in order (an adapter may check them in
         parallel)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelScan:
+    """What is in a model folder: its diffusers layout, class and every file."""
+
+    path: str                         # absolute, resolved
+    layout: str                       # pipeline | component | weights
+    class_name: str | None
+    files: tuple[ModelFile, ...]
+
+
+class ModelFolders(Protocol):
+    """Reads model folders on disk (hashing every file; the generation adapter)."""
+
+    def scan(self, path: str, kind: ModelKind) -> ModelScan:
+        """The folder's layout and files; InvalidInput when it is not a model folder of
+        ``kind`` (no model_index.json or config.json, no weights, unreadable)."""
         ...
 
 

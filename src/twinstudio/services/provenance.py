@@ -62,7 +62,8 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
                alterations: list[str] | None = None, retouched: bool = False,
                actor: str = "system", counts_against_quota: bool = True,
                parent: tuple[str, bytes, str] | None = None,
-               after: Callable[[UnitOfWork, Asset], None] | None = None) -> MarkResult:
+               after: Callable[[UnitOfWork, Asset], None] | None = None,
+               generation: dict[str, Any] | None = None) -> MarkResult:
     """Register ``image`` as an asset of the licence's twin and mark it: invisible
     watermark with a fresh asset code, fingerprints, and a signed C2PA manifest. Counts
     against the licence's ``max_assets`` (unless ``counts_against_quota`` is False: an
@@ -72,7 +73,9 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
     ``parent`` (asset id, signed bytes, mime) makes this an edit of that asset: the
     manifest carries it as ``parentOf`` ingredient. ``after(uow, asset)`` runs inside the
     final transaction, so that what the caller records with the asset (a job's completion,
-    QA results, a state) commits with it or not at all.
+    QA results, a state) commits with it or not at all. ``generation`` (what made the
+    image: recipe, seed, steps, models and their manifest hashes) goes into the signed
+    twinstudio assertion.
     """
     import time
 
@@ -122,7 +125,8 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
     t = time.perf_counter()
     signed = tools.sign(master, _master_mime(decoded.mime),
                         manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
-                                     asset_code=code, edited=parent is not None),
+                                     asset_code=code, edited=parent is not None,
+                                     generation=generation),
                         parent=(parent[1], parent[2], f"{parent[0]} master") if parent
                         else None)
     timings["sign"] = (time.perf_counter() - t) * 1000

@@ -90,6 +90,10 @@ class QaResult:
     body: BodyGateResult
     passed: bool
     edit_of: str | None = None
+    # best of N: every candidate's scores (seed, passed, distance, worst body change,
+    # reasons) and the index of the one kept; None for a single image
+    candidates: list[dict[str, Any]] | None = None
+    chosen: int | None = None
 
     @classmethod
     def of(cls, identity: IdentityGateResult, body: BodyGateResult) -> QaResult:
@@ -105,13 +109,48 @@ class QaResult:
                                "passed": self.passed}
         if self.edit_of is not None:
             out["edit_of"] = self.edit_of
+        if self.candidates is not None:
+            out["candidates"], out["chosen"] = self.candidates, self.chosen
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> QaResult:
         return cls(IdentityGateResult.from_dict(data.get("identity") or {}),
                    BodyGateResult.from_dict(data.get("body") or {}),
-                   bool(data.get("passed")), data.get("edit_of"))
+                   bool(data.get("passed")), data.get("edit_of"),
+                   data.get("candidates"), data.get("chosen"))
+
+    def score(self) -> dict[str, Any]:
+        """This image's scores, as a best-of-N lists them."""
+        worst = max((abs(f["change"]) for f in self.body.failures or []
+                     if f.get("change") is not None), default=None)
+        if worst is None and self.body.checked:
+            changes = [abs(self.body.measured[k] - v) / v for k, v in
+                       self.body.reference.items() if k in self.body.measured and v]
+            worst = round(max(changes), 4) if changes else None
+        return {"passed": self.passed, "identity_distance": self.identity.distance,
+                "body_checked": self.body.checked, "body_worst_change": worst,
+                "reasons": self.reasons}
+
+
+def rank_key(qa: QaResult) -> tuple[bool, float, float]:
+    """Best first: passing before failing, then the nearest face to the twin's template,
+    then the smallest body change (a missing measure ranks last)."""
+    score = qa.score()
+    distance = score["identity_distance"]
+    worst = score["body_worst_change"]
+    return (not qa.passed, float("inf") if distance is None else float(distance),
+            float("inf") if worst is None else float(worst))
+
+
+def best_of(results: list[QaResult], seeds: list[int]) -> QaResult:
+    """The best candidate's gates, with every candidate's scores and the chosen index."""
+    chosen = min(range(len(results)), key=lambda i: rank_key(results[i]))
+    best = results[chosen]
+    return QaResult(best.identity, best.body, best.passed, best.edit_of,
+                    candidates=[{"seed": seed, **qa.score()}
+                                for seed, qa in zip(seeds, results, strict=True)],
+                    chosen=chosen)
 
 
 def identity_gate(ctx: ServiceContext, quality: QualityTools, twin_id: str,

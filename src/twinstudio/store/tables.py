@@ -388,3 +388,14 @@ notices = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("read_at", UtcDateTime),
 )
+
+# The model registry (issue 15): a model folder's manifest and licence, by name.
+models = Table(
+    "models", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("commercial", Boolean, nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("document", Text, nullable=False),  # RegisteredModel: path, licence, files
+    Column("added_at", UtcDateTime, nullable=False),
+)

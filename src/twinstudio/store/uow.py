@@ -22,6 +22,7 @@ from twinstudio.store.repositories import (
     SqlLikenessReviewRepository,
     SqlLookalikeRepository,
     SqlMarkRepository,
+    SqlModelRepository,
     SqlNoticeRepository,
     SqlOrganisationRepository,
     SqlTalentRepository,
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.reviews = SqlLikenessReviewRepository(c)
         self.lookalikes = SqlLookalikeRepository(c)
         self.notices = SqlNoticeRepository(c)
+        self.models = SqlModelRepository(c)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)

@@ -3,9 +3,9 @@
 One module per concern: ``parties`` (talents, organisations, twins), ``rights`` (consents,
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
-campaigns, jobs), ``likeness`` (likeness reviews, look-alikes, notices)
-and ``accounts`` (users, API keys, web sessions); ``_base`` holds the
-shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
+campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
+look-alikes, notices) and ``accounts`` (users, API keys, web sessions); ``_base`` holds
+the shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from twinstudio.store.repositories.likeness import (
     SqlLookalikeRepository,
     SqlNoticeRepository,
 )
+from twinstudio.store.repositories.models import SqlModelRepository
 from twinstudio.store.repositories.parties import (
     SqlOrganisationRepository,
     SqlTalentRepository,
@@ -60,6 +61,7 @@ __all__ = [
     "SqlLikenessReviewRepository",
     "SqlLookalikeRepository",
     "SqlMarkRepository",
+    "SqlModelRepository",
     "SqlNoticeRepository",
     "SqlOrganisationRepository",
     "SqlTalentRepository",
