@@ -77,3 +77,88 @@ def enrol_template(ctx, talent_id: str, twin_id: str) -> None:
         uow.commit()
 
 
+
+
+class FakeStudio:
+    """A studio backend stand-in for the diffusion backend: a procedural frame of the
+    format's size, a stick-figure's keypoints, a depth map, the person's mask and one
+    mask per garment, as the real studio backend gives them (no body model)."""
+
+    name = "studio"
+
+    def __init__(self) -> None:
+        self.made: list[str] = []
+
+    def check(self, inputs: GenerationInputs) -> None:
+        if not inputs.garments:
+            raise ValueError("a look has garments")
+
+    def generate(self, inputs: GenerationInputs) -> GenerationResult:
+        from twinstudio.domain.generation import FORMATS
+
+        request = inputs.request
+        self.made.append(request.key)
+        fmt = FORMATS[request.format]
+        w, h = fmt.width, fmt.height
+        image = scene(request.seed % 1000, w, h)
+        keypoints = {name: (x * w, y * h, True) for name, (x, y) in STICK_FIGURE.items()}
+        mask = np.zeros((h, w), bool)
+        mask[int(0.08 * h):int(0.95 * h), int(0.35 * w):int(0.65 * w)] = True
+        depth = np.where(mask, 2.5, 4.0).astype(np.float32)
+        owners = np.zeros((h, w), np.uint8)
+        for i in range(len(inputs.garments)):  # torso, then legs, then a coat's hem
+            top, bottom = (0.25, 0.5) if i == 0 else (0.5, 0.9) if i == 1 else (0.2, 0.7)
+            owners[int(top * h):int(bottom * h), int(0.36 * w):int(0.64 * w)] = i + 1
+        image[mask] = (image[mask] * 0.4 + 90).astype(np.uint8)
+        return GenerationResult(
+            image=image, reference=image.copy(), source="studio", timings={"render": 0.0},
+            conditioning={"pose": keypoints, "depth": depth, "mask": mask,
+                          "parts": mask.astype(np.uint8), "camera": {}, "garments": owners})
+
+
+# a person standing, as shares of the frame (x, y)
+STICK_FIGURE = {
+    "nose": (0.5, 0.12), "left_eye": (0.52, 0.11), "right_eye": (0.48, 0.11),
+    "left_ear": (0.54, 0.12), "right_ear": (0.46, 0.12), "left_shoulder": (0.58, 0.22),
+    "right_shoulder": (0.42, 0.22), "left_elbow": (0.61, 0.36), "right_elbow": (0.39, 0.36),
+    "left_wrist": (0.62, 0.48), "right_wrist": (0.38, 0.48), "left_hip": (0.55, 0.5),
+    "right_hip": (0.45, 0.5), "left_knee": (0.55, 0.7), "right_knee": (0.45, 0.7),
+    "left_ankle": (0.55, 0.9), "right_ankle": (0.45, 0.9),
+}
+
+
+class FakeRecipe:
+    """A diffusion recipe stand-in: deterministic noise over the studio render per seed;
+    records every call."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[Any] = []
+
+    def generate(self, inputs: Any) -> np.ndarray:
+        self.calls.append(inputs)
+        rng = np.random.default_rng(inputs.seed)
+        noise = rng.integers(0, 60, inputs.studio.shape, dtype=np.int16)
+        return np.clip(inputs.studio.astype(np.int16) + noise - 30, 0, 255).astype(np.uint8)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"recipe": "fake"}
+
+
+class ScriptedQuality(FakeQuality):
+    """QA measurements whose face embedding is the next of ``distances`` (the distance of
+    each call's face to EMBEDDING, in call order, cycling)."""
+
+    def __init__(self, distances: list[float], body_change: float = 0.0) -> None:
+        super().__init__(body_change=body_change)
+        self.distances = distances
+        self.calls = 0
+
+    def face_embedding(self, rgb: Any) -> tuple[Any, dict[str, Any]]:
+        d = self.distances[self.calls % len(self.distances)]
+        self.calls += 1
+        direction = np.zeros(128)
+        direction[0] = 1.0
+        return EMBEDDING + d * direction, {"faces": 1}

@@ -17,6 +17,7 @@ from twinstudio.api.routers import (
     garments,
     licences,
     me,
+    models,
     notices,
     policy,
     releases,
@@ -33,7 +34,8 @@ from twinstudio.services.ports import CampaignRunner
 API_PREFIX = "/api/v1"
 ROUTERS = [me.router, notices.router, talents.router, twins.router, reviews.router,
            consents.router, releases.router, licences.router, policy.router, garments.router,
-           campaigns.router, assets.router, statements.router, verify.router, audit.router]
+           campaigns.router, assets.router, statements.router, verify.router, audit.router,
+           models.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),

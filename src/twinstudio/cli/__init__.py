@@ -14,6 +14,7 @@ from twinstudio.cli import (  # noqa: F401  (each registers its commands on the 
     assets,
     twins,
     campaigns,
+    models,
     serve,
 )
 # isort: on

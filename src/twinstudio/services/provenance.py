@@ -246,6 +246,8 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
         consent = uow.consents.get(licence.consent_id)
         twin = uow.twins.get(asset.twin_id)
         mark = uow.marks.get(asset_id)
+        generation = ((uow.asset_details.get(asset_id) or {}).get("reference") or {}).get(
+            "generation")
         broken = integrity_reasons(ctx, uow, licence, consent)
     if broken:
         raise RightsRefused("publication refused", broken)
@@ -266,7 +268,7 @@ def publication_rendition(ctx: ServiceContext, asset_id: str, *, channel: str,
     rgb = tools.decode(master).rgb
     rendition = tools.encode(tools.render_labels(rgb, labels), "image/jpeg")
     manifest = manifest_for(asset, licence, generator=GENERATOR, version=VERSION,
-                            asset_code=mark.code, edited=True)
+                            asset_code=mark.code, edited=True, generation=generation)
     manifest["assertions"][1]["data"]["publication"] = {
         "channel": channel, "territory": territory, "date": day.isoformat(),
         "labels": labels}

@@ -39,6 +39,9 @@ class C2paSignal(CredentialReading):
 
     def as_dict(self) -> dict[str, Any]:
         out = {**super().as_dict(), "asset_id": self.asset_id}
+        generation = (self.assertion or {}).get("generation")
+        if generation:  # what made a diffusion image: recipe, seed, models and hashes
+            out["generation"] = generation
         if self.note is not None:
             out["note"] = self.note
         return out

@@ -41,23 +41,19 @@ def _files(root: Path) -> list[Path]:
     return out
 
 
-def _hash(path: Path) -> ModelFile:
+def _hash(path: Path, name: str) -> ModelFile:
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-    return ModelFile(path="", size=size, sha256=digest.hexdigest())
+    return ModelFile(path=name, size=size, sha256=digest.hexdigest())
 
 
 def hash_folder(root: Path) -> tuple[ModelFile, ...]:
     """Every file of the folder (hidden folders left out) with its size and SHA-256."""
-    out = []
-    for path in _files(root):
-        entry = _hash(path)
-        out.append(entry.model_copy(update={"path": path.relative_to(root).as_posix()}))
-    return tuple(out)
+    return tuple(_hash(path, path.relative_to(root).as_posix()) for path in _files(root))
 
 
 def _config(path: Path) -> dict[str, Any]:
