@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integration.test_generation import _run, brief, gctx, world  # noqa: F401
+from tests.integration.test_generation import _run, brief, gctx, world
 from tests.support.fakes import FakeRecipe, FakeStudio, ScriptedQuality
 from twinstudio.domain.errors import Conflict, InvalidInput
 from twinstudio.domain.generation import FORMATS, GeneratorSpec, expand
@@ -25,6 +25,8 @@ from twinstudio.services.assets import approve_asset, publish_asset
 from twinstudio.services.campaigns import campaign_status, create_campaign
 from twinstudio.services.models import add_model, check_models, list_models
 from twinstudio.services.verification import verify_image
+
+__all__ = ["gctx", "world"]  # fixtures
 
 
 def model_folder(root: Path, kind: str, seed: int = 0) -> Path:
@@ -47,7 +49,7 @@ def model_folder(root: Path, kind: str, seed: int = 0) -> Path:
 
 
 @pytest.fixture
-def models(gctx, tmp_path):  # noqa: F811
+def models(gctx, tmp_path):
     base = add_model(gctx, name="sdxl-base", path=str(model_folder(tmp_path / "b", "base")),
                      kind="base", licence="CreativeML-OpenRAIL++-M", commercial=True,
                      actor="operator")
@@ -104,7 +106,7 @@ def test_the_registry_refuses_folders_that_are_not_models_of_their_kind(gctx, mo
     with pytest.raises(InvalidInput, match="no such folder"):
         add_model(gctx, name="gone", path=str(root / "nowhere"), kind="base",
                   licence="MIT", commercial=True, actor="operator")
-    with pytest.raises(InvalidInput, match="needs model_index.json"):
+    with pytest.raises(InvalidInput, match=r"needs model_index\.json"):
         add_model(gctx, name="cn-as-base", path=models["pose"].path, kind="base",
                   licence="MIT", commercial=True, actor="operator")
     with pytest.raises(InvalidInput, match="not a ControlNet"):
