@@ -5,7 +5,9 @@ with two worker processes."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -275,3 +277,81 @@ def test_a_photo_of_an_enrolled_twin_that_we_never_made_is_an_unlicensed_likenes
     assert result.verdict == "unlicensed_likeness", result.signals.face
     assert result.twin_id == studio["twin_id"] and result.asset_id is None
     assert result.signals.face.match.distance < 0.6
+
+
+def test_the_diffusion_conditioning_sits_in_the_formats_camera(studio):
+    """The conditioning images of a real studio render: the format's size, the
+    skeleton's joints on the projected keypoints in OpenPose's colours, a mask per
+    garment inside the person, and the talent's references from the enrolment photos."""
+    from twinstudio.body3d.render import GARMENT_PART
+    from twinstudio.generation.diffusion.conditioning import (
+        COLOURS,
+        OPENPOSE18,
+        conditioning_from,
+        pipeline_size,
+    )
+    from twinstudio.generation.studio import StudioBackend
+    from twinstudio.services.biometrics import likeness_references
+    from twinstudio.services.garments import add_garment, list_garments
+    from twinstudio.services.jobs import resolve_inputs
+
+    brand = studio["brands"]["plain"].id
+    tee = studio["garments"]["plain"]["tee"].id
+    skirt = next((g.id for g in list_garments(studio["ctx"], brand_id=brand)
+                  if g.name == "Skirt"), None) or add_garment(
+        studio["ctx"], brand_id=brand, name="Skirt", category="skirt",
+        fabric_color="#333344", actor="test").id
+    request = _request(studio, garment_ids=(tee, skirt), format="story", pose="walking")
+    inputs = resolve_inputs(studio["ctx"], request)
+    rendered = StudioBackend(garment_masks=True).generate(inputs)
+    fmt = FORMATS["story"]
+    width, height = pipeline_size(fmt.width, fmt.height)
+    assert (width, height) == (fmt.width, fmt.height)  # every format is a multiple of 16
+    cond = conditioning_from(rendered.image, rendered.conditioning, [tee, skirt],
+                             width=width, height=height)
+    look = os.environ.get("TWINSTUDIO_LOOK_DIR")  # to look at them: the skeleton over it
+    if look:
+        from PIL import Image
+
+        over = (0.55 * cond.studio + 0.45 * cond.pose).astype(np.uint8)
+        row = np.concatenate([cond.studio, over, cond.depth, _masks(cond)], axis=1)
+        Image.fromarray(row).save(Path(look) / "conditioning.png")
+    for image in (cond.pose, cond.depth, cond.studio):
+        assert image.shape == (height, width, 3)
+    keypoints = rendered.conditioning["pose"]
+    checked = 0
+    for index in range(2, 14):  # shoulders to ankles: drawn last, nothing covers them
+        name = OPENPOSE18[index]
+        x, y, _ = keypoints[name]
+        if 0 <= x < width and 0 <= y < height:
+            assert tuple(cond.pose[round(y), round(x)]) == COLOURS[index], name
+            checked += 1
+    assert checked >= 10
+    left, right = keypoints["left_shoulder"], keypoints["right_shoulder"]
+    neck = (round((left[0] + right[0]) / 2), round((left[1] + right[1]) / 2))
+    assert tuple(cond.pose[neck[1], neck[0]]) == COLOURS[1]
+    # depth: the person nearer (brighter) than the backdrop behind them
+    assert cond.depth[cond.person].mean() > cond.depth[~cond.person].mean() + 20
+    masks = cond.garments
+    assert set(masks) == {tee, skirt} and all(m.sum() > 2000 for m in masks.values())
+    assert not (masks[tee] & masks[skirt]).any()
+    union = cond.garment_union
+    garment_pixels = rendered.conditioning["parts"] == GARMENT_PART
+    assert (union == garment_pixels).mean() > 0.995
+    assert (union & ~cond.person).sum() < 0.01 * union.sum()
+    references = likeness_references(studio["ctx"], studio["twin_id"])
+    assert references.face is not None and references.full_body is not None
+    _face_h, face_w = references.face.shape[:2]
+    assert 60 < face_w < references.full_body.shape[1]
+    faces = studio["ctx"].faces.embeddings(references.face)
+    assert faces, "the face crop holds the face"
+
+
+def _masks(cond) -> np.ndarray:
+    """The person grey, each garment in its own colour."""
+    out = np.zeros((cond.height, cond.width, 3), np.uint8)
+    out[cond.person] = 90
+    for mask, colour in zip(cond.garments.values(), ((230, 80, 60), (60, 120, 230)),
+                            strict=False):
+        out[mask] = colour
+    return out

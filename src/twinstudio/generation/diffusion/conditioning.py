@@ -91,15 +91,25 @@ def skeleton_image(keypoints: dict[str, tuple[float, float, bool]], width: int,
     return canvas
 
 
-def depth_image(depth: np.ndarray) -> np.ndarray:
-    """Metric depth (0 where nothing was drawn) as an 8-bit RGB map: the nearest surface
-    white, the farthest 10 % grey, nothing black (inverse-depth ordering, like MiDaS)."""
+def depth_image(depth: np.ndarray, person: np.ndarray | None = None) -> np.ndarray:
+    """Metric depth (0 where nothing was drawn) as an 8-bit RGB map, near bright and far
+    dark (inverse-depth ordering, like MiDaS). With the ``person`` mask the person's own
+    relief gets most of the range (nearest point white, farthest 55 %), and what lies
+    behind fades from 50 % to 10 %; nothing drawn is black."""
     valid = depth > 0
     out = np.zeros(depth.shape, np.float32)
-    if valid.any():
-        near, far = float(depth[valid].min()), float(depth[valid].max())
-        span = max(far - near, 1e-6)
-        out[valid] = 1.0 - 0.9 * (depth[valid] - near) / span
+    if not valid.any():
+        return np.zeros((*depth.shape, 3), np.uint8)
+    body = valid & person if person is not None else valid
+    if not body.any():
+        body = valid
+    # percentiles: the mask's edge pixels may see the backdrop behind
+    near, far = (float(v) for v in np.percentile(depth[body], [0.5, 98]))
+    out[body] = 1.0 - 0.45 * np.clip((depth[body] - near) / max(far - near, 1e-6), 0, 1)
+    rest = valid & ~body
+    if rest.any():
+        start, end = min(float(depth[rest].min()), far), float(depth[rest].max())
+        out[rest] = 0.5 - 0.4 * np.clip((depth[rest] - start) / max(end - start, 1e-6), 0, 1)
     grey = np.clip(np.round(out * 255), 0, 255).astype(np.uint8)
     return np.repeat(grey[..., None], 3, axis=2)
 
@@ -167,6 +177,7 @@ def conditioning_from(studio_image: np.ndarray, conditioning: dict[str, Any],
     return Conditioning(
         width=width, height=height,
         pose=skeleton_image(conditioning["pose"], width, height, scale=scale),
-        depth=resize(depth_image(conditioning["depth"]), width, height),
+        depth=resize(depth_image(conditioning["depth"], conditioning["mask"].astype(bool)),
+                     width, height),
         person=resize(conditioning["mask"].astype(bool), width, height),
         garments=garments, studio=resize(studio_image, width, height))
