@@ -22,6 +22,7 @@ from twinstudio.services.ports import (
     CampaignRunner,
     CaptureChecks,
     FaceTools,
+    GarmentColours,
     GenerationBackend,
     ProvenanceTools,
     QualityTools,
@@ -73,6 +74,7 @@ def bootstrap(
         captures=_captures(settings.capture_workers),
         body_fitting=_body_fitting(),
         passwords=Argon2Passwords(),
+        garment_colours=_garment_colours(),
     )
     return ctx
 
@@ -112,6 +114,13 @@ def _body_fitting() -> BodyFitting | None:
     from twinstudio.body3d.fit import AnnyBodyFitting
 
     return AnnyBodyFitting()
+
+
+def _garment_colours() -> GarmentColours:
+    """A garment's colour from its packshot (OpenCV, a core dependency: always there)."""
+    from twinstudio.perception.garment_colour import PackshotColours
+
+    return PackshotColours()
 
 
 def _captures(workers: int = 1) -> CaptureChecks | None:

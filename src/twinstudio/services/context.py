@@ -12,6 +12,7 @@ from twinstudio.services.ports import (
     BodyFitting,
     CaptureChecks,
     FaceTools,
+    GarmentColours,
     Keyring,
     PasswordHasher,
     ProvenanceTools,
@@ -34,6 +35,7 @@ class ServiceContext:
     captures: CaptureChecks | None = None
     body_fitting: BodyFitting | None = None
     passwords: PasswordHasher | None = None  # accounts (issue 8)
+    garment_colours: GarmentColours | None = None  # a garment's colour from its packshot
 
     def now(self) -> datetime:
         return self.clock()
