@@ -36,7 +36,7 @@ def test_a_garment_added_from_its_packshot_takes_its_colour(world: World) -> Non
     assert [g["image_sha256"] is not None for g in listed] == [True, True, False]
     # 80 columns do not hold the table with its full ids: a block of lines per garment
     table = world.run("garment", "list").stdout
-    blocks = [dict((line.split(None, 1) + [""])[:2] for line in block.splitlines())
+    blocks = [dict([*line.split(None, 1), ""][:2] for line in block.splitlines())
               for block in table.strip().split("\n\n")]
     assert {b["name"]: b["image"] for b in blocks} == {
         "Oxford shirt": "yes", "Given shirt": "yes", "No image": ""}, table
