@@ -22,6 +22,7 @@ from twinstudio.services.ports import (
     CampaignRunner,
     CaptureChecks,
     FaceTools,
+    GarmentColours,
     GenerationBackend,
     ModelFolders,
     ProvenanceTools,
@@ -76,6 +77,7 @@ def bootstrap(
         passwords=Argon2Passwords(),
         model_folders=_model_folders(),
         default_generator=settings.default_generator(),
+        garment_colours=_garment_colours(),
     )
     return ctx
 
@@ -122,6 +124,13 @@ def _body_fitting() -> BodyFitting | None:
     from twinstudio.body3d.fit import AnnyBodyFitting
 
     return AnnyBodyFitting()
+
+
+def _garment_colours() -> GarmentColours:
+    """A garment's colour from its packshot (OpenCV, a core dependency: always there)."""
+    from twinstudio.perception.garment_colour import PackshotColours
+
+    return PackshotColours()
 
 
 def _captures(workers: int = 1) -> CaptureChecks | None:

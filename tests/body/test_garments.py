@@ -205,3 +205,38 @@ def test_a_full_outfit_leaves_no_underwear_in_sight(person, look, pose):
 
     assert bare([]) > 0.5
     assert bare(meshes) < 0.002  # the briefs and top of the base layer stay covered
+
+
+def test_a_garment_added_from_its_packshot_renders_in_the_measured_colour(person, tmp_path):
+    """The studio backend draws ``garment.colours()[colourway]``: colourway 0 of a garment
+    whose colour came from its packshot is the measured colour, and the shell shows it."""
+    import cv2
+
+    from tests.support.images import packshot
+    from twinstudio.body3d.garments import garment_meshes
+    from twinstudio.body3d.render import GARMENT_PART, RasterRenderer, View
+    from twinstudio.bootstrap import bootstrap
+    from twinstudio.config import Settings
+    from twinstudio.domain.parties import OrganisationKind
+    from twinstudio.provenance.keys import ensure_development_credentials
+    from twinstudio.services.garments import add_garment
+    from twinstudio.services.parties import add_organisation
+
+    settings = Settings(workspace=tmp_path / "ws")
+    ensure_development_credentials(settings.c2pa_dir)
+    ctx = bootstrap(settings)
+    brand = add_organisation(ctx, kind=OrganisationKind.BRAND, name="Nordvik")
+    red = (200, 20, 30)
+    garment = add_garment(ctx, brand_id=brand.id, name="Tee", category="tee",
+                          image=packshot(red, (225, 225, 225)), actor="test")
+    assert garment.fabric.colour_source == "image"
+    _, maps, bodies = person
+    body = bodies["relaxed"]
+    result = RasterRenderer().render(body, maps, View(shadows=False), garments=garment_meshes(
+        body, garment, garment.colours()[0]))
+    cloth = result.rgb[result.parts == GARMENT_PART]
+    assert len(cloth) > 1000
+    hue = cv2.cvtColor(cloth.reshape(-1, 1, 3), cv2.COLOR_RGB2HSV)[:, 0]
+    # the lit shell keeps the fabric's hue (red wraps around 0 / 180 in OpenCV's HSV)
+    reddish = (hue[:, 0] <= 8) | (hue[:, 0] >= 172)
+    assert reddish.mean() > 0.95 and (hue[:, 1] > 150).mean() > 0.9

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.test_web import CHROMIUM, _login, _shot
 from tests.e2e.test_web import browser as browser
 from tests.support.fakes import FakeBackend, FakeQuality
-from tests.support.images import encode, scene
+from tests.support.images import delta_e, encode, packshot, scene
 from tests.support.web import serve
 from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_site, thread_runner
@@ -122,3 +122,29 @@ def test_a_bad_brief_in_the_form_is_explained_and_nothing_is_planned(site, brows
     _shot(brand, "brand-campaign-bad-brief", engine.dialect.name)
     with world.ctx.uow() as uow:
         assert len(uow.campaigns.list(brand_id=world.a.brand)) == 1
+
+
+def test_a_brand_adds_a_garment_whose_colour_is_taken_from_its_packshot(site, browser,
+                                                                          engine, tmp_path):
+    base, world = site
+    image = tmp_path / "packshot.jpg"
+    image.write_bytes(packshot((20, 30, 70)))
+    brand = _login(browser, base, world.email(Role.BRAND_EDITOR))
+    brand.click("nav >> text=Catalogue")
+    brand.fill("input[name=name]", "Oxford shirt")
+    brand.select_option("select[name=category]", "shirt")
+    brand.set_input_files("input[name=image]", str(image))
+    brand.check("input[name=colour_from_image]")
+    brand.click("button:has-text('Add to the catalogue')")
+    brand.wait_for_load_state()
+    assert "was added to the catalogue" in brand.content()
+    row = brand.locator("table.garments tr:has-text('Oxford shirt')")
+    assert row.locator(".tag:has-text('packshot')").count() == 1
+    _shot(brand, "brand-catalogue-packshot", engine.dialect.name)
+    with world.ctx.uow() as uow:
+        (garment,) = [g for g in uow.garments.list(brand_id=world.a.brand)
+                      if g.name == "Oxford shirt"]
+    assert garment.fabric.colour_source == "image" and garment.image_sha256
+    assert delta_e(garment.fabric.base_color, (20, 30, 70)) < 3.0
+    swatch = row.locator(".swatch").first.get_attribute("title")
+    assert swatch == garment.fabric.base_color

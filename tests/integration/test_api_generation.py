@@ -6,11 +6,13 @@ publication with its labels, and edits through the body gate."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.fakes import FakeBackend, FakeQuality
-from tests.support.images import encode, scene
+from tests.support.images import declared_png, delta_e, encode, packshot, scene
 from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_api, thread_runner
 from twinstudio.domain.accounts import Role
@@ -96,6 +98,46 @@ def test_a_brand_adds_garments_with_a_pattern_and_sees_only_its_catalogue(world,
     admin = api.post("/api/v1/garments", headers=as_(world, Role.ADMIN), data={
         "name": "Anywhere", "category": "coat", "fabric_color": "#000000"})
     assert admin.status_code == 422 and "brand_id" in admin.json()["error"]["message"]
+
+
+def test_a_garment_added_with_a_packshot_takes_its_colour_from_it(world, api):
+    image = packshot((20, 30, 70))
+    added = api.post("/api/v1/garments", headers=as_(world, Role.BRAND_EDITOR),
+                     data={"name": "Oxford shirt", "category": "shirt"},
+                     files={"image": ("packshot.jpg", image, "image/jpeg")})
+    assert added.status_code == 201, added.text
+    garment = added.json()
+    assert garment["image_sha256"] == hashlib.sha256(image).hexdigest()
+    assert garment["colour_source"] == "image"
+    assert delta_e(garment["base_color"], (20, 30, 70)) < 3.0, garment["base_color"]
+    read = api.get(f"/api/v1/garments/{garment['id']}", headers=as_(world, Role.BRAND_ADMIN))
+    assert read.json() == garment
+    given = api.post("/api/v1/garments", headers=as_(world, Role.BRAND_EDITOR),
+                     data={"name": "Red shirt", "category": "shirt", "fabric_color": "#aa3344"},
+                     files={"image": ("packshot.jpg", image, "image/jpeg")})
+    assert given.status_code == 201, given.text
+    assert given.json()["base_color"] == "#aa3344" and given.json()["colour_source"] == "given"
+    plain = api.get(f"/api/v1/garments/{world.a.garments[0]}",
+                    headers=as_(world, Role.BRAND_ADMIN)).json()
+    assert plain["image_sha256"] is None and plain["colour_source"] == "given"
+
+
+@pytest.mark.parametrize(("data", "phrase"), [
+    (None, "give the garment's base colour"),
+    (b"a product description, not a picture\n" * 20, "not an image"),
+    (declared_png(20000, 20000), "decompression bomb"),
+    (declared_png(8000, 8000), "the limit is 50"),
+    (encode(scene(2, 48, 48)), "at least 64 px a side"),
+], ids=["neither-colour-nor-image", "not-an-image", "bomb", "over-the-pixel-limit",
+        "too-small"])
+def test_a_bad_packshot_answers_422_and_adds_nothing(world, api, data, phrase):
+    files = {"image": ("packshot.png", data, "image/png")} if data is not None else None
+    response = api.post("/api/v1/garments", headers=as_(world, Role.BRAND_EDITOR),
+                        data={"name": "Oxford shirt", "category": "shirt"}, files=files)
+    assert response.status_code == 422, response.text
+    assert phrase in response.json()["error"]["message"], response.json()
+    listed = api.get("/api/v1/garments", headers=as_(world, Role.BRAND_ADMIN)).json()
+    assert "Oxford shirt" not in {g["name"] for g in listed["items"]}
 
 
 def test_a_campaign_plan_lists_refusals_with_reason_codes_and_runs_to_the_end(world, api,

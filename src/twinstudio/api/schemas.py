@@ -19,7 +19,7 @@ from twinstudio.domain.consent import (
     ConsentState,
     DigitalReplicaConsent,
 )
-from twinstudio.domain.garment import Fit, Garment, GarmentCategory, Length
+from twinstudio.domain.garment import ColourSource, Fit, Garment, GarmentCategory, Length
 from twinstudio.domain.generation import Campaign, CampaignBrief, Job, JobState
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
@@ -436,17 +436,20 @@ class GarmentPublic(BaseModel):
     fit: Fit
     length: Length
     base_color: str
+    colour_source: ColourSource = Field(description=(
+        "given: the brand's fabric colour; image: measured in the product image"))
     colorways: list[str]
     pattern_sha256: str | None
     pattern_size_cm: float
+    image_sha256: str | None = Field(description="the product image (packshot), if any")
 
     @classmethod
     def of(cls, g: Garment) -> GarmentPublic:
         return cls(id=g.id, brand_id=g.brand_id, name=g.name, category=g.category,
                    product_category=g.product_category, fit=g.fit, length=g.length,
-                   base_color=g.fabric.base_color, colorways=list(g.colorways),
-                   pattern_sha256=g.fabric.pattern_sha256,
-                   pattern_size_cm=g.fabric.pattern_size_cm)
+                   base_color=g.fabric.base_color, colour_source=g.fabric.colour_source,
+                   colorways=list(g.colorways), pattern_sha256=g.fabric.pattern_sha256,
+                   pattern_size_cm=g.fabric.pattern_size_cm, image_sha256=g.image_sha256)
 
 
 _BRIEF_EXAMPLE = {

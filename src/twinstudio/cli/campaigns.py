@@ -41,26 +41,33 @@ def garment_add(
     category: Annotated[str, typer.Option(help="tee, long_sleeve_top, tank, shirt, dress, "
                                                "skirt, trousers, shorts, jacket, coat")],
     name: Annotated[str, typer.Option(help="Name in the catalogue (unique per brand)")],
-    fabric_color: Annotated[str, typer.Option(help="Base colour, e.g. '#aa3344'")],
+    fabric_color: Annotated[str | None, typer.Option(
+        help="Base colour, e.g. '#aa3344' (default: measured in --image)")] = None,
     fit: Annotated[str, typer.Option(help="slim, regular or loose")] = "regular",
     length: Annotated[str, typer.Option(help="cropped, regular or long")] = "regular",
     colorways: Annotated[str | None, typer.Option(
         help="Other colours, comma-separated ('#112233,#445566')")] = None,
     pattern: Annotated[Path | None, typer.Option(help="A tiling pattern image")] = None,
     pattern_size_cm: Annotated[float, typer.Option(help="Pattern repeat in cm")] = 12.0,
+    image: Annotated[Path | None, typer.Option(
+        help="Product image (packshot: the garment on a plain background)")] = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """Add a garment to a brand's catalogue."""
+    """Add a garment to a brand's catalogue. Without --fabric-color the base colour is the
+    garment's dominant colour in --image."""
     from twinstudio.services.garments import add_garment
 
     data = read_image_file(pattern) if pattern else None
+    packshot = read_image_file(image) if image else None
     garment = add_garment(context(workspace), brand_id=brand, name=name, category=category,
                           fabric_color=fabric_color, fit=fit, length=length,
                           colorways=[c.strip() for c in colorways.split(",") if c.strip()]
                           if colorways else [], pattern=data,
-                          pattern_size_cm=pattern_size_cm, actor=brand)
+                          pattern_size_cm=pattern_size_cm, image=packshot, actor=brand)
+    measured = " from the image" if garment.fabric.colour_source == "image" else ""
     print_result(garment.model_dump(mode="json"), f"garment {garment.id} added: {garment.name} "
-                 f"({garment.category.value}, {garment.product_category})", as_json=as_json)
+                 f"({garment.category.value}, {garment.product_category}), colour "
+                 f"{garment.fabric.base_color}{measured}", as_json=as_json)
 
 
 @garment_app.command("list")
@@ -70,9 +77,9 @@ def garment_list(brand: OnlyBrand = None,
     from twinstudio.services.garments import list_garments
 
     print_list(list_garments(context(workspace), brand_id=brand), as_json=as_json,
-               columns=("garment", "brand", "name", "category", "fit", "colours"),
+               columns=("garment", "brand", "name", "category", "fit", "colours", "image"),
                row=lambda g: (g.id, g.brand_id or "", g.name, g.category.value, g.fit.value,
-                              " ".join(g.colours())))
+                              " ".join(g.colours()), "yes" if g.image_sha256 else ""))
 
 
 # ------------------------------------------------------------------------ campaigns

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -80,10 +81,16 @@ class Length(StrEnum):
     LONG = "long"
 
 
+# Where a fabric's base colour came from: given by the brand, or measured in the
+# garment's product image (``image``: the dominant colour of the garment in its packshot).
+ColourSource = Literal["given", "image"]
+
+
 class Fabric(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     base_color: str
+    colour_source: ColourSource = "given"  # documents stored before it read as "given"
     pattern_sha256: str | None = None  # a tiling pattern image in the blob store
     pattern_size_cm: float = Field(default=12.0, gt=0.5, le=200)
     roughness: float = Field(default=0.85, ge=0.0, le=1.0)

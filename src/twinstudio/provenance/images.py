@@ -48,13 +48,24 @@ def decode(data: bytes) -> tuple[np.ndarray, str]:
                 rgb = _to_rgb(probe)
     except InvalidInput:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("image refused as a decompression bomb") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        raise InvalidInput(_bomb_message(str(bomb))) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise InvalidInput(f"image cannot be decoded ({str(error)[:120]})") from None
     if min(rgb.shape[:2]) < MIN_SIDE:
         raise InvalidInput(f"image is smaller than {MIN_SIDE} px on a side")
     return np.ascontiguousarray(rgb), mime
+
+
+def _bomb_message(pillow: str) -> str:
+    """The refusal of a decompression bomb, naming what it declares and the limit."""
+    import re
+
+    declared = re.search(r"\((\d+) pixels\)", pillow)
+    size = (f"it declares {int(declared.group(1)) / 1e6:.0f} megapixels; "
+            if declared else "")
+    return (f"image refused as a decompression bomb ({size}the limit is "
+            f"{MAX_PIXELS / 1e6:.0f} megapixels)")
 
 
 def _to_rgb(image) -> np.ndarray:  # type: ignore[no-untyped-def]

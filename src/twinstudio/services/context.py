@@ -13,6 +13,7 @@ from twinstudio.services.ports import (
     BodyFitting,
     CaptureChecks,
     FaceTools,
+    GarmentColours,
     Keyring,
     ModelFolders,
     PasswordHasher,
@@ -39,6 +40,7 @@ class ServiceContext:
     model_folders: ModelFolders | None = None  # the model registry (issue 15)
     # what a campaign brief without a ``generator`` gets (configuration); None: studio
     default_generator: GeneratorSpec | None = None
+    garment_colours: GarmentColours | None = None  # a garment's colour from its packshot
 
     def now(self) -> datetime:
         return self.clock()

@@ -412,6 +412,15 @@ class ModelFolders(Protocol):
         ...
 
 
+class GarmentColours(Protocol):
+    """The colour of a garment in its product image (perception adapter): the dominant
+    colour of what is not the packshot's plain background."""
+
+    def dominant_colour(self, rgb: Any) -> str | None:
+        """'#rrggbb', or None when nothing in the image stands out from its background."""
+        ...
+
+
 class CampaignRunner(Protocol):
     """Runs a campaign's queued jobs in the background (the API and web answer at once)."""
 

@@ -82,6 +82,8 @@ def add_garment_form(request: Request, name: Annotated[str, Form(max_length=120)
                      length: Annotated[str, Form(max_length=20)] = "regular",
                      colorways: Annotated[str, Form(max_length=400)] = "",
                      pattern: Annotated[UploadFile | None, File()] = None,
+                     image: Annotated[UploadFile | None, File()] = None,
+                     colour_from_image: Annotated[bool, Form()] = False,
                      csrf_token: Csrf = None) -> Response:
     from twinstudio.services.garments import add_garment
 
@@ -91,10 +93,13 @@ def add_garment_form(request: Request, name: Annotated[str, Form(max_length=120)
     brand = own_brand(access, None)
     access.require("brand.write")
     data = read_image(pattern) if pattern is not None and pattern.filename else None
+    packshot = read_image(image) if image is not None and image.filename else None
+    # A colour input always sends a colour: the box says to measure it in the packshot.
     garment = add_garment(found.ctx, brand_id=brand, name=name.strip(), category=category,
-                          fabric_color=fabric_color, fit=fit, length=length,
+                          fabric_color=None if colour_from_image else fabric_color, fit=fit,
+                          length=length,
                           colorways=[c.strip() for c in colorways.split(",") if c.strip()],
-                          pattern=data, actor=access.principal.actor)
+                          pattern=data, image=packshot, actor=access.principal.actor)
     return RedirectResponse(f"/garments?added={garment.id}", status_code=303)
 
 

@@ -1,5 +1,6 @@
 """The brand's garment catalogue: list, show, add (multipart, with an optional pattern
-image checked at the edge like every upload)."""
+image and an optional product image, a packshot, each checked at the edge like every
+upload). Without ``fabric_color`` the base colour is measured in the packshot."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ def create_garment(
     access: AccessDep,
     name: Annotated[str, Form(min_length=1, max_length=120, examples=["Fjell parka"])],
     category: Annotated[GarmentCategory, Form(examples=["coat"])],
-    fabric_color: Annotated[str, Form(max_length=7, examples=["#2f4f6f"],
-                                      description="base colour, e.g. '#aa3344'")],
+    fabric_color: Annotated[str | None, Form(max_length=7, examples=["#2f4f6f"], description=(
+        "base colour, e.g. '#aa3344'; leave it out to measure it in the image"))] = None,
     brand_id: Annotated[str | None, Form(max_length=40, description=(
         "the brand; brand users may leave it out (their own), admins name it"))] = None,
     fit: Annotated[Fit, Form()] = Fit.REGULAR,
@@ -60,14 +61,20 @@ def create_garment(
     pattern_size_cm: Annotated[float, Form(gt=0.5, le=200)] = 12.0,
     pattern: Annotated[UploadFile | None, File(
         description="a tiling pattern image (JPEG, PNG or WebP)")] = None,
+    image: Annotated[UploadFile | None, File(description=(
+        "the product image, a packshot: the garment on a plain background (JPEG, PNG or "
+        "WebP, at least 64 px a side)"))] = None,
 ) -> GarmentPublic:
     """Add a garment to the brand's catalogue (brand editors and admins). Names are unique
-    per brand (409); a pattern that is not an image, a bomb or too large is refused."""
+    per brand (409); an image that is not an image, a bomb, too small or too large is
+    refused (422, 413). Without ``fabric_color`` the base colour is the garment's dominant
+    colour in ``image`` (``colour_source`` "image"); one of the two is required."""
     brand = own_brand(access, brand_id)
     access.require("brand.write")
     data = read_image(pattern) if pattern is not None and pattern.filename else None
+    packshot = read_image(image) if image is not None and image.filename else None
     return GarmentPublic.of(add_garment(
         access.ctx, brand_id=brand, name=name.strip(), category=category.value,
-        fabric_color=fabric_color, fit=fit.value, length=length.value,
+        fabric_color=fabric_color or None, fit=fit.value, length=length.value,
         colorways=[c.strip() for c in colorways.split(",") if c.strip()], pattern=data,
-        pattern_size_cm=pattern_size_cm, actor=access.principal.actor))
+        pattern_size_cm=pattern_size_cm, image=packshot, actor=access.principal.actor))
