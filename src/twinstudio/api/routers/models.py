@@ -6,7 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from twinstudio.api.deps import AccessDep, PagingDep, isolation
-from twinstudio.api.schemas import ModelPublic, Page
+from twinstudio.api.model_schemas import ModelPublic
+from twinstudio.api.schemas import Page
 from twinstudio.domain.models import ModelKind
 from twinstudio.services.models import get_model, list_models
 
