@@ -304,6 +304,18 @@ def test_flux2_klein_lora_and_inpaint_checkpoint(tiny):
     assert np.array_equal(recipe.generate(inputs(with_garment=True)), plain)
 
 
+def test_flux2_klein_base_model_runs_guidance_with_the_negative_prompt(tmp_path):
+    paths = testing.build_tiny_flux2_klein(tmp_path, distilled=False)
+    recipe = load_recipe("flux2-klein", folders(paths, "base"), device="cpu",
+                         dtype=torch.float32)
+    guided = recipe.generate(inputs(guidance=4.0))
+    assert recipe.parameters["distilled"] is False
+    assert recipe.parameters["last"]["guidance"] == 4.0
+    assert not np.array_equal(recipe.generate(inputs(guidance=1.0)), guided)
+    assert not np.array_equal(recipe.generate(inputs(guidance=4.0, negative_prompt="grainy")),
+                              guided)
+
+
 def test_reference_images_meet_flux2_limits():
     small = reference_image(np.zeros((20, 30, 3), np.uint8))
     assert min(small.size) >= 64

@@ -69,7 +69,6 @@ def _diffusers() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import diffusers
 
-    diffusers.utils.logging.disable_progress_bar()
     return diffusers
 
 
@@ -205,9 +204,11 @@ class _Loras:
     changes), by adapter name, and the one active for each image (the twin's LoRA at its
     scale, or none); at most ``max_loaded`` kept, the least recently used let go."""
 
-    def __init__(self, pipe: Any, max_loaded: int = MAX_LORAS) -> None:
+    def __init__(self, pipe: Any, max_loaded: int = MAX_LORAS,
+                 on_change: Any = None) -> None:
         self.pipe = pipe
         self.max_loaded = max_loaded
+        self.on_change = on_change   # loading re-hooks CPU offload on ``pipe``
         self.loaded: OrderedDict[str, tuple[tuple[int, int], str]] = OrderedDict()
 
     def activate(self, path: Path | None, scale: float) -> str | None:
@@ -234,6 +235,8 @@ class _Loras:
             while len(self.loaded) > self.max_loaded:
                 _, (_, old) = self.loaded.popitem(last=False)
                 self.pipe.delete_adapters(old)
+            if self.on_change is not None:
+                self.on_change()
         self.loaded.move_to_end(key)
         name = self.loaded[key][1]
         self.pipe.enable_lora()
@@ -258,6 +261,10 @@ class _Placement:
         if self.offload and self._hooked is not pipe:
             pipe.enable_model_cpu_offload(device=self.device)
             self._hooked = pipe
+
+    def invalidate(self) -> None:
+        """Something (diffusers' LoRA loading) re-hooked a pipeline: hook again."""
+        self._hooked = None
 
 
 def _roles(models: dict[str, ModelFolder], recipe: str) -> None:
@@ -335,9 +342,10 @@ class SdxlRecipe:
         for pipe in (self.pipe, self.img2img_pipe, self.inpaint_pipe):
             pipe.set_progress_bar_config(disable=True)
             self._placement.place(pipe)
-        self._loras = _Loras(self.pipe)
+        self._loras = _Loras(self.pipe, on_change=self._placement.invalidate)
         self._inpaint_loras = (None if self.inpaint_pipe.unet is self.pipe.unet
-                               else _Loras(self.inpaint_pipe))
+                               else _Loras(self.inpaint_pipe,
+                                           on_change=self._placement.invalidate))
         self._default_lora = Path(models["lora"].path) if "lora" in models else None
         self._torch = torch
         self._last: dict[str, Any] = {}
@@ -362,10 +370,9 @@ class SdxlRecipe:
         pipe.set_ip_adapter_scale(0.0)
         cfg = guidance > 1.0 and pipe.unet.config.time_cond_proj_dim is None
         dim = pipe.image_encoder.config.projection_dim
-        zeros = self._torch.zeros((2 if cfg else 1, 1, dim), dtype=self.dtype)
-        return {"ip_adapter_image_embeds": [zeros.to(self._placement.device
-                                                     if not self._placement.offload
-                                                     else "cpu")]}
+        # (negative, positive) x 1 image x dim; the pipeline moves them to its device
+        return {"ip_adapter_image_embeds": [
+            self._torch.zeros((2 if cfg else 1, 1, dim), dtype=self.dtype)]}
 
     def _control(self, inputs: RecipeInputs) -> tuple[Any, Any]:
         images = [_pil(inputs.pose)]
@@ -387,7 +394,7 @@ class SdxlRecipe:
                       width=inputs.width, height=inputs.height,
                       guidance_scale=float(inputs.guidance),
                       controlnet_conditioning_scale=scales, output_type="np")
-        face = [inputs.face] if inputs.face is not None else []
+        face = [inputs.face] if inputs.face is not None and self.ip_adapter else []
         if inputs.strength is None:
             pipe, mode = self.pipe, "text2img"
             kwargs = dict(image=control, num_inference_steps=inputs.steps)
@@ -480,9 +487,10 @@ class Flux2KleinRecipe:
             pipe.set_progress_bar_config(disable=True)
             self._placement.place(pipe)
         self.distilled = bool(self.pipe.config.is_distilled)
-        self._loras = _Loras(self.pipe)
+        self._loras = _Loras(self.pipe, on_change=self._placement.invalidate)
         self._inpaint_loras = (None if self.inpaint_pipe.transformer is self.pipe.transformer
-                               else _Loras(self.inpaint_pipe))
+                               else _Loras(self.inpaint_pipe,
+                                           on_change=self._placement.invalidate))
         self._default_lora = Path(models["lora"].path) if "lora" in models else None
         self._torch = torch
         self._last: dict[str, Any] = {}

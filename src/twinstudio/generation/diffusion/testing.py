@@ -407,10 +407,11 @@ def _build_sdxl(root: Path, cfg: dict[str, Any], *, seed: int, dtype: torch.dtyp
 def _build_flux2_klein(root: Path, cfg: dict[str, Any], *, seed: int,
                        dtype: torch.dtype | None, device: str | None,
                        inpaint: bool = False) -> dict[str, Path]:
-    folders = {"base": _flux2_klein_folder(Path(root) / "flux2-klein", cfg, seed=seed,
+    name = "flux2-klein" if cfg["is_distilled"] else "flux2-klein-base"
+    folders = {"base": _flux2_klein_folder(Path(root) / name, cfg, seed=seed,
                                            dtype=dtype, device=device)}
     if inpaint:  # a second checkpoint for the garment pass (other weights, same layout)
-        folders["inpaint"] = _flux2_klein_folder(Path(root) / "flux2-klein-inpaint", cfg,
+        folders["inpaint"] = _flux2_klein_folder(Path(root) / f"{name}-inpaint", cfg,
                                                  seed=seed + 20, dtype=dtype, device=device)
     return folders
 
@@ -455,12 +456,15 @@ def build_tiny_sdxl(root: Path, *, seed: int = 0, inpaint: bool = False) -> dict
     return _build_sdxl(root, TINY_SDXL, seed=seed, dtype=None, device=None, inpaint=inpaint)
 
 
-def build_tiny_flux2_klein(root: Path, *, seed: int = 0,
-                           inpaint: bool = False) -> dict[str, Path]:
+def build_tiny_flux2_klein(root: Path, *, seed: int = 0, inpaint: bool = False,
+                           distilled: bool = True) -> dict[str, Path]:
     """Write a tiny FLUX.2 [klein] pipeline folder (transformer, Qwen3 text encoder,
     Qwen2 tokenizer, FLUX.2 VAE, flow-matching scheduler) under ``root``; returns
-    ``{"base": folder}`` (with ``inpaint``, also a second such folder, other weights)."""
-    return _build_flux2_klein(root, TINY_FLUX2_KLEIN, seed=seed, dtype=None, device=None,
+    ``{"base": folder}`` (with ``inpaint``, also a second such folder, other weights).
+    ``distilled=False`` marks it as a base (not step-distilled) model, which runs
+    classifier-free guidance, in folders named ``flux2-klein-base*``."""
+    cfg = {**TINY_FLUX2_KLEIN, "is_distilled": distilled}
+    return _build_flux2_klein(root, cfg, seed=seed, dtype=None, device=None,
                               inpaint=inpaint)
 
 
