@@ -226,7 +226,8 @@ def main() -> None:
         images = args.images if args.images is not None else 3
     print(f"diffusion recipes, {'full-size' if args.full_size else 'tiny'} random-weight "
           f"models (the code path's cost; not real weights' images): torch "
-          f"{torch.__version__} on {where}")
+          f"{torch.__version__} on {where}, {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.1f} at the start")
     job.update(steps=steps, sizes=sizes, images=images)
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="bench-diffusion-") as tmp:

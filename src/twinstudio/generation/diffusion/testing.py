@@ -57,7 +57,8 @@ _DIFFUSERS_VERSION = "0.42.1"
 # configurations
 
 TINY_SDXL: dict[str, Any] = {
-    # as diffusers' tests/pipelines/controlnet/test_controlnet_sdxl.py get_dummy_components
+    # as diffusers' tests/pipelines/controlnet/test_controlnet_sdxl.py get_dummy_components,
+    # except the VAE and the ControlNet's conditioning embedding (below)
     "unet": dict(
         block_out_channels=(32, 64), layers_per_block=2, sample_size=32,
         in_channels=4, out_channels=4,
@@ -69,12 +70,14 @@ TINY_SDXL: dict[str, Any] = {
         projection_class_embeddings_input_dim=80,  # 6 * 8 + 32 (text_encoder_2 projection)
         cross_attention_dim=64,                    # 32 + 32 (both text encoders' hidden)
     ),
-    "conditioning_embedding_out_channels": (16, 32),
+    # The VAE and the ControlNet's conditioning embedding downsample 8 times, as SDXL's
+    # do (the test file's two-block VAE downsamples twice: a 256 px image would make a
+    # 128 x 128 latent, as a 1024 px image does on the real model).
+    "conditioning_embedding_out_channels": (8, 16, 16, 32),
     "vae": dict(
-        block_out_channels=[32, 64], in_channels=3, out_channels=3,
-        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
-        latent_channels=4, sample_size=64,
+        block_out_channels=[32, 32, 64, 64], in_channels=3, out_channels=3,
+        down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
+        layers_per_block=1, latent_channels=4, sample_size=64,
     ),
     "text_encoder": dict(
         hidden_size=32, intermediate_size=37, layer_norm_eps=1e-05, num_attention_heads=4,
@@ -137,7 +140,7 @@ _SDXL_SCHEDULER = dict(
 
 TINY_FLUX2_KLEIN: dict[str, Any] = {
     # as diffusers' tests/pipelines/flux2/test_pipeline_flux2_klein*.py get_dummy_components,
-    # except that the text encoder has the 28 layers the pipeline's default
+    # except the VAE (below), and that the text encoder has the 28 layers the pipeline's default
     # text_encoder_out_layers (9, 18, 27) read, so that the recipe runs the tiny folder
     # exactly as the real one; joint_attention_dim is then 3 x 16.
     "transformer": dict(
@@ -150,11 +153,11 @@ TINY_FLUX2_KLEIN: dict[str, Any] = {
         num_key_value_heads=2, head_dim=8, vocab_size=320, max_position_embeddings=512,
         tie_word_embeddings=True,
     ),
-    "vae": dict(
+    "vae": dict(  # 8x down, as FLUX.2's (the test file's one-block VAE does not downsample)
         sample_size=32, in_channels=3, out_channels=3,
-        down_block_types=("DownEncoderBlock2D",), up_block_types=("UpDecoderBlock2D",),
-        block_out_channels=(4,), layers_per_block=1, latent_channels=1, norm_num_groups=1,
-        use_quant_conv=False, use_post_quant_conv=False,
+        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+        block_out_channels=(4, 8, 8, 8), layers_per_block=1, latent_channels=1,
+        norm_num_groups=1, use_quant_conv=False, use_post_quant_conv=False,
     ),
     "is_distilled": True,
 }
@@ -200,7 +203,8 @@ _MERGES = [("t", "h"), ("th", "e</w>"), ("a", "n"), ("i", "n"), ("e", "r"), ("o"
 
 
 def clip_tokenizer() -> Any:
-    """A CLIP BPE tokenizer over bytes (518 ids), ``model_max_length`` 77."""
+    """A CLIP BPE tokenizer over bytes (524 ids: 512 byte symbols, 10 merges, 2 special),
+    ``model_max_length`` 77."""
     from transformers import CLIPTokenizer
 
     chars = _byte_chars()
