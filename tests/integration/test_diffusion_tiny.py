@@ -101,6 +101,7 @@ def test_a_campaign_runs_end_to_end_on_tiny_pipelines_offline(gctx, world, tiny,
     assert no_network == []
 
 
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)  # no store question here
 def test_the_same_seed_gives_the_same_image_and_another_seed_another(gctx, world, tiny):
     names = register(gctx, "sdxl", tiny["sdxl"])
     generator = {"backend": "diffusion", "recipe": "sdxl", "candidates": 2, "steps": 2,
