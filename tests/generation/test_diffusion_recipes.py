@@ -249,6 +249,22 @@ def test_sdxl_with_an_inpainting_checkpoint(tiny):
     assert recipe.parameters["controlnets"] == ["pose"]
 
 
+@pytest.mark.parametrize("recipe", ["sdxl", "flux2-klein"])
+def test_every_pipeline_keeps_the_runtime_dtype(tiny, recipe):
+    # diffusers' from_pipe casts what it shares to float32 unless given a dtype: a bf16
+    # SDXL on a GPU would silently double its memory (found at full size: 21 GB, OOM)
+    roles = ("base", "pose_controlnet", "ip_adapter") if recipe == "sdxl" else ("base",)
+    loaded = load_recipe(recipe, folders(tiny[recipe], *roles), device="cpu",
+                         dtype=torch.bfloat16)
+    pipes = ([loaded.pipe, loaded.img2img_pipe, loaded.inpaint_pipe] if recipe == "sdxl"
+             else [loaded.pipe, loaded.inpaint_pipe])
+    for pipe in pipes:
+        for name, module in pipe.components.items():
+            if isinstance(module, torch.nn.Module):
+                assert module.dtype == torch.bfloat16, (type(pipe).__name__, name)
+    assert loaded.parameters["dtype"] == "bfloat16"
+
+
 def test_nothing_reaches_the_network(tiny, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError("network access attempted during a recipe")

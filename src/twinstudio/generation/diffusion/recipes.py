@@ -334,11 +334,12 @@ class SdxlRecipe:
         for pipe in [self.pipe, self.inpaint_pipe]:
             if pipe is not None and self.ip_adapter:
                 self._load_ip_adapter(pipe, Path(models["ip_adapter"].path))
+        # from_pipe casts the shared modules to its dtype, float32 unless told
         if self.inpaint_pipe is None:
             self.inpaint_pipe = d.StableDiffusionXLControlNetInpaintPipeline.from_pipe(
-                self.pipe, add_watermarker=False)
+                self.pipe, add_watermarker=False, dtype=dtype)
         self.img2img_pipe = d.StableDiffusionXLControlNetImg2ImgPipeline.from_pipe(
-            self.pipe, add_watermarker=False)
+            self.pipe, add_watermarker=False, dtype=dtype)
         for pipe in (self.pipe, self.img2img_pipe, self.inpaint_pipe):
             pipe.set_progress_bar_config(disable=True)
             self._placement.place(pipe)
@@ -481,8 +482,8 @@ class Flux2KleinRecipe:
         if "inpaint" in models:
             self.inpaint_pipe = d.Flux2KleinInpaintPipeline.from_pretrained(
                 models["inpaint"].path, **common)
-        else:
-            self.inpaint_pipe = d.Flux2KleinInpaintPipeline.from_pipe(self.pipe)
+        else:  # from_pipe casts the shared modules to its dtype, float32 unless told
+            self.inpaint_pipe = d.Flux2KleinInpaintPipeline.from_pipe(self.pipe, dtype=dtype)
         for pipe in (self.pipe, self.inpaint_pipe):
             pipe.set_progress_bar_config(disable=True)
             self._placement.place(pipe)
