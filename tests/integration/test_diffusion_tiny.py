@@ -28,6 +28,18 @@ __all__ = ["gctx", "world"]  # fixtures
 pytestmark = pytest.mark.xdist_group("diffusion")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run fastest and steadily on one torch thread (two threads on two
+    cores shared with another xdist worker: 4-12 times slower, bench/diffusion.py)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> dict[str, dict[str, Path]]:
     from twinstudio.generation.diffusion.testing import build_tiny_flux2_klein, build_tiny_sdxl
