@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.generation.test_diffusion_recipes import one_thread
 from tests.integration.test_generation import _run, brief, gctx, world
 from tests.support.fakes import FakeStudio, ScriptedQuality
 from twinstudio.domain.generation import FORMATS
@@ -23,21 +24,9 @@ from twinstudio.services.jobs import resolve_inputs
 from twinstudio.services.models import add_model
 from twinstudio.services.verification import verify_image
 
-__all__ = ["gctx", "world"]  # fixtures
+__all__ = ["gctx", "one_thread", "world"]  # fixtures (one_thread: autouse)
 
 pytestmark = pytest.mark.xdist_group("diffusion")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models run fastest and steadily on one torch thread (two threads on two
-    cores shared with another xdist worker: 4-12 times slower, bench/diffusion.py)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

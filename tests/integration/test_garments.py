@@ -9,23 +9,17 @@ import hashlib
 import numpy as np
 import pytest
 
+from tests.integration.test_generation import gctx
 from tests.support.images import declared_png, delta_e, encode, packshot, scene
-from twinstudio.bootstrap import bootstrap
-from twinstudio.config import Settings
 from twinstudio.domain.errors import Conflict, InvalidInput
 from twinstudio.domain.parties import OrganisationKind
-from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.garments import add_garment, list_garments
 from twinstudio.services.parties import add_organisation
 
 NAVY, RED = (20, 30, 70), (200, 20, 30)
 
 
-@pytest.fixture
-def gctx(engine, tmp_path, clock):
-    settings = Settings(workspace=tmp_path / "ws")
-    ensure_development_credentials(settings.c2pa_dir)
-    return bootstrap(settings, engine=engine, clock=clock)
+__all__ = ["gctx"]  # the fixture, shared with the generation tests
 
 
 @pytest.fixture
