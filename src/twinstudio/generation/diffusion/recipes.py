@@ -43,9 +43,6 @@ MAX_LORAS = 8              # distinct LoRA files kept loaded in one recipe (leas
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
-# ------------------------------------------------------------------------ runtime
-
-
 def runtime(device_setting: str = "auto") -> tuple[str, torch.dtype]:
     """The device and dtype to run on: ``auto`` is CUDA when present (bfloat16 where the
     GPU supports it, else float16), else the CPU in float32; ``cpu``, ``cuda`` and
