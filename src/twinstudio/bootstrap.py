@@ -31,6 +31,7 @@ from twinstudio.services.ports import (
 )
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
+from twinstudio.signing.anchors import ANCHOR_KEY_FILE, ANCHORS_FILE, FileAuditAnchors
 from twinstudio.signing.passwords import Argon2Passwords
 from twinstudio.signing.vault import TemplateVault
 from twinstudio.store.blobs import BlobStore
@@ -58,13 +59,16 @@ def bootstrap(
     hooks: list[RightsWithdrawnHook] | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> ServiceContext:
-    """Build a ServiceContext: engine (migrated to head), unit of work, keyring, hooks."""
+    """Build a ServiceContext: engine (migrated to head), unit of work (anchoring the
+    audit chain in the workspace after each commit), keyring, hooks."""
     settings = settings or Settings()
     engine = engine or build_engine(settings)
     if migrate_schema:
         migrate(engine)
+    anchors = FileAuditAnchors(settings.workspace / ANCHORS_FILE,
+                               settings.keys_dir / ANCHOR_KEY_FILE)
     ctx = ServiceContext(
-        uow=partial(SqlUnitOfWork, engine),
+        uow=partial(SqlUnitOfWork, engine, anchors),
         keyring=FileKeyring(settings.keys_dir),
         rights_withdrawn_hooks=[cancel_jobs_hook, withdraw_assets_hook, *(hooks or [])],
         clock=clock,
@@ -78,6 +82,7 @@ def bootstrap(
         model_folders=_model_folders(),
         default_generator=settings.default_generator(),
         garment_colours=_garment_colours(),
+        anchors=anchors,
     )
     return ctx
 

@@ -671,6 +671,7 @@ NEEDS_WORKSPACE: dict[str, tuple[str, ...]] = {
     "consent_revoke": ("consent", "revoke", "cns_x"),
     "audit_verify": ("audit", "verify"),
     "audit_show": ("audit", "show"),
+    "integrity_check": ("integrity", "check"),
 }
 
 

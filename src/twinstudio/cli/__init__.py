@@ -11,6 +11,7 @@ from twinstudio.cli import (  # noqa: F401  (each registers its commands on the 
     parties,
     rights,
     ledger,
+    integrity,
     assets,
     twins,
     campaigns,

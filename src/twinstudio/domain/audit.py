@@ -3,13 +3,17 @@
 Each event's hash is SHA-256 over the canonical JSON of (seq, at, actor, type, payload,
 prev_hash); the first event links to GENESIS. Editing, deleting, inserting or reordering
 any event breaks a hash or a link at (or right after) that point, and ``verify_chain``
-names the first bad sequence number. Truncating the newest events leaves a valid shorter
-chain: compare the reported head with one published elsewhere (``expected_head``).
+names the first bad sequence number. Truncating the newest events, or rewriting the chain
+consistently (every hash recomputed), leaves a valid chain; two things outside the database
+catch that: a head published elsewhere (``expected_head``) and the workspace's signed
+checkpoints (``Checkpoint``: head sequence and hash after each commit, kept in a file the
+database cannot reach, checked by ``check_anchors``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +69,9 @@ class ChainReport(BaseModel):
     head_hash: str
     first_bad_seq: int | None = None
     problem: str | None = None
+    # signed checkpoints outside the database (None: this workspace keeps none)
+    checkpoints: int | None = None
+    anchored_seq: int = 0  # the newest event a genuine checkpoint vouches for
 
 
 def verify_chain(events: list[AuditEvent], expected_head: str | None = None) -> ChainReport:
@@ -113,3 +120,77 @@ def _bad(events: list[AuditEvent], index: int, seq: int, problem: str) -> ChainR
     return ChainReport(ok=False, events=len(events), head_seq=head.seq if head else 0,
                        head_hash=head.hash if head else GENESIS, first_bad_seq=seq,
                        problem=problem)
+
+
+class Checkpoint(BaseModel):
+    """A signed statement "after a commit the chain's head was event ``seq`` with ``hash``",
+    written at ``at`` to the workspace's anchors file (``line``: where it was read)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    hash: str
+    at: datetime
+    signature: str
+    line: int = 0
+
+    def body(self) -> dict[str, Any]:
+        """What the signature covers (head sequence = number of events, hash, time)."""
+        return {"kind": "twinstudio/audit-checkpoint/v1", "seq": self.seq, "hash": self.hash,
+                "at": ensure_utc(self.at)}
+
+
+class AnchorReading(BaseModel):
+    """The checkpoints of an anchors file, and its lines that are not checkpoints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    location: str
+    checkpoints: list[Checkpoint] = []
+    unreadable_lines: list[int] = []
+
+
+def check_anchors(report: ChainReport, events: list[AuditEvent], reading: AnchorReading,
+                  genuine: Callable[[Checkpoint], bool]) -> ChainReport:
+    """Check a chain that verified (``report``) against signed checkpoints.
+
+    Every checkpoint must name an event of the chain with the same hash: one beyond the
+    head means events were deleted; one whose hash differs means the chain was rewritten
+    (hashes recomputed) at or before that event, after the newest checkpoint that still
+    matches. Only a checkpoint that disagrees needs its signature checked (``genuine``):
+    one that agrees proves nothing false, so verification stays cheap on long files.
+    """
+    where = reading.location
+    if reading.unreadable_lines:
+        return report.model_copy(update={
+            "ok": False, "checkpoints": len(reading.checkpoints),
+            "problem": f"{where} line {reading.unreadable_lines[0]} is not a checkpoint "
+                       "(the anchors file was edited)"})
+    by_seq = {event.seq: event.hash for event in events}
+    anchored = 0
+    for checkpoint in sorted(reading.checkpoints, key=lambda c: (c.seq, c.line)):
+        stored = by_seq.get(checkpoint.seq)
+        if stored == checkpoint.hash:
+            anchored = max(anchored, checkpoint.seq)
+            continue
+        update: dict[str, Any] = {"ok": False, "checkpoints": len(reading.checkpoints),
+                                  "anchored_seq": anchored}
+        stamp = ensure_utc(checkpoint.at).isoformat(timespec="seconds")
+        if not genuine(checkpoint):
+            update["problem"] = (f"{where} line {checkpoint.line} is not signed by this "
+                                 "workspace's anchor key (the anchors file was edited)")
+        elif stored is None:
+            update["first_bad_seq"] = report.head_seq + 1
+            update["problem"] = (
+                f"the chain ends at event {report.head_seq} but a signed checkpoint of "
+                f"{stamp} has event {checkpoint.seq}: events {report.head_seq + 1} to "
+                f"{checkpoint.seq} were deleted")
+        else:
+            update["first_bad_seq"] = anchored + 1
+            update["problem"] = (
+                f"event {checkpoint.seq} differs from its signed checkpoint of {stamp}: the "
+                f"chain was rewritten (hashes recomputed) between events {anchored + 1} and "
+                f"{checkpoint.seq}")
+        return report.model_copy(update=update)
+    return report.model_copy(update={"checkpoints": len(reading.checkpoints),
+                                     "anchored_seq": anchored})

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from twinstudio.domain.common import ensure_utc, sha256_hex
+from twinstudio.domain.common import canonical_json, ensure_utc, sha256_hex
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.domain.licence import Fees, Licence
 from twinstudio.domain.vocabulary import CHANNELS, TERRITORIES, case_hint
@@ -163,6 +163,18 @@ class Transaction(BaseModel):
     def amount_for(self, account: str) -> int:
         return sum(e.amount for e in self.entries if e.account == account)
 
+    def content_hash(self) -> str:
+        """SHA-256 over everything the transaction says (entries in a fixed order). The
+        audit event of its posting records it, so an entry edited in the database, even
+        in a way that still balances, no longer matches."""
+        body = {"id": self.id, "event_key": self.event_key, "event": self.event,
+                "licence_id": self.licence_id, "talent_id": self.talent_id,
+                "brand_id": self.brand_id, "currency": self.currency, "gross": self.gross,
+                "entries": sorted([e.account, e.amount] for e in self.entries),
+                "occurred_at": self.occurred_at, "due_on": self.due_on,
+                "reverses": self.reverses, "memo": self.memo}
+        return sha256_hex(canonical_json(body))
+
 
 def talent_account(talent_id: str) -> str:
     return f"talent_receivable:{talent_id}"
@@ -272,6 +284,9 @@ def balances(transactions: list[Transaction]) -> dict[str, int]:
 class LedgerProblem(BaseModel):
     transaction_id: str | None
     problem: str
+    # the row at fault when it is not a transaction (e.g. a closed period "LICENCE:PERIOD")
+    table: str = "ledger_transactions"
+    row_id: str | None = None
 
 
 def check_transactions(transactions: list[Transaction]) -> list[LedgerProblem]:

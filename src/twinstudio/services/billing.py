@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from twinstudio.domain.errors import Conflict, InvalidInput
+from twinstudio.domain.integrity import ledger_problems
 from twinstudio.domain.ledger import (
     BillableEvent,
     EventType,
@@ -78,7 +79,8 @@ def post_in(uow: UnitOfWork, event: BillableEvent, *, now: datetime, actor: str,
         return PostingResult(event.key, False, uow.ledger.get(txn.id), "already posted")
     uow.audit.append(actor=actor, type="LedgerPosted", at=now, payload={
         "transaction_id": txn.id, "event_key": txn.event_key, "licence_id": licence.id,
-        "gross": txn.gross, "currency": txn.currency})
+        "gross": txn.gross, "currency": txn.currency,
+        "transaction_hash": txn.content_hash()})
     return PostingResult(event.key, True, txn)
 
 
@@ -105,7 +107,8 @@ def reverse_transaction(ctx: ServiceContext, transaction_id: str, *, reason: str
         posted = uow.ledger.post(txn, posted_at=now)
         if posted:
             uow.audit.append(actor=actor, type="LedgerReversed", at=now, payload={
-                "transaction_id": txn.id, "reverses": original.id, "reason": reason})
+                "transaction_id": txn.id, "reverses": original.id, "reason": reason,
+                "gross": txn.gross, "transaction_hash": txn.content_hash()})
         uow.commit()
     return PostingResult(txn.event_key, posted, txn, "" if posted else "already reversed")
 
@@ -193,14 +196,19 @@ class LedgerCheck:
 
 def check_ledger(ctx: ServiceContext) -> LedgerCheck:
     """Prove the ledger: every transaction balances, each event key posted once, each
-    reversal refers to a real transaction once, total debits equal total credits."""
+    reversal refers to a real transaction once, total debits equal total credits; and
+    against the audit chain: each posting event has exactly one transaction with the
+    content it recorded, each transaction and closed period its event."""
     with ctx.uow() as uow:
         txns = uow.ledger.transactions()
         count, debits, credits = uow.ledger.entry_sums()
+        closed = uow.ledger.closed_periods()
+        events = uow.audit.all()
     problems = check_transactions(txns)
     if count != sum(len(t.entries) for t in txns):
-        problems.append(LedgerProblem(transaction_id=None,
+        problems.append(LedgerProblem(transaction_id=None, table="ledger_entries",
                                       problem="entries exist without their transaction"))
+    problems += ledger_problems(txns, closed, events)
     return LedgerCheck(len(txns), count, debits, credits, problems)
 
 

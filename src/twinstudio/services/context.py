@@ -9,6 +9,7 @@ from datetime import date, datetime
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.generation import GeneratorSpec
 from twinstudio.services.ports import (
+    AuditAnchors,
     Blobs,
     BodyFitting,
     CaptureChecks,
@@ -41,6 +42,9 @@ class ServiceContext:
     # what a campaign brief without a ``generator`` gets (configuration); None: studio
     default_generator: GeneratorSpec | None = None
     garment_colours: GarmentColours | None = None  # a garment's colour from its packshot
+    # signed checkpoints of the audit chain outside the database (the same object the
+    # units of work record into); None: the chain is checked without them
+    anchors: AuditAnchors | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -12,7 +12,7 @@ from typing import Any, Protocol, Self
 
 from twinstudio.domain.accounts import ApiKey, User, WebSession
 from twinstudio.domain.asset import Asset
-from twinstudio.domain.audit import AuditEvent
+from twinstudio.domain.audit import AnchorReading, AuditEvent, Checkpoint
 from twinstudio.domain.body import BodyFit, BodyProfile
 from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
@@ -91,6 +91,15 @@ class AuditLog(Protocol):
                at: datetime | None = None) -> AuditEvent: ...
     def all(self) -> list[AuditEvent]: ...
     def tail(self, limit: int) -> list[AuditEvent]: ...
+
+
+class AuditAnchors(Protocol):
+    """Signed checkpoints of the audit chain's head, kept outside the database: a
+    consistent rewrite of the chain or a deleted newest event no longer verifies."""
+
+    def record(self, head: AuditEvent) -> None: ...  # after a commit; never raises
+    def read(self) -> AnchorReading: ...
+    def genuine(self, checkpoint: Checkpoint) -> bool: ...  # signed by the anchor key
 
 
 class Ledger(Protocol):

@@ -150,7 +150,8 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
         uow.audit.append(actor=actor, type="AssetMarked", at=now, payload={
             "asset_id": asset.id, "licence_id": licence.id, "twin_id": licence.twin_id,
             "blob_sha256": sha, "source": source, "alterations": alterations,
-            "retouched": retouched, "parent_id": asset.parent_id})
+            "retouched": retouched, "parent_id": asset.parent_id,
+            "counts_against_quota": counts_against_quota})
         if after is not None:
             after(uow, asset)
         uow.commit()

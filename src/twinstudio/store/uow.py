@@ -1,4 +1,6 @@
-"""Unit of work over one database transaction: rolls back unless ``commit()`` was called."""
+"""Unit of work over one database transaction: rolls back unless ``commit()`` was called.
+A commit that appended audit events hands the chain's new head to the anchors (signed
+checkpoints outside the database), when the unit of work has them."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from twinstudio.services.ports import AuditAnchors
 from twinstudio.store.repositories import (
     SqlApiKeyRepository,
     SqlAssetDetailRepository,
@@ -34,8 +37,9 @@ from twinstudio.store.repositories import (
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, anchors: AuditAnchors | None = None) -> None:
         self._engine = engine
+        self._anchors = anchors
         self._connection: Connection | None = None
         self._committed = False
 
@@ -84,8 +88,14 @@ class SqlUnitOfWork:
         assert self._connection is not None, "commit() outside 'with uow:'"
         self._connection.commit()
         self._committed = True
+        head, self.audit.appended = self.audit.appended, None
+        if head is not None and self._anchors is not None:
+            # After the commit: a checkpoint never names an event that was rolled back. A
+            # crash in between leaves the file one commit behind, which verifies.
+            self._anchors.record(head)
 
     def rollback(self) -> None:
         assert self._connection is not None
         self._connection.rollback()
+        self.audit.appended = None
         self._connection.begin()

@@ -188,6 +188,9 @@ def _event(row: Any) -> AuditEvent:
 
 
 class SqlAuditLog(_Repo):
+    # the newest event this transaction appended: the unit of work anchors it on commit
+    appended: AuditEvent | None = None
+
     def append(self, *, actor: str, type: str, payload: dict[str, Any],
                at: datetime | None = None) -> AuditEvent:
         if not actor or len(actor) > 80:
@@ -203,6 +206,7 @@ class SqlAuditLog(_Repo):
         self._c.execute(insert(t.audit_events).values(
             seq=event.seq, at=event.at, actor=event.actor, type=event.type,
             payload=canonical_json(event.payload), prev_hash=event.prev_hash, hash=event.hash))
+        self.appended = event
         return event
 
     def all(self) -> list[AuditEvent]:
