@@ -290,15 +290,18 @@ def policy_check(licence: LicenceId,
 def audit_verify(expect_head: Annotated[str | None, typer.Option(
                      help="A head 'SEQ:HASH' published earlier (detects truncation)")] = None,
                  workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
-    """Verify the audit chain; name the first bad sequence number (exit 4 if broken)."""
+    """Verify the audit chain and its signed checkpoints; name the first bad sequence
+    number (exit 4 if broken)."""
     from twinstudio.services.audit import verify_audit
 
     report = verify_audit(context(workspace), expect_head)
     if as_json:
         print_json(report.model_dump(mode="json"))
     elif report.ok:
+        anchors = (f"; anchored by {report.checkpoints} signed checkpoint(s) up to event "
+                   f"{report.anchored_seq}" if report.checkpoints else "; no signed checkpoints")
         out.print(f"audit chain ok: {report.events} events, head "
-                  f"{report.head_seq}:{report.head_hash}")
+                  f"{report.head_seq}:{report.head_hash}{anchors}")
     else:
         out.print(f"[red]audit chain broken at sequence {report.first_bad_seq}[/red]: "
                   f"{report.problem}")
