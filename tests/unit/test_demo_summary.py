@@ -99,7 +99,7 @@ def test_demo_summary_json_keeps_its_keys_at_every_level(tmp_path):
     assert summary["campaign"]["published"] == [{"asset_id": "ast_1", "channel": "social",
                                                  "territory": "SE", "labels": ["AI-generated"]}]
     assert list(summary["audit"]) == ["ok", "events", "head_seq", "head_hash", "first_bad_seq",
-                                      "problem"]
+                                      "problem", "checkpoints", "anchored_seq"]
 
 
 def test_demo_summary_without_a_campaign_says_null(tmp_path):
