@@ -286,6 +286,17 @@ def build_api(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
                       quality=quality or lazy_quality_tools(), **options)
 
 
+def site_from_environment() -> FastAPI:
+    """The site as ``twinstudio serve --workers N`` starts it in each server process
+    (uvicorn imports it by name): the workspace and every setting from ``TWINSTUDIO_*``,
+    campaigns in worker processes."""
+    from twinstudio.workspace import require_workspace
+
+    settings = Settings()
+    require_workspace(settings.workspace)
+    return build_site(bootstrap(settings), runner=process_runner(settings))
+
+
 def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
                quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
     """The web portal and the REST API in one app, wired as ``build_api``."""
