@@ -22,7 +22,8 @@ _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                         description="an API key from 'twinstudio apikey create'")
 
 
-def get_ctx(request: Request) -> ServiceContext:
+async def get_ctx(request: Request) -> ServiceContext:
+    # async: no I/O, so no hop to the thread pool (each costs a context switch)
     return request.app.state.ctx
 
 
@@ -38,7 +39,7 @@ def get_principal(ctx: Ctx, key: Annotated[str | None, Security(_api_key)]) -> P
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_access(ctx: Ctx, principal: CurrentPrincipal) -> Access:
+async def get_access(ctx: Ctx, principal: CurrentPrincipal) -> Access:
     return Access(ctx, principal)
 
 
@@ -46,8 +47,7 @@ AccessDep = Annotated[Access, Depends(get_access)]
 
 
 class Paging:
-    def __init__(self, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> None:
+    def __init__(self, limit: int = 50, offset: int = 0) -> None:
         self.limit = limit
         self.offset = offset
 
@@ -56,7 +56,12 @@ class Paging:
                     total=len(items), limit=self.limit, offset=self.offset)
 
 
-PagingDep = Annotated[Paging, Depends(Paging)]
+async def get_paging(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
 
 
 def isolation(**rule: Any) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def isolation(**rule: Any) -> dict[str, Any]:
     return {"x-isolation": rule}
 
 
-def get_runner(request: Request) -> Any:
+async def get_runner(request: Request) -> Any:
     """The campaign runner the app was made with (``create_api(runner=...)``)."""
     return request.app.state.runner
 
