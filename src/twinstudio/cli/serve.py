@@ -32,14 +32,21 @@ def demo(workspace: Workspace = Path("demo-workspace"),
 @app.command()
 def serve(workspace: Workspace = DEFAULT_WS,
           host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000) -> None:
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          secure_cookies: Annotated[bool | None, typer.Option(
+              "--secure-cookies/--no-secure-cookies",
+              help="Mark the portal's cookies Secure (behind HTTPS). Default: "
+                   "TWINSTUDIO_SECURE_COOKIES, else on in production mode")] = None) -> None:
     """Serve the web portal (/) and the REST API (/api/v1, docs at /api/v1/docs)."""
     import uvicorn
 
     from twinstudio.bootstrap import build_site, process_runner
     from twinstudio.config import Settings
 
+    settings = Settings(workspace=workspace)
+    options = {} if secure_cookies is None else {"secure_cookies": secure_cookies}
     # campaigns started from the portal or the API run in worker processes
-    site = build_site(context(workspace), runner=process_runner(Settings(workspace=workspace)))
+    site = build_site(context(workspace), runner=process_runner(settings), settings=settings,
+                      **options)
     out.print(f"twinstudio on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)")
     uvicorn.run(site, host=host, port=port, log_level="info", proxy_headers=False)
