@@ -294,13 +294,20 @@ def site_from_environment() -> FastAPI:
 
     settings = Settings()
     require_workspace(settings.workspace)
-    return build_site(bootstrap(settings), runner=process_runner(settings))
+    return build_site(bootstrap(settings), runner=process_runner(settings), settings=settings)
 
 
 def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
-               quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
-    """The web portal and the REST API in one app, wired as ``build_api``."""
+               quality: Callable[[], Any] | None = None, settings: Settings | None = None,
+               **options: Any) -> FastAPI:
+    """The web portal and the REST API in one app, wired as ``build_api``. ``settings``
+    (default: the environment's) say whether cookies are Secure and give the secret that
+    signs anonymous visitors' CSRF tokens (derived from the master key, so that every
+    server process accepts the others' tokens)."""
     from twinstudio.web.app import create_site
 
+    settings = settings or Settings()
+    options.setdefault("secure_cookies", bool(settings.secure_cookies))
+    options.setdefault("csrf_secret", settings.derived_secret("portal-csrf"))
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

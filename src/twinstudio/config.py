@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -48,9 +50,14 @@ class Settings(BaseSettings):
     diffusion_device: Literal["auto", "cpu", "cuda"] = "auto"
     diffusion_cpu_offload: bool = False
     diffusion_max_side: int | None = Field(default=None, ge=64, le=4096)
+    # the portal's cookies carry Secure (browsers send them over HTTPS only); unset: on in
+    # production mode, off in development (plain http://127.0.0.1)
+    secure_cookies: bool | None = None
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:
+        if self.secure_cookies is None:
+            self.secure_cookies = self.mode == "production"
         if self.mode == "production":
             if self.master_key.get_secret_value() == DEV_MASTER_KEY:
                 raise ConfigurationError(
@@ -71,6 +78,12 @@ class Settings(BaseSettings):
                                  steps=self.diffusion_steps)
         except ValueError as error:
             raise ConfigurationError(f"TWINSTUDIO_DIFFUSION_*: {error}") from None
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret for ``purpose`` derived from the master key: the same in every
+        server process of the workspace, different for each purpose."""
+        return hmac.new(self.master_key.get_secret_value().encode(),
+                        f"twinstudio/{purpose}/v1".encode(), hashlib.sha256).digest()
 
     @property
     def effective_database_url(self) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from twinstudio.api import errors
+from twinstudio.api.headers import SecurityHeaders
 from twinstudio.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from twinstudio.api.routers import (
     assets,
@@ -71,4 +72,6 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
         api.include_router(router)
     app.include_router(api)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    # outermost: the 413s BodyLimit answers itself get the headers too
+    app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX, docs_path=f"{API_PREFIX}/docs")
     return app

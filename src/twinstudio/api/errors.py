@@ -25,6 +25,7 @@ from twinstudio.domain.errors import (
     PermissionDenied,
     RightsRefused,
     TooLarge,
+    TooManyAttempts,
     TwinStudioError,
     Unauthenticated,
     problems_of,
@@ -32,10 +33,11 @@ from twinstudio.domain.errors import (
 
 log = logging.getLogger("twinstudio.api")
 
-# Most specific first: TooLarge is an InvalidInput.
+# Most specific first: TooLarge is an InvalidInput, TooManyAttempts an Unauthenticated.
 STATUS: list[tuple[type[TwinStudioError], int]] = [
     (TooLarge, 413),
     (InvalidInput, 422),
+    (TooManyAttempts, 429),
     (Unauthenticated, 401),
     (PermissionDenied, 403),
     (RightsRefused, 403),
@@ -73,11 +75,13 @@ def _twinstudio(request: Request, error: Exception) -> Response:
     html = _html(request)
     if html is not None:
         return html(request, status, error.code, error.message, reasons)
-    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else {}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
     if status >= 500:
         log.error("configuration error: %s", error.message)
     return JSONResponse(error_body(error.code, error.message, reasons), status_code=status,
-                        headers=headers)
+                        headers=headers or None)
 
 
 def _validation(request: Request, error: Exception) -> Response:

@@ -37,7 +37,11 @@ def serve(workspace: Workspace = DEFAULT_WS,
               min=1, max=64, help="Server processes sharing the port (each loads its own "
                                   "perception models on first use)")] = 1,
           access_log: Annotated[bool, typer.Option(
-              help="Log every request (one line each)")] = True) -> None:
+              help="Log every request (one line each)")] = True,
+          secure_cookies: Annotated[bool | None, typer.Option(
+              "--secure-cookies/--no-secure-cookies",
+              help="Mark the portal's cookies Secure (behind HTTPS). Default: "
+                   "TWINSTUDIO_SECURE_COOKIES, else on in production mode")] = None) -> None:
     """Serve the web portal (/) and the REST API (/api/v1, docs at /api/v1/docs)."""
     import os
 
@@ -52,11 +56,15 @@ def serve(workspace: Workspace = DEFAULT_WS,
     if workers > 1:
         # each process builds the site itself from the environment
         os.environ["TWINSTUDIO_WORKSPACE"] = str(workspace.resolve())
+        if secure_cookies is not None:
+            os.environ["TWINSTUDIO_SECURE_COOKIES"] = str(secure_cookies).lower()
         uvicorn.run("twinstudio.bootstrap:site_from_environment", factory=True,
                     workers=workers, host=host, port=port, log_level="info",
                     access_log=access_log, proxy_headers=False)
         return
+    settings = Settings(workspace=workspace)
+    options = {} if secure_cookies is None else {"secure_cookies": secure_cookies}
     # campaigns started from the portal or the API run in worker processes
-    site = build_site(ctx, runner=process_runner(Settings(workspace=workspace)))
+    site = build_site(ctx, runner=process_runner(settings), settings=settings, **options)
     uvicorn.run(site, host=host, port=port, log_level="info", access_log=access_log,
                 proxy_headers=False)

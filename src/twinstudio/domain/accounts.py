@@ -38,7 +38,6 @@ BRAND_ROLES = frozenset({Role.BRAND_EDITOR, Role.BRAND_ADMIN})
 ORGANISATION_ROLES = {Role.AGENCY: "agency", Role.BRAND_EDITOR: "brand",
                       Role.BRAND_ADMIN: "brand"}
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
-MIN_PASSWORD = 10
 
 
 def validate_email(value: str) -> str:
@@ -46,15 +45,6 @@ def validate_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError(f"email {value!r} is not an address such as 'ana@example.com'")
     return value
-
-
-def password_problem(password: str) -> str | None:
-    """Why a password is refused (too short or blank), or None."""
-    if len(password) < MIN_PASSWORD:
-        return f"password must be at least {MIN_PASSWORD} characters"
-    if not password.strip():
-        return "password must not be blank"
-    return None
 
 
 class User(BaseModel):
@@ -110,7 +100,8 @@ def affiliation_problem(role: Role, organisation_id: str | None,
 
 class ApiKey(BaseModel):
     """A key for programs, acting as its user. Only a hash of the secret is kept; the
-    prefix finds the row."""
+    prefix finds the row. Past ``expires_at`` (when set) it is refused like a revoked
+    key."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -122,6 +113,11 @@ class ApiKey(BaseModel):
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def usable(self, now: datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
 class WebSession(BaseModel):

@@ -4,6 +4,7 @@
     ├── InvalidInput             bad input at the edge (schema, codes)   exit 2, HTTP 422
     │   └── TooLarge             an upload or body over the limits        exit 2, HTTP 413
     ├── Unauthenticated          no valid credentials                     exit 2, HTTP 401
+    │   └── TooManyAttempts      sign-in locked for a while; retry_after  exit 2, HTTP 429
     ├── PermissionDenied         the role may not do this (own objects)   exit 2, HTTP 403
     ├── NotFound                 unknown id (or not yours)                exit 2, HTTP 404
     ├── Conflict                 contradicts the current state            exit 2, HTTP 409
@@ -124,6 +125,17 @@ class TooLarge(InvalidInput):
 
 class Unauthenticated(TwinStudioError):
     code = "unauthenticated"
+
+
+class TooManyAttempts(Unauthenticated):
+    """Sign-in refused without checking the password: too many failures for this account
+    or client. ``retry_after`` is the whole seconds until the lock ends."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(TwinStudioError):

@@ -37,6 +37,7 @@ from twinstudio.domain.provenance import (
     Fingerprints,
     WatermarkReading,
 )
+from twinstudio.domain.throttle import Attempts
 from twinstudio.domain.twin import Twin
 
 
@@ -249,6 +250,17 @@ class WebSessionRepository(Protocol):
     def delete_expired(self, now: datetime) -> int: ...
 
 
+class SignInAttemptRepository(Protocol):
+    """Failed sign-in attempts per key (an account or a client), shared by every server
+    process through the database."""
+
+    def lock(self, key: str, now: datetime) -> Attempts: ...  # row-locked till commit
+    def get(self, key: str) -> Attempts | None: ...
+    def put(self, attempts: Attempts) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def delete_stale(self, before: datetime) -> int: ...  # last failure before ``before``
+
+
 class PasswordHasher(Protocol):
     """Slow, salted password hashing (argon2id in the adapter)."""
 
@@ -284,6 +296,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     api_keys: ApiKeyRepository
     web_sessions: WebSessionRepository
+    sign_in_attempts: SignInAttemptRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -346,6 +346,7 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
     Column("last_used_at", UtcDateTime),
+    Column("expires_at", UtcDateTime),  # issue 19; None: never
 )
 
 web_sessions = Table(
@@ -355,6 +356,15 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Failed sign-ins per account (sha256 of the email) or client address (issue 19).
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False, index=True),
+    Column("locked_until", UtcDateTime),
 )
 
 # -------------------------------------------------------- likeness reviews (migration 0008)

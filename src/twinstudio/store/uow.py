@@ -25,6 +25,7 @@ from twinstudio.store.repositories import (
     SqlModelRepository,
     SqlNoticeRepository,
     SqlOrganisationRepository,
+    SqlSignInAttemptRepository,
     SqlTalentRepository,
     SqlTwinBodyRepository,
     SqlTwinRepository,
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
         self.users = SqlUserRepository(c)
         self.api_keys = SqlApiKeyRepository(c)
         self.web_sessions = SqlWebSessionRepository(c)
+        self.sign_in_attempts = SqlSignInAttemptRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,13 +4,15 @@ One module per concern: ``parties`` (talents, organisations, twins), ``rights`` 
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
 campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
-look-alikes, notices) and ``accounts`` (users, API keys, web sessions); ``_base`` holds
-the shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
+look-alikes, notices) and ``accounts`` (users, API keys, web sessions, sign-in
+attempts); ``_base`` holds the shared base class and row helpers. The unit of work
+(``store.uow``) builds them all."""
 
 from __future__ import annotations
 
 from twinstudio.store.repositories.accounts import (
     SqlApiKeyRepository,
+    SqlSignInAttemptRepository,
     SqlUserRepository,
     SqlWebSessionRepository,
 )
@@ -64,6 +66,7 @@ __all__ = [
     "SqlModelRepository",
     "SqlNoticeRepository",
     "SqlOrganisationRepository",
+    "SqlSignInAttemptRepository",
     "SqlTalentRepository",
     "SqlTwinBodyRepository",
     "SqlTwinRepository",
