@@ -39,8 +39,10 @@ def get_principal(ctx: Ctx, key: Annotated[str | None, Security(_api_key)]) -> P
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_access(ctx: Ctx, principal: CurrentPrincipal) -> Access:
-    return Access(ctx, principal)
+async def get_access(request: Request, ctx: Ctx, principal: CurrentPrincipal) -> Access:
+    access = Access(ctx, principal)
+    request.state.access = access  # the error handler redacts refusals by its scope
+    return access
 
 
 AccessDep = Annotated[Access, Depends(get_access)]

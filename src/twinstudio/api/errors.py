@@ -1,8 +1,9 @@
 """The one place where errors become HTTP responses.
 
 Every error body is ``{"error": {"type", "message", "reasons": [{"code", "message"}]}}``;
-a rights refusal lists every reason, a validation error (of the request, or of a
-document or options a service validated) every field that failed.
+a rights refusal lists every reason (redacted for the caller: details of another
+party's licence or consent are withheld, the codes kept), a validation error (of the
+request, or of a document or options a service validated) every field that failed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from twinstudio.domain.accounts import Scope
 from twinstudio.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -30,6 +32,7 @@ from twinstudio.domain.errors import (
     Unauthenticated,
     problems_of,
 )
+from twinstudio.domain.redaction import redact
 
 log = logging.getLogger("twinstudio.api")
 
@@ -70,8 +73,13 @@ def _html(request: Request):  # type: ignore[no-untyped-def]
 def _twinstudio(request: Request, error: Exception) -> Response:
     assert isinstance(error, TwinStudioError)
     status = status_of(error)
-    reasons = [r.model_dump() for r in getattr(error, "reasons", [])
-               or getattr(error, "problems", [])]
+    refused = getattr(error, "reasons", None)
+    if refused:  # only what the caller may see of other parties (anonymous: nothing)
+        access = getattr(request.state, "access", None)
+        shown = access.redact(refused) if access is not None else redact(refused, Scope())
+        reasons = [r.model_dump() for r in shown]
+    else:
+        reasons = [r.model_dump() for r in getattr(error, "problems", [])]
     html = _html(request)
     if html is not None:
         return html(request, status, error.code, error.message, reasons)

@@ -4,11 +4,12 @@
 of another tenant answers exactly as an id that does not exist (``NotFound``), so ids
 cannot be probed. ``require(action)`` refuses what the role may not do (``PermissionDenied``)
 and is asked only after the object was found visible. Lists are filtered by the same
-``Scope``.
+``Scope``; refusal reasons are redacted by it (``redact``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from twinstudio.domain.accounts import BRAND_ROLES, Principal, Role, Scope, may
@@ -20,6 +21,8 @@ from twinstudio.domain.garment import Garment
 from twinstudio.domain.generation import Campaign, Job
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.policy import Reason
+from twinstudio.domain.redaction import redact
 from twinstudio.domain.twin import Twin
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
@@ -70,6 +73,11 @@ class Access:
 
     def may(self, action: str) -> bool:
         return may(self.principal, action)
+
+    def redact(self, reasons: Iterable[Reason]) -> list[Reason]:
+        """Refusal reasons as this principal may read them: details of another party's
+        licence or consent are withheld, the codes kept (``domain.redaction``)."""
+        return redact(reasons, self.scope)
 
     # ------------------------------------------------------------ single objects
 

@@ -336,9 +336,13 @@ class RightsWithdrawnHook(Protocol):
 
 
 class Blobs(Protocol):
-    """Content-addressed file storage."""
+    """Content-addressed file storage. ``add`` also says whether it created the file;
+    ``discard`` removes one it created whose rows did not commit (kept when another
+    writer stored the same bytes)."""
 
     def put(self, data: bytes) -> str: ...
+    def add(self, data: bytes) -> tuple[str, bool]: ...
+    def discard(self, sha256: str) -> bool: ...
     def get(self, sha256: str) -> bytes: ...
 
 

@@ -28,6 +28,7 @@ from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import (
+    Concerns,
     Decision,
     ProposedUse,
     Reason,
@@ -229,7 +230,9 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
         if consent_id is not None:
             candidates = [uow.consents.get(consent_id)]
             if candidates[0].twin_id != twin_id:
-                raise InvalidInput(f"consent {consent_id} is not a consent for twin {twin_id}")
+                # another twin's consent is not the asker's to name: answered word for
+                # word as an id that does not exist
+                raise NotFound(f"consent {consent_id!r} not found")
         else:
             candidates = [c for c in reversed(uow.consents.list_for_twin(twin_id))
                           if c.state is ConsentState.ACTIVE] or [None]  # type: ignore[list-item]
@@ -392,7 +395,9 @@ def integrity_reasons(ctx: ServiceContext, uow: UnitOfWork, licence: Licence,
             and all(c["valid"] for c in consent_checked)):
         reasons.append(Reason(
             code=ReasonCode.CONSENT_INTEGRITY_FAILED,
-            message=f"consent {consent.id} does not match what the talent signed"))
+            message=f"consent {consent.id} does not match what the talent signed",
+            concerns=Concerns(kind="consent", twin_id=consent.twin_id),
+            withheld="the talent's consent does not match what they signed"))
     return reasons
 
 

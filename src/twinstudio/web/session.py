@@ -94,6 +94,7 @@ def signed_in(request: Request) -> Visitor:
     found = visitor(request)
     if found.principal is None:
         raise Unauthenticated("sign in first")
+    request.state.access = found.access  # refusals on the page are redacted by its scope
     return found
 
 
