@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS, MAX_PROPOSAL_DAYS
 
 DEFAULT_WORKSPACE = Path("twinstudio-data")
 DEV_MASTER_KEY = "development-only-master-key-do-not-use"
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     diffusion_device: Literal["auto", "cpu", "cuda"] = "auto"
     diffusion_cpu_offload: bool = False
     diffusion_max_side: int | None = Field(default=None, ge=64, le=4096)
+    # days a brand's licence proposal waits for the talent's answer before it lapses
+    proposal_days: int = Field(default=DEFAULT_PROPOSAL_DAYS, ge=1, le=MAX_PROPOSAL_DAYS)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

@@ -4,8 +4,9 @@ One module per concern: ``parties`` (talents, organisations, twins), ``rights`` 
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
 campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
-look-alikes, notices) and ``accounts`` (users, API keys, web sessions); ``_base`` holds
-the shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
+look-alikes, notices), ``proposals`` (licence proposals) and ``accounts`` (users, API keys,
+web sessions); ``_base`` holds the shared base class and row helpers. The unit of work
+(``store.uow``) builds them all."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from twinstudio.store.repositories.parties import (
     SqlTalentRepository,
     SqlTwinRepository,
 )
+from twinstudio.store.repositories.proposals import SqlLicenceProposalRepository
 from twinstudio.store.repositories.rights import (
     SqlAuditLog,
     SqlBiometricReleaseRepository,
@@ -57,6 +59,7 @@ __all__ = [
     "SqlGarmentRepository",
     "SqlJobRepository",
     "SqlLedger",
+    "SqlLicenceProposalRepository",
     "SqlLicenceRepository",
     "SqlLikenessReviewRepository",
     "SqlLookalikeRepository",
