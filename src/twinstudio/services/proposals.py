@@ -15,6 +15,7 @@ audited; who acted for whom is in the event.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -278,6 +279,37 @@ def withdraw_proposal(ctx: ServiceContext, proposal_id: str, *, actor: str,
         uow.audit.append(actor=actor, type=kind, at=now, payload=payload)
         uow.commit()
     return withdrawn
+
+
+# ---------------------------------------------------------------- the operator's path
+
+_OPERATOR = re.compile(r"^[A-Za-z0-9._@+-]{1,60}$")
+
+
+def operator_actor(name: str) -> str:
+    """The audit actor of the workspace operator ``name`` (``operator:NAME``)."""
+    if not _OPERATOR.match(name):
+        raise InvalidInput(f"operator name {name!r} must be 1 to 60 letters, digits or ._@+-")
+    return f"operator:{name}"
+
+
+def grant_as_operator(ctx: ServiceContext, *, twin_id: str, brand_id: str,
+                      terms: LicenceTerms, operator: str,
+                      consent_id: str | None = None) -> Licence:
+    """The workspace operator grants a licence at once (``twinstudio licence grant``):
+    both parties' signatures are applied with their keys held in this workspace, on
+    their behalf, as the operator's own act: the LicenceGranted event names the operator
+    (``operator:NAME``) and ``on_behalf_of`` the talent and the brand. Same rights checks
+    as an acceptance; no open-to-offers rule (the operator answers for both)."""
+    actor = operator_actor(operator)
+    with ctx.uow() as uow:
+        twin = uow.twins.get(twin_id)
+        licence = grant_licence(
+            ctx, twin_id=twin_id, brand_id=brand_id, terms=terms, consent_id=consent_id,
+            actor=actor, within=uow, audit={"path": "operator", "on_behalf_of": {
+                "talent_id": twin.talent_id, "brand_id": brand_id}})
+        uow.commit()
+    return licence
 
 
 # ---------------------------------------------------------------- read
