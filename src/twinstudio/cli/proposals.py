@@ -51,9 +51,11 @@ def licence_propose(
     operator: Operator = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """Propose a licence for the brand (the operator acting for it), signed by the
-    brand. Only for a twin the brand has licensed before or that is open to offers;
-    refused with every reason (exit 3) when the rights checks would refuse it."""
+    """Propose a licence for the brand (the operator acting for it), signed by the brand.
+
+    Only for a twin the brand has licensed before or that is open to offers (any other
+    answers as an unknown twin); refused with every reason (exit 3) when the rights checks
+    would refuse the licence today."""
     from twinstudio.domain.licence import LicenceTerms
     from twinstudio.services.proposals import propose_licence
 
@@ -70,9 +72,10 @@ def licence_propose(
 @licence_app.command("accept")
 def licence_accept(proposal_id: ProposalArg, operator: Operator = None,
                    workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
-    """Accept a proposal for the talent (the operator acting for them, e.g. on their
-    signed instruction): the talent's signature joins the brand's and the licence is
-    granted. Refused (exit 3) when the rights checks refuse it now."""
+    """Accept a proposal for the talent (the operator acting for them): the licence.
+
+    E.g. on the talent's signed instruction: the talent's signature joins the brand's and
+    the licence is granted. Refused (exit 3) when the rights checks refuse it now."""
     from twinstudio.services.proposals import accept_proposal, get_proposal
 
     ctx = context(workspace)

@@ -181,10 +181,12 @@ def licence_grant(
     operator: Operator = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """The operator's path: grant a licence at once, signed for the talent and the brand
-    with their keys in this workspace, audited as the operator acting on behalf of both
-    (refused with every reason). Brands otherwise propose and the talent's side accepts:
-    licence propose / accept, POST /api/v1/licences, the portal."""
+    """The operator's path: grant a licence at once, for both parties (audited as such).
+
+    Signed for the talent and the brand with their keys in this workspace, audited as
+    operator:NAME acting on behalf of both; refused with every reason (exit 3). Brands
+    otherwise propose and the talent's side accepts: licence propose / accept,
+    POST /api/v1/licences, the portal."""
     from twinstudio.domain.licence import LicenceTerms
     from twinstudio.services.proposals import grant_as_operator
 
