@@ -78,6 +78,7 @@ def bootstrap(
         model_folders=_model_folders(),
         default_generator=settings.default_generator(),
         garment_colours=_garment_colours(),
+        proposal_days=settings.proposal_days,
     )
     return ctx
 

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS, MAX_PROPOSAL_DAYS
 
 DEFAULT_WORKSPACE = Path("twinstudio-data")
 DEV_MASTER_KEY = "development-only-master-key-do-not-use"
@@ -53,6 +54,8 @@ class Settings(BaseSettings):
     # the portal's cookies carry Secure (browsers send them over HTTPS only); unset: on in
     # production mode, off in development (plain http://127.0.0.1)
     secure_cookies: bool | None = None
+    # days a brand's licence proposal waits for the talent's answer before it lapses
+    proposal_days: int = Field(default=DEFAULT_PROPOSAL_DAYS, ge=1, le=MAX_PROPOSAL_DAYS)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

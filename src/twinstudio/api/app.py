@@ -21,6 +21,7 @@ from twinstudio.api.routers import (
     models,
     notices,
     policy,
+    proposals,
     releases,
     reviews,
     statements,
@@ -36,7 +37,7 @@ API_PREFIX = "/api/v1"
 ROUTERS = [me.router, notices.router, talents.router, twins.router, reviews.router,
            consents.router, releases.router, licences.router, policy.router, garments.router,
            campaigns.router, assets.router, statements.router, verify.router, audit.router,
-           models.router]
+           models.router, proposals.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),

@@ -121,6 +121,8 @@ class TwinPublic(BaseModel):
     id: str
     talent_id: str
     state: TwinState
+    open_to_offers: bool = Field(description="brands without a licence of the twin may "
+                                             "propose terms")
     created_at: datetime
     updated_at: datetime
     biometric_key: bool = Field(description="whether the twin's biometric data key exists "

@@ -13,6 +13,7 @@ from twinstudio.cli import (  # noqa: F401  (each registers its commands on the 
     ledger,
     assets,
     twins,
+    proposals,
     campaigns,
     models,
     serve,

@@ -54,6 +54,22 @@ BrandId = Annotated[str, typer.Option(help="Brand id")]
 OnlyBrand = Annotated[str | None, typer.Option(help="Only this brand")]
 LicenceId = Annotated[str, typer.Option(help="Licence id")]
 Why = Annotated[str, typer.Option(help="Why")]
+# the workspace operator acting for a party (licence grant, propose, accept, ...)
+Operator = Annotated[str | None, typer.Option(
+    help="Who runs this, recorded in the audit chain as operator:NAME acting on behalf of "
+         "the party (default: your login name)")]
+
+
+def operator_name(given: str | None) -> str:
+    """``--operator``, else the login name, else ``operator``."""
+    import getpass
+
+    if given:
+        return given
+    try:
+        return getpass.getuser() or "operator"
+    except (KeyError, OSError):  # no login name in this environment (a container)
+        return "operator"
 
 
 # ---------------------------------------------------------------------------- errors

@@ -5,7 +5,7 @@ A user either belongs to an organisation (agency, brand) or *is* a talent. Roles
     talent         the person whose twin it is: their twin, consents, assets, statements
     agency         an agency's staff: the agency's talents and everything of theirs
     brand_editor   a brand's staff: the brand's licences, assets (reads; asset edits)
-    brand_admin    as brand_editor, and licences are granted and revoked by them
+    brand_admin    as brand_editor, and licences are proposed and revoked by them
     compliance     reads everything, changes nothing (audit, verification)
     admin          everything
 
@@ -169,7 +169,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "consent.revoke": frozenset({_T, _A, _AD}),
     "release.grant": frozenset({_T, _AD}),
     "release.revoke": frozenset({_T, _A, _AD}),
-    "licence.grant": frozenset({_BA, _AD}),
+    # a licence is a two-party act: the brand proposes (and may withdraw its proposal),
+    # the talent's side answers (accepts by signing, or refuses); the talent's side lists
+    # a twin as open to offers from brands without a licence of it
+    "licence.propose": frozenset({_BA, _AD}),
+    "licence.answer": frozenset({_T, _A, _AD}),
+    "twin.offers": frozenset({_T, _A, _AD}),
     "licence.revoke": frozenset({_T, _A, _BA, _AD}),
     "asset.withdraw": frozenset({_T, _A, _BE, _BA, _AD}),
     "asset.approve": frozenset({_T, _A, _AD}),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS
 from twinstudio.services.ports import (
     Blobs,
     BodyFitting,
@@ -41,6 +42,7 @@ class ServiceContext:
     # what a campaign brief without a ``generator`` gets (configuration); None: studio
     default_generator: GeneratorSpec | None = None
     garment_colours: GarmentColours | None = None  # a garment's colour from its packshot
+    proposal_days: int = DEFAULT_PROPOSAL_DAYS  # how long a licence proposal waits
 
     def now(self) -> datetime:
         return self.clock()

@@ -29,6 +29,7 @@ from twinstudio.domain.licence import Licence
 from twinstudio.domain.likeness import LikenessReview, Notice, ReviewState
 from twinstudio.domain.models import ModelFile, ModelKind, RegisteredModel
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.proposals import LicenceProposal, ProposalState
 from twinstudio.domain.provenance import (
     AssetMark,
     CredentialReading,
@@ -85,6 +86,14 @@ class LicenceRepository(Protocol):
     def update(self, licence: Licence) -> None: ...
     def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
              consent_id: str | None = None) -> list[Licence]: ...
+
+
+class LicenceProposalRepository(Protocol):
+    def add(self, proposal: LicenceProposal) -> None: ...
+    def get(self, proposal_id: str, *, for_update: bool = False) -> LicenceProposal: ...
+    def update(self, proposal: LicenceProposal) -> None: ...
+    def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
+             state: ProposalState | None = None) -> list[LicenceProposal]: ...
 
 
 class AuditLog(Protocol):
@@ -292,6 +301,7 @@ class UnitOfWork(Protocol):
     lookalikes: LookalikeRepository
     notices: NoticeRepository
     models: ModelRepository
+    proposals: LicenceProposalRepository
 
     users: UserRepository
     api_keys: ApiKeyRepository

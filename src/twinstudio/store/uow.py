@@ -18,6 +18,7 @@ from twinstudio.store.repositories import (
     SqlGarmentRepository,
     SqlJobRepository,
     SqlLedger,
+    SqlLicenceProposalRepository,
     SqlLicenceRepository,
     SqlLikenessReviewRepository,
     SqlLookalikeRepository,
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.lookalikes = SqlLookalikeRepository(c)
         self.notices = SqlNoticeRepository(c)
         self.models = SqlModelRepository(c)
+        self.proposals = SqlLicenceProposalRepository(c)  # licence proposals (issue 19)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)

@@ -131,7 +131,9 @@ def my_twin(request: Request) -> Response:
     consents = access.consents(twin.id)
     licences = access.licences(twin_id=twin.id)
     assets = access.assets(twin_id=twin.id)
+    waiting = [p for p in access.proposals(twin_id=twin.id) if p.state.value == "proposed"]
     return render(request, found, "twin.html", talent=talent, twin=twin, has_key=has_key,
+                  proposals=waiting,
                   notices=notices_for(found),
                   templates=[{"kind": k, "retain_until": r} for _, k, _, r in templates],
                   releases=releases, consents=consents, licences=licences,

@@ -4,8 +4,9 @@ One module per concern: ``parties`` (talents, organisations, twins), ``rights`` 
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
 campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
-look-alikes, notices) and ``accounts`` (users, API keys, web sessions, sign-in
-attempts); ``_base`` holds the shared base class and row helpers. The unit of work
+look-alikes, notices), ``proposals`` (licence proposals) and ``accounts`` (users, API keys,
+web sessions, sign-in attempts); ``_base`` holds the shared base class and row helpers. The
+unit of work
 (``store.uow``) builds them all."""
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from twinstudio.store.repositories.parties import (
     SqlTalentRepository,
     SqlTwinRepository,
 )
+from twinstudio.store.repositories.proposals import SqlLicenceProposalRepository
 from twinstudio.store.repositories.rights import (
     SqlAuditLog,
     SqlBiometricReleaseRepository,
@@ -59,6 +61,7 @@ __all__ = [
     "SqlGarmentRepository",
     "SqlJobRepository",
     "SqlLedger",
+    "SqlLicenceProposalRepository",
     "SqlLicenceRepository",
     "SqlLikenessReviewRepository",
     "SqlLookalikeRepository",

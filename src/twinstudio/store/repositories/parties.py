@@ -81,7 +81,8 @@ class SqlTwinRepository(_Repo):
 
     def update(self, twin: Twin) -> None:
         self._c.execute(update(t.twins).where(t.twins.c.id == twin.id)
-                        .values(state=twin.state.value, updated_at=twin.updated_at))
+                        .values(state=twin.state.value, updated_at=twin.updated_at,
+                                open_to_offers=twin.open_to_offers))
 
     def list(self) -> list[Twin]:
         rows = self._c.execute(select(t.twins).order_by(t.twins.c.created_at, t.twins.c.id))
