@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     diffusion_device: Literal["auto", "cpu", "cuda"] = "auto"
     diffusion_cpu_offload: bool = False
     diffusion_max_side: int | None = Field(default=None, ge=64, le=4096)
+    # request bodies of the API and the portal (issue 19): JSON (and any body that is not
+    # an upload) and urlencoded forms; multipart uploads keep the image limit (64 MB)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_form_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

@@ -39,7 +39,10 @@ def serve(workspace: Workspace = DEFAULT_WS,
     from twinstudio.bootstrap import build_site, process_runner
     from twinstudio.config import Settings
 
+    settings = Settings(workspace=workspace)
     # campaigns started from the portal or the API run in worker processes
-    site = build_site(context(workspace), runner=process_runner(Settings(workspace=workspace)))
+    site = build_site(context(workspace), runner=process_runner(settings),
+                      max_json_bytes=settings.max_json_bytes,
+                      max_form_bytes=settings.max_form_bytes)
     out.print(f"twinstudio on http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)")
     uvicorn.run(site, host=host, port=port, log_level="info", proxy_headers=False)

@@ -20,11 +20,13 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_site(ctx: ServiceContext, *, runner: CampaignRunner, quality: Callable[[], Any],
-                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False
-                ) -> FastAPI:
+                max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False,
+                **limits: int) -> FastAPI:
     """The API plus the portal. ``secure_cookies`` marks the session cookie Secure (set it
-    behind HTTPS); ``runner`` and ``quality`` as for ``create_api``."""
-    app = create_api(ctx, max_body_bytes=max_body_bytes, runner=runner, quality=quality)
+    behind HTTPS); ``runner``, ``quality`` and the body ``limits`` (``max_json_bytes``,
+    ``max_form_bytes``) as for ``create_api``."""
+    app = create_api(ctx, max_body_bytes=max_body_bytes, runner=runner, quality=quality,
+                     **limits)
     app.state.html_error = html_error
     app.state.secure_cookies = secure_cookies
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
