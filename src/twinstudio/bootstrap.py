@@ -310,5 +310,7 @@ def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     settings = settings or Settings()
     options.setdefault("secure_cookies", bool(settings.secure_cookies))
     options.setdefault("csrf_secret", settings.derived_secret("portal-csrf"))
+    options.setdefault("max_json_bytes", settings.max_json_bytes)
+    options.setdefault("max_form_bytes", settings.max_form_bytes)
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = None
     # days a brand's licence proposal waits for the talent's answer before it lapses
     proposal_days: int = Field(default=DEFAULT_PROPOSAL_DAYS, ge=1, le=MAX_PROPOSAL_DAYS)
+    # request bodies of the API and the portal (issue 19): JSON (and any body that is not
+    # an upload) and urlencoded forms; multipart uploads keep the image limit (64 MB)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_form_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

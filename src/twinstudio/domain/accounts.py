@@ -23,6 +23,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from twinstudio.domain.common import new_id, utcnow, with_article
+from twinstudio.domain.text import Name, text_problem
 
 
 class Role(StrEnum):
@@ -42,8 +43,9 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 
 def validate_email(value: str) -> str:
     value = value.strip().lower()
-    if not _EMAIL.match(value):
-        raise ValueError(f"email {value!r} is not an address such as 'ana@example.com'")
+    if not _EMAIL.match(value) or text_problem(value):
+        raise ValueError(f"email {value[:100]!r} is not an address such as "
+                         "'ana@example.com'")
     return value
 
 
@@ -54,7 +56,7 @@ class User(BaseModel):
 
     id: str = Field(default_factory=lambda: new_id("usr"))
     email: str
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     role: Role
     organisation_id: str | None = None
     talent_id: str | None = None
@@ -107,7 +109,7 @@ class ApiKey(BaseModel):
 
     id: str = Field(default_factory=lambda: new_id("key"))
     user_id: str
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
     prefix: str
     secret_hash: str
     created_at: datetime = Field(default_factory=utcnow)

@@ -24,8 +24,10 @@ from twinstudio.domain.licence import (
 from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.domain.vocabulary import (
     ALTERATION_CODES,
+    ALTERATIONS,
     CHANNELS,
     CONTENT_TAG_CODES,
+    CONTENT_TAGS,
     IDENTITY_ALTERATIONS,
     PRODUCT_CATEGORIES,
     TERRITORIES,
@@ -124,12 +126,14 @@ class ProposedUse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: str
-    territory: str
+    channel: str = Field(max_length=40)
+    territory: str = Field(max_length=40)
     date: date
-    product_category: str
-    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list)
-    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
+    product_category: str = Field(max_length=40)
+    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list,
+                                                                max_length=len(ALTERATIONS))
+    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list,
+                                                                  max_length=len(CONTENT_TAGS))
 
     @field_validator("channel")
     @classmethod

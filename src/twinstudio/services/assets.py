@@ -18,6 +18,7 @@ from twinstudio.domain.common import new_id
 from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
 from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.policy import Reason, ReasonCode
+from twinstudio.domain.text import check_text
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools, UnitOfWork
@@ -118,7 +119,7 @@ def approve_asset(ctx: ServiceContext, asset_id: str, *, party_id: str,
 
 def reject_asset(ctx: ServiceContext, asset_id: str, *, party_id: str, reason: str,
                  actor: str) -> Asset:
-    if not reason.strip():
+    if not check_text(reason, "reason", multiline=True).strip():
         raise InvalidInput("a rejection needs a reason")
     now = ctx.now()
     with ctx.uow() as uow:

@@ -27,6 +27,7 @@ from twinstudio.domain.errors import (
 )
 from twinstudio.domain.policy import Reason, check_storage
 from twinstudio.domain.provenance import AssetMark, manifest_for
+from twinstudio.domain.text import check_text
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
 from twinstudio.services.blob_writes import blob_writes
 from twinstudio.services.context import ServiceContext
@@ -166,6 +167,7 @@ def _master_mime(mime: str) -> str:
 
 def set_asset_state(ctx: ServiceContext, asset_id: str, target: AssetState, *, reason: str,
                     actor: str) -> Asset:
+    check_text(reason, "reason", multiline=True)  # a person's words, shown to the others
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         changed = asset.transition(target, reason=reason, now=ctx.now())

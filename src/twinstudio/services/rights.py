@@ -38,6 +38,7 @@ from twinstudio.domain.policy import (
     evaluate,
 )
 from twinstudio.domain.proposals import LicenceProposal, ProposalState
+from twinstudio.domain.text import check_text
 from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
@@ -88,6 +89,7 @@ def grant_consent(ctx: ServiceContext, *, talent_id: str, document: ConsentDocum
 def revoke_consent(ctx: ServiceContext, consent_id: str, *, reason: str,
                    actor: str | None = None) -> RevocationResult:
     """Revoke a consent: its licences are suspended and the twin's queued work withdrawn."""
+    check_text(reason, "reason", multiline=True)
     now = ctx.now()
     with ctx.uow() as uow:
         consent = uow.consents.get(consent_id)
@@ -318,6 +320,7 @@ def _set_licence_state(uow: UnitOfWork, licence: Licence, state: LicenceState, r
 def revoke_licence(ctx: ServiceContext, licence_id: str, *, reason: str,
                    actor: str) -> RevocationResult:
     """Revoke a licence (talent or brand); the twin's queued work under it is withdrawn."""
+    check_text(reason, "reason", multiline=True)
     now = ctx.now()
     with ctx.uow() as uow:
         licence = uow.licences.get(licence_id, for_update=True)

@@ -22,12 +22,14 @@ STATIC = Path(__file__).parent / "static"
 
 def create_site(ctx: ServiceContext, *, runner: CampaignRunner, quality: Callable[[], Any],
                 max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False,
-                csrf_secret: bytes | None = None) -> FastAPI:
+                csrf_secret: bytes | None = None, **limits: int) -> FastAPI:
     """The API plus the portal. ``secure_cookies`` marks the cookies Secure (set it
     behind HTTPS); ``csrf_secret`` signs anonymous visitors' CSRF tokens (give every
     process of one site the same; None: a random one, for a single process);
-    ``runner`` and ``quality`` as for ``create_api``."""
-    app = create_api(ctx, max_body_bytes=max_body_bytes, runner=runner, quality=quality)
+    ``runner``, ``quality`` and the body ``limits`` (``max_json_bytes``,
+    ``max_form_bytes``) as for ``create_api``."""
+    app = create_api(ctx, max_body_bytes=max_body_bytes, runner=runner, quality=quality,
+                     **limits)
     app.state.html_error = html_error
     app.state.secure_cookies = secure_cookies
     app.state.csrf_secret = csrf_secret or secrets.token_bytes(32)

@@ -11,16 +11,22 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from twinstudio.domain.accounts import ApiKey, Role, User, WebSession
+from twinstudio.domain.common import STORED
 from twinstudio.domain.throttle import Attempts
 from twinstudio.store import tables as t
 from twinstudio.store.repositories._base import _Repo
 
 
 def _user(row: Any) -> User:
-    return User(id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
-                organisation_id=row["organisation_id"], talent_id=row["talent_id"],
-                password_hash=row["password_hash"], active=bool(row["active"]),
-                created_at=row["created_at"])
+    return User.model_validate(dict(
+        id=row["id"], email=row["email"], name=row["name"], role=Role(row["role"]),
+        organisation_id=row["organisation_id"], talent_id=row["talent_id"],
+        password_hash=row["password_hash"], active=bool(row["active"]),
+        created_at=row["created_at"]), context=STORED)
+
+
+def _key(row: Any) -> ApiKey:
+    return ApiKey.model_validate(dict(row), context=STORED)
 
 
 class SqlUserRepository(_Repo):
@@ -51,11 +57,11 @@ class SqlApiKeyRepository(_Repo):
     def by_prefix(self, prefix: str) -> ApiKey | None:
         row = self._c.execute(select(t.api_keys).where(t.api_keys.c.prefix == prefix)
                               ).mappings().first()
-        return ApiKey(**row) if row else None
+        return _key(row) if row else None
 
     def get(self, key_id: str) -> ApiKey:
-        return ApiKey(**self._one(select(t.api_keys).where(t.api_keys.c.id == key_id),
-                                  "API key", key_id))
+        return _key(self._one(select(t.api_keys).where(t.api_keys.c.id == key_id),
+                              "API key", key_id))
 
     def update(self, key: ApiKey) -> None:
         self._c.execute(update(t.api_keys).where(t.api_keys.c.id == key.id).values(
@@ -65,7 +71,7 @@ class SqlApiKeyRepository(_Repo):
         query = select(t.api_keys).order_by(t.api_keys.c.created_at, t.api_keys.c.id)
         if user_id is not None:
             query = query.where(t.api_keys.c.user_id == user_id)
-        return [ApiKey(**r) for r in self._c.execute(query).mappings()]
+        return [_key(r) for r in self._c.execute(query).mappings()]
 
 
 class SqlWebSessionRepository(_Repo):
