@@ -83,6 +83,7 @@ def bootstrap(
         default_generator=settings.default_generator(),
         garment_colours=_garment_colours(),
         anchors=anchors,
+        proposal_days=settings.proposal_days,
     )
     return ctx
 
@@ -291,10 +292,30 @@ def build_api(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
                       quality=quality or lazy_quality_tools(), **options)
 
 
+def site_from_environment() -> FastAPI:
+    """The site as ``twinstudio serve --workers N`` starts it in each server process
+    (uvicorn imports it by name): the workspace and every setting from ``TWINSTUDIO_*``,
+    campaigns in worker processes."""
+    from twinstudio.workspace import require_workspace
+
+    settings = Settings()
+    require_workspace(settings.workspace)
+    return build_site(bootstrap(settings), runner=process_runner(settings), settings=settings)
+
+
 def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
-               quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
-    """The web portal and the REST API in one app, wired as ``build_api``."""
+               quality: Callable[[], Any] | None = None, settings: Settings | None = None,
+               **options: Any) -> FastAPI:
+    """The web portal and the REST API in one app, wired as ``build_api``. ``settings``
+    (default: the environment's) say whether cookies are Secure and give the secret that
+    signs anonymous visitors' CSRF tokens (derived from the master key, so that every
+    server process accepts the others' tokens)."""
     from twinstudio.web.app import create_site
 
+    settings = settings or Settings()
+    options.setdefault("secure_cookies", bool(settings.secure_cookies))
+    options.setdefault("csrf_secret", settings.derived_secret("portal-csrf"))
+    options.setdefault("max_json_bytes", settings.max_json_bytes)
+    options.setdefault("max_form_bytes", settings.max_form_bytes)
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

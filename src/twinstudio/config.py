@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS, MAX_PROPOSAL_DAYS
 
 DEFAULT_WORKSPACE = Path("twinstudio-data")
 DEV_MASTER_KEY = "development-only-master-key-do-not-use"
@@ -48,9 +51,20 @@ class Settings(BaseSettings):
     diffusion_device: Literal["auto", "cpu", "cuda"] = "auto"
     diffusion_cpu_offload: bool = False
     diffusion_max_side: int | None = Field(default=None, ge=64, le=4096)
+    # the portal's cookies carry Secure (browsers send them over HTTPS only); unset: on in
+    # production mode, off in development (plain http://127.0.0.1)
+    secure_cookies: bool | None = None
+    # days a brand's licence proposal waits for the talent's answer before it lapses
+    proposal_days: int = Field(default=DEFAULT_PROPOSAL_DAYS, ge=1, le=MAX_PROPOSAL_DAYS)
+    # request bodies of the API and the portal (issue 19): JSON (and any body that is not
+    # an upload) and urlencoded forms; multipart uploads keep the image limit (64 MB)
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_form_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:
+        if self.secure_cookies is None:
+            self.secure_cookies = self.mode == "production"
         if self.mode == "production":
             if self.master_key.get_secret_value() == DEV_MASTER_KEY:
                 raise ConfigurationError(
@@ -71,6 +85,12 @@ class Settings(BaseSettings):
                                  steps=self.diffusion_steps)
         except ValueError as error:
             raise ConfigurationError(f"TWINSTUDIO_DIFFUSION_*: {error}") from None
+
+    def derived_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret for ``purpose`` derived from the master key: the same in every
+        server process of the workspace, different for each purpose."""
+        return hmac.new(self.master_key.get_secret_value().encode(),
+                        f"twinstudio/{purpose}/v1".encode(), hashlib.sha256).digest()
 
     @property
     def effective_database_url(self) -> str:

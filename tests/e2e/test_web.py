@@ -50,8 +50,18 @@ def _shot(page, name: str, backend: str) -> None:  # type: ignore[no-untyped-def
     page.screenshot(path=str(SHOTS / f"{backend}-{name}.png"), full_page=True)
 
 
+# Every page records what its Content-Security-Policy blocked (issue 19): none may be.
+_RECORD_CSP = ("window.__csp = []; document.addEventListener('securitypolicyviolation', "
+               "e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+
+
+def csp_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.evaluate("window.__csp || []")
+
+
 def _login(browser, base: str, email: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(_RECORD_CSP)
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
@@ -174,3 +184,39 @@ def test_compliance_sees_the_audit_chain_and_forms_need_their_csrf_token(site, b
     assert no_token.status == 403
     with world.ctx.uow() as uow:
         assert uow.assets.get(world.a.assets[0]).state.value == "pending_approval"
+
+
+def test_pages_work_under_the_content_security_policy_and_cannot_be_framed(site, browser,
+                                                                          engine):
+    base, world = site
+    brand = _login(browser, base, world.email(Role.BRAND_ADMIN))
+    for path in ("/licences", "/garments", "/campaigns", f"/campaigns/{world.a.campaign}",
+                 "/assets"):
+        answer = brand.goto(f"{base}{path}")
+        assert answer.status == 200, path
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+        assert answer.headers["x-frame-options"] == "DENY"
+        brand.wait_for_load_state("networkidle")
+        assert csp_violations(brand) == [], path
+    # the swatches' colours are style attributes: allowed
+    swatch = brand.goto(f"{base}/garments") and brand.locator(".swatch").first
+    assert swatch.evaluate("s => getComputedStyle(s).backgroundColor") != "rgba(0, 0, 0, 0)"
+    # the error page's "Go back" (portal.js) goes back in the history
+    brand.goto(f"{base}/licences")
+    brand.goto(f"{base}/campaigns/cmp_nothing_here")
+    assert "Not found" in brand.content()
+    brand.click("text=Go back")
+    brand.wait_for_url(re.compile(r"/licences$"))
+    assert csp_violations(brand) == []
+
+    talent = _login(browser, base, world.email(Role.TALENT))
+    for path in ("/my/twin", "/consents", "/assets", "/earnings"):
+        talent.goto(f"{base}{path}")
+        talent.wait_for_load_state("networkidle")
+        assert csp_violations(talent) == [], path
+    # another site cannot frame the revoke page (the browser refuses to render it)
+    framing = talent.context.new_page()
+    framing.set_content(f'<iframe id="f" src="{base}/consents"></iframe>')
+    framing.wait_for_timeout(500)
+    frame = framing.frame_locator("#f")
+    assert frame.locator("text=Revoke this consent").count() == 0

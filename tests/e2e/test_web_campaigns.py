@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM, _login, _shot
+from tests.e2e.test_web import CHROMIUM, _login, _shot, csp_violations
 from tests.e2e.test_web import browser as browser
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import delta_e, encode, packshot, scene
@@ -76,6 +76,7 @@ def test_a_brand_adds_a_garment_runs_a_campaign_and_publishes_an_approved_image(
     _shot(brand, "brand-campaign-running", backend)
     brand.wait_for_selector("figure.asset >> nth=1", timeout=60_000)  # reloaded when done
     assert "2 of 2" in brand.locator("#progress").inner_text()
+    assert csp_violations(brand) == []  # the polling script is the site's own (portal.js)
     assert brand.locator(".badge.qa-pass").count() == 2
     assert brand.locator("figure.asset img").first.evaluate("img => img.naturalWidth") > 0
     assert brand.locator("form.publish").count() == 0  # nothing approved yet

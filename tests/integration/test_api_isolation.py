@@ -23,10 +23,11 @@ from twinstudio.domain.accounts import Role, may
 ROLES = (*TENANT_ROLES, *GLOBAL_ROLES)
 # Which kinds of tenant A's objects each tenant role sees (compliance and admin: all).
 SEES = {
-    Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset"},
-    Role.AGENCY: {"talent", "twin", "consent", "release", "licence", "asset", "agency"},
-    Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign"},
-    Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign"},
+    Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset", "proposal"},
+    Role.AGENCY: {"talent", "twin", "consent", "release", "licence", "asset", "agency",
+                  "proposal"},
+    Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign", "proposal"},
+    Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign", "proposal"},
 }
 PNG = encode(scene(5, 64, 64), "PNG")
 
@@ -94,6 +95,10 @@ def _snapshot(world: World) -> dict[str, Any]:
             "licences": [(lic.id, lic.state, lic.assets_used)
                          for lic in uow.licences.list(twin_id=b.twin)],
             "brand_licences": [lic.id for lic in uow.licences.list(brand_id=b.brand)],
+            "twin_offers": uow.twins.get(b.twin).open_to_offers,
+            "proposals": [(p.id, p.state, p.decided_at) for p in
+                          uow.proposals.list(twin_id=b.twin) + uow.proposals.list(
+                              brand_id=b.brand)],
             "assets": [(a.id, a.state) for a in uow.assets.list(twin_id=b.twin)],
             "talents": sorted(t.id for t in uow.talents.list() if t.agency_id == b.agency),
             "templates": uow.biometrics.templates(b.twin),

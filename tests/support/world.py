@@ -1,8 +1,10 @@
 """Two tenants side by side for API and web tests: each has an agency, a talent with an
 active twin (with a body twin and a face template, so that campaigns run with the fake
 backend), a biometric release, a consent, a brand with two garments, a licence, marked
-assets, a planned campaign (two jobs queued, two variants refused), and users in every
-role; compliance and admin users are global."""
+assets, a planned campaign (two jobs queued, two variants refused), a licence proposal of
+the brand waiting for the talent's answer, and users in every role; compliance and admin
+users are global. The licence is granted on the operator's path; the proposal goes the
+brands' way (``services.proposals``)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from twinstudio.services.campaigns import create_campaign
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.garments import add_garment
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.proposals import propose_licence
 from twinstudio.services.provenance import mark_asset, set_asset_state
 from twinstudio.services.rights import grant_biometric_release, grant_consent, grant_licence
 from twinstudio.signing.passwords import Argon2Passwords
@@ -51,19 +54,21 @@ class Tenant:
     garments: list[str] = field(default_factory=list)   # a parka (outerwear), a skirt
     campaign: str = ""
     jobs: list[str] = field(default_factory=list)
+    proposal: str = ""   # the brand's licence proposal, waiting for the talent's answer
     keys: dict[Role, str] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
 
     def ids(self) -> set[str]:
         return {self.agency, self.brand, self.talent, self.twin, self.release, self.consent,
-                self.licence, *self.assets, *self.garments, self.campaign, *self.jobs}
+                self.licence, *self.assets, *self.garments, self.campaign, *self.jobs,
+                self.proposal}
 
     def of(self, kind: str) -> str:
         return {"talent": self.talent, "twin": self.twin, "twin_any": self.twin,
                 "consent": self.consent, "consent_any": self.consent,
                 "release": self.release, "licence": self.licence, "asset": self.assets[0],
                 "brand": self.brand, "agency": self.agency, "garment": self.garments[0],
-                "campaign": self.campaign}[kind]
+                "campaign": self.campaign, "proposal": self.proposal}[kind]
 
 
 @dataclass
@@ -116,6 +121,10 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
     tenant = Tenant(tag, agency.id, brand.id, talent.id, twin.id, release.id, consent.id,
                     licence.id, assets)
     _campaign(ctx, tenant)
+    tenant.proposal = propose_licence(
+        ctx, twin_id=twin.id, brand_id=brand.id, actor="test",
+        terms=terms(starts="2026-07-01", ends="2026-12-31", exclusive_categories=[],
+                    channels=["print"], fees={"currency": "EUR", "per_asset": 3000})).id
     for role in TENANT_ROLES:
         email = f"{role.value}-{tag}@example.com"
         user = add_user(ctx, email=email, name=f"{role.value} {tag}", role=role,

@@ -22,7 +22,8 @@ _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                         description="an API key from 'twinstudio apikey create'")
 
 
-def get_ctx(request: Request) -> ServiceContext:
+async def get_ctx(request: Request) -> ServiceContext:
+    # async: no I/O, so no hop to the thread pool (each costs a context switch)
     return request.app.state.ctx
 
 
@@ -38,16 +39,17 @@ def get_principal(ctx: Ctx, key: Annotated[str | None, Security(_api_key)]) -> P
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_access(ctx: Ctx, principal: CurrentPrincipal) -> Access:
-    return Access(ctx, principal)
+async def get_access(request: Request, ctx: Ctx, principal: CurrentPrincipal) -> Access:
+    access = Access(ctx, principal)
+    request.state.access = access  # the error handler redacts refusals by its scope
+    return access
 
 
 AccessDep = Annotated[Access, Depends(get_access)]
 
 
 class Paging:
-    def __init__(self, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> None:
+    def __init__(self, limit: int = 50, offset: int = 0) -> None:
         self.limit = limit
         self.offset = offset
 
@@ -56,7 +58,12 @@ class Paging:
                     total=len(items), limit=self.limit, offset=self.offset)
 
 
-PagingDep = Annotated[Paging, Depends(Paging)]
+async def get_paging(limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0) -> Paging:
+    return Paging(limit, offset)
+
+
+PagingDep = Annotated[Paging, Depends(get_paging)]
 
 
 def isolation(**rule: Any) -> dict[str, Any]:
@@ -71,7 +78,7 @@ def isolation(**rule: Any) -> dict[str, Any]:
     return {"x-isolation": rule}
 
 
-def get_runner(request: Request) -> Any:
+async def get_runner(request: Request) -> Any:
     """The campaign runner the app was made with (``create_api(runner=...)``)."""
     return request.app.state.runner
 

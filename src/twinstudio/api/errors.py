@@ -1,8 +1,13 @@
 """The one place where errors become HTTP responses.
 
 Every error body is ``{"error": {"type", "message", "reasons": [{"code", "message"}]}}``;
-a rights refusal lists every reason, a validation error (of the request, or of a
-document or options a service validated) every field that failed.
+a rights refusal lists every reason (redacted for the caller: details of another
+party's licence or consent are withheld, the codes kept), a validation error (of the
+request, or of a document or options a service validated) the fields that failed: the first
+``MAX_REASONS``, the message counting the rest. An error body never echoes the input:
+``problems_of`` quotes at most an excerpt of a value, and every message is cut at
+``MAX_MESSAGE`` characters. A body that cannot be parsed (not UTF-8, not JSON, a broken
+form) is invalid input (422), like a body that fails its schema.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from twinstudio.api.limits import body_kind
+from twinstudio.domain.accounts import Scope
 from twinstudio.domain.errors import (
     ConfigurationError,
     Conflict,
@@ -25,17 +32,23 @@ from twinstudio.domain.errors import (
     PermissionDenied,
     RightsRefused,
     TooLarge,
+    TooManyAttempts,
     TwinStudioError,
     Unauthenticated,
     problems_of,
 )
+from twinstudio.domain.redaction import redact
 
 log = logging.getLogger("twinstudio.api")
 
-# Most specific first: TooLarge is an InvalidInput.
+MAX_REASONS = 20
+MAX_MESSAGE = 500
+
+# Most specific first: TooLarge is an InvalidInput, TooManyAttempts an Unauthenticated.
 STATUS: list[tuple[type[TwinStudioError], int]] = [
     (TooLarge, 413),
     (InvalidInput, 422),
+    (TooManyAttempts, 429),
     (Unauthenticated, 401),
     (PermissionDenied, 403),
     (RightsRefused, 403),
@@ -55,7 +68,28 @@ def status_of(error: TwinStudioError) -> int:
 
 def error_body(type_: str, message: str, reasons: list[dict[str, str]] | None = None
                ) -> dict[str, Any]:
-    return {"error": {"type": type_, "message": message, "reasons": reasons or []}}
+    return {"error": {"type": type_, "message": clip(message),
+                      "reasons": _clipped(reasons or [])}}
+
+
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut at ``limit`` characters (an error never carries a whole input back)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _clipped(reasons: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"code": r["code"], "message": clip(r["message"])} for r in reasons]
+
+
+def _counted(message: str, total: int) -> str:
+    return f"{clip(message, 300)} ({total} problems; the first {MAX_REASONS} are listed)"
+
+
+def _listed(reasons: list[dict[str, str]], message: str) -> tuple[list[dict[str, str]], str]:
+    """The first ``MAX_REASONS`` reasons, and the message saying how many there were."""
+    if len(reasons) <= MAX_REASONS:
+        return reasons, message
+    return reasons[:MAX_REASONS], _counted(message, len(reasons))
 
 
 def _html(request: Request):  # type: ignore[no-untyped-def]
@@ -68,26 +102,41 @@ def _html(request: Request):  # type: ignore[no-untyped-def]
 def _twinstudio(request: Request, error: Exception) -> Response:
     assert isinstance(error, TwinStudioError)
     status = status_of(error)
-    reasons = [r.model_dump() for r in getattr(error, "reasons", [])
-               or getattr(error, "problems", [])]
+    refused = getattr(error, "reasons", None)
+    if refused:  # a refusal: every reason, only what the caller may see of other parties
+        access = getattr(request.state, "access", None)
+        shown = access.redact(refused) if access is not None else redact(refused, Scope())
+        reasons, message = [r.model_dump() for r in shown], error.message
+    else:  # bad input: the first failed fields
+        reasons, message = _listed([p.model_dump() for p in getattr(error, "problems", [])],
+                                   error.message)
     html = _html(request)
     if html is not None:
-        return html(request, status, error.code, error.message, reasons)
-    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else None
+        return html(request, status, error.code, clip(message), _clipped(reasons))
+    headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else {}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
     if status >= 500:
         log.error("configuration error: %s", error.message)
-    return JSONResponse(error_body(error.code, error.message, reasons), status_code=status,
-                        headers=headers)
+    return JSONResponse(error_body(error.code, message, reasons), status_code=status,
+                        headers=headers or None)
 
 
 def _validation(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
-    reasons = [problem.model_dump() for problem in problems_of(error.errors()[:20])]
+    errors = error.errors()
+    reasons = [problem.model_dump() for problem in problems_of(errors[:MAX_REASONS])]
     first = reasons[0]["message"] if reasons else "request is not valid"
+    if len(errors) > MAX_REASONS:
+        first = _counted(first, len(errors))
+    return _invalid(request, first, reasons)
+
+
+def _invalid(request: Request, message: str, reasons: list[dict[str, str]]) -> Response:
     html = _html(request)
     if html is not None:
-        return html(request, 422, "invalid_input", first, reasons)
-    return JSONResponse(error_body("invalid_input", first, reasons), status_code=422)
+        return html(request, 422, "invalid_input", clip(message), _clipped(reasons))
+    return JSONResponse(error_body("invalid_input", message, reasons), status_code=422)
 
 
 def _model(request: Request, error: Exception) -> Response:
@@ -99,6 +148,8 @@ def _model(request: Request, error: Exception) -> Response:
 
 def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:  # FastAPI and Starlette: a body they could not parse
+        return _invalid(request, *_unparsed(request, error))
     kinds = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated",
              403: "permission_denied", 413: "too_large", 415: "unsupported_media_type"}
     html = _html(request)
@@ -108,6 +159,22 @@ def _http(request: Request, error: Exception) -> Response:
     return JSONResponse(error_body(kinds.get(error.status_code, "http_error"),
                                    str(error.detail)), status_code=error.status_code,
                         headers=getattr(error, "headers", None))
+
+
+def _unparsed(request: Request, error: StarletteHTTPException
+              ) -> tuple[str, list[dict[str, str]]]:
+    """What a 400 of the framework means, as invalid input: JSON that is not UTF-8 (RFC
+    8259 JSON is UTF-8) or nested too deeply, or a form that cannot be parsed."""
+    cause = error.__cause__
+    if body_kind(request.headers.get("content-type", "")) != "json":
+        message, code = f"body: the form cannot be parsed ({error.detail})", "form_invalid"
+    elif isinstance(cause, UnicodeError):
+        message, code = "body: not valid JSON: JSON must be encoded in UTF-8", "json_invalid"
+    elif isinstance(cause, RecursionError):
+        message, code = "body: not valid JSON: nested too deeply", "json_invalid"
+    else:
+        message, code = "body: not valid JSON", "json_invalid"
+    return message, [{"code": code, "message": message}]
 
 
 def _unexpected(request: Request, error: Exception) -> JSONResponse:

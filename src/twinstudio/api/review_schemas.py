@@ -16,6 +16,7 @@ from twinstudio.domain.likeness import (
     ReviewDecision,
     ReviewState,
 )
+from twinstudio.domain.text import FreeText
 from twinstudio.domain.twin import TwinState
 
 
@@ -58,7 +59,7 @@ class DecisionRequest(BaseModel):
         "distinct: different people, the twin enrols and both are recorded as look-alikes; "
         "same_person: enrolment is refused, its biometric data crypto-shredded, and the "
         "talent and agency of the twin it shows (same_as) get a notice"))
-    reason: str = Field(max_length=2000, description=(
+    reason: FreeText = Field(max_length=2000, description=(
         f"why, in words (at least {MIN_REASON} characters, e.g. which identity documents "
         "were checked); kept in the audit trail"))
     same_as: str | None = Field(default=None, max_length=40, description=(

@@ -24,6 +24,7 @@ from twinstudio.domain.generation import Campaign, CampaignBrief, Job, JobState
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import ProposedUse
+from twinstudio.domain.text import FreeText, Name
 from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.services.campaigns import CampaignStatusResult
 
@@ -88,7 +89,7 @@ class TalentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"name": "Astrid Lund", "language": "en"}]})
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     language: str = Field("en", min_length=2, max_length=35)
     agency_id: str | None = Field(None, max_length=40, description=(
         "agency representing the talent; agency users always add to their own agency"))
@@ -121,6 +122,8 @@ class TwinPublic(BaseModel):
     id: str
     talent_id: str
     state: TwinState
+    open_to_offers: bool = Field(description="brands without a licence of the twin may "
+                                             "propose terms")
     created_at: datetime
     updated_at: datetime
     biometric_key: bool = Field(description="whether the twin's biometric data key exists "
@@ -193,7 +196,7 @@ class RevokeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "I no longer want my likeness used"}]})
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeText = Field(min_length=1, max_length=500)
 
 
 class RevocationPublic(BaseModel):
@@ -329,14 +332,14 @@ class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "taken down at the talent's request"}]})
 
-    reason: str = Field("withdrawn", min_length=1, max_length=500)
+    reason: FreeText = Field("withdrawn", min_length=1, max_length=500)
 
 
 class RejectRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reason": "the hair colour is not mine"}]})
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeText = Field(min_length=1, max_length=500)
 
 
 class PublishRequest(BaseModel):

@@ -54,6 +54,22 @@ BrandId = Annotated[str, typer.Option(help="Brand id")]
 OnlyBrand = Annotated[str | None, typer.Option(help="Only this brand")]
 LicenceId = Annotated[str, typer.Option(help="Licence id")]
 Why = Annotated[str, typer.Option(help="Why")]
+# the workspace operator acting for a party (licence grant, propose, accept, ...)
+Operator = Annotated[str | None, typer.Option(
+    help="Who runs this, recorded in the audit chain as operator:NAME acting on behalf of "
+         "the party (default: your login name)")]
+
+
+def operator_name(given: str | None) -> str:
+    """``--operator``, else the login name, else ``operator``."""
+    import getpass
+
+    if given:
+        return given
+    try:
+        return getpass.getuser() or "operator"
+    except (KeyError, OSError):  # no login name in this environment (a container)
+        return "operator"
 
 
 # ---------------------------------------------------------------------------- errors
@@ -236,13 +252,17 @@ def writable_path(path: Path) -> None:
         raise InvalidInput(f"{path}: {parent} is not writable")
 
 
+# what a JSON document (consent, release, terms, use, body profile) may weigh
+MAX_DOCUMENT_BYTES = 1024 * 1024
+
+
 def read_image_file(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot read ({error})") from None
+    """An image file's bytes, read with the upload limit (a device or a larger file is
+    refused with one line naming the limit, never read whole)."""
+    from twinstudio.fileio import read_bounded
+    from twinstudio.provenance.images import MAX_BYTES
+
+    return read_bounded(path, MAX_BYTES, what="an image")
 
 
 def parse_day(value: str | None, default: Any) -> Any:
@@ -258,15 +278,15 @@ def parse_day(value: str | None, default: Any) -> Any:
 
 
 def load_model(path: Path, model: type[M]) -> M:
-    """Read a JSON file into ``model``; every problem becomes a one-line InvalidInput."""
+    """Read a JSON file (at most ``MAX_DOCUMENT_BYTES``) into ``model``; every problem
+    becomes a one-line InvalidInput."""
+    from twinstudio.fileio import read_bounded
+
+    data = read_bounded(path, MAX_DOCUMENT_BYTES, what="a JSON document")
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{path}: cannot read: {error}") from None
-    if len(raw) > 1_000_000:
-        raise InvalidInput(f"{path}: larger than 1 MB; not a terms document")
+        raw = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as error:

@@ -1,5 +1,8 @@
-"""Accounts: users who sign in, and API keys for programs (issue 8)."""
+"""Accounts: users who sign in, and API keys for programs (issue 8); disabling users,
+changing passwords and API keys that expire (issue 19)."""
 
+import sys
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -63,6 +66,52 @@ def _affiliation_options(role: str, organisation: str | None, talent: str | None
                            "(twinstudio talent list)")
 
 
+Email = Annotated[str, typer.Argument(help="The user's sign-in email")]
+
+
+@user_app.command("disable")
+def user_disable(email: Email, workspace: Workspace = DEFAULT_WS) -> None:
+    """Disable a user: their browser sessions end and their API keys stop working."""
+    from twinstudio.services.accounts import set_user_active, user_by_email
+
+    ctx = context(workspace)
+    user = set_user_active(ctx, user_by_email(ctx, email).id, False, actor="operator")
+    out.print(f"user {user.id} {user.email} disabled", markup=False)
+
+
+@user_app.command("enable")
+def user_enable(email: Email, workspace: Workspace = DEFAULT_WS) -> None:
+    """Enable a disabled user again."""
+    from twinstudio.services.accounts import set_user_active, user_by_email
+
+    ctx = context(workspace)
+    user = set_user_active(ctx, user_by_email(ctx, email).id, True, actor="operator")
+    out.print(f"user {user.id} {user.email} enabled", markup=False)
+
+
+@user_app.command("password")
+def user_password(
+    email: Email,
+    stdin: Annotated[bool, typer.Option(
+        "--stdin", help="Read the new password from the first line of standard input "
+                        "(for scripts) instead of prompting")] = False,
+    workspace: Workspace = DEFAULT_WS,
+) -> None:
+    """Set a user's password (the policy of 'user add' applies); their browser sessions
+    end and a sign-in lock on them is lifted."""
+    from twinstudio.domain.passwords import MAX_PASSWORD
+    from twinstudio.services.accounts import set_password, user_by_email
+
+    ctx = context(workspace)
+    user = user_by_email(ctx, email)
+    if stdin:  # bounded: one character over the limit is enough to refuse it
+        password = sys.stdin.readline(MAX_PASSWORD + 2).removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    set_password(ctx, user.id, password, actor="operator")
+    out.print(f"password of {user.email} changed; their sessions ended", markup=False)
+
+
 @user_app.command("list")
 def user_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
     """List users (never their password hashes)."""
@@ -79,18 +128,28 @@ def user_list(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> N
 def apikey_create(
     user: Annotated[str, typer.Option(help="The user's email (the key acts as them)")],
     name: Annotated[str, typer.Option(help="What the key is for")] = "api",
+    expires_in: Annotated[int | None, typer.Option(
+        min=1, max=3650, help="Days until the key stops working (default: never)")] = None,
+    expires: Annotated[str | None, typer.Option(
+        help="Date the key stops working, at 00:00 UTC (YYYY-MM-DD)")] = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """Create an API key. It is printed once; only its hash is stored."""
+    """Create an API key. It is printed once; only its hash is stored. An expired key
+    answers 401 like a revoked one."""
     from twinstudio.services.accounts import create_api_key
 
-    created = create_api_key(context(workspace), email=user, name=name)
+    ctx = context(workspace)
+    created = create_api_key(ctx, email=user, name=name,
+                             expires_at=_expiry(ctx.now(), expires_in, expires))
+    expiry = created.key.expires_at
     if as_json:
         print_json({"key_id": created.key.id, "user_id": created.key.user_id,
-                     "name": created.key.name, "api_key": created.secret})
+                     "name": created.key.name, "api_key": created.secret,
+                     "expires_at": expiry.isoformat() if expiry else None})
         return
-    out.print(f"API key {created.key.id} for {user}; send it as the X-API-Key header. "
-              "It is shown only now:", markup=False)
+    until = f", valid until {expiry:%Y-%m-%d %H:%M} UTC" if expiry else ""
+    out.print(f"API key {created.key.id} for {user}{until}; send it as the X-API-Key "
+              "header. It is shown only now:", markup=False)
     out.print(created.secret, markup=False, highlight=False)
 
 
@@ -102,3 +161,19 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="Key id")],
 
     revoke_api_key(context(workspace), key_id, actor="operator")
     out.print(f"API key {key_id} revoked")
+
+
+def _expiry(now: datetime, days: int | None, on: str | None) -> datetime | None:
+    """When a new key expires: ``--expires-in`` days from now, or 00:00 UTC of
+    ``--expires``; None for neither."""
+    if days is not None and on is not None:
+        raise InvalidInput("give --expires-in or --expires, not both")
+    if days is not None:
+        return now + timedelta(days=days)
+    if on is None:
+        return None
+    try:
+        day = datetime.strptime(on, "%Y-%m-%d")
+    except ValueError:
+        raise InvalidInput(f"--expires {on!r} is not a date such as 2026-12-01") from None
+    return day.replace(tzinfo=UTC)

@@ -32,7 +32,7 @@ campaign_app = group("campaign", "Campaigns: briefs expanded into rights-checked
 CampaignArg = Annotated[str, typer.Argument(help="Campaign id")]
 
 
-MAX_BRIEF_BYTES = 1_000_000
+MAX_BRIEF_BYTES = 1024 * 1024
 
 
 @garment_app.command("add")
@@ -90,13 +90,9 @@ def load_brief(path: Path) -> Any:
     import yaml
 
     from twinstudio.domain.generation import CampaignBrief
+    from twinstudio.fileio import read_bounded
 
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    if len(raw) > MAX_BRIEF_BYTES:
-        raise InvalidInput(f"{path}: larger than 1 MB; not a brief")
+    raw = read_bounded(path, MAX_BRIEF_BYTES, what="a brief")
     try:
         text = raw.decode("utf-8")
         data = (yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml")

@@ -13,11 +13,13 @@ from twinstudio.cli._app import (
     JsonFlag,
     LicenceId,
     OnlyBrand,
+    Operator,
     Why,
     Workspace,
     context,
     group,
     load_model,
+    operator_name,
     out,
     print_fields,
     print_json,
@@ -27,10 +29,11 @@ from twinstudio.cli._app import (
 
 consent_app = group("consent", "Digital replica consents signed by talents.")
 biometrics_app = group("biometrics", "Biometric releases (BIPA / GDPR Art. 9).")
-licence_app = group("licence", "Licences of twins to brands.")
+licence_app = group("licence", "Licences of twins to brands: proposed by the brand, "
+                                "accepted by the talent's side (or granted by the operator).")
 policy_app = group("policy", "Decide proposed uses.")
 audit_app = group("audit", "The tamper-evident audit chain.")
-rights_app = group("rights", "Expiry of consents and licences.")
+rights_app = group("rights", "Expiry of consents, licences and licence proposals.")
 
 SigningTalent = Annotated[str, typer.Option(help="Talent id (the talent signs themself).")]
 ConsentArg = Annotated[str, typer.Argument(help="Consent id")]
@@ -175,15 +178,22 @@ def licence_grant(
     terms: Annotated[Path, typer.Option(help="Licence terms JSON")],
     consent: Annotated[str | None, typer.Option(help="Consent id (default: the active consent "
                                                      "that covers the terms)")] = None,
+    operator: Operator = None,
     workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False,
 ) -> None:
-    """Grant a licence of a twin to a brand, signed by both (refused with every reason)."""
+    """The operator's path: grant a licence at once, for both parties (audited as such).
+
+    Signed for the talent and the brand with their keys in this workspace, audited as
+    operator:NAME acting on behalf of both; refused with every reason (exit 3). Brands
+    otherwise propose and the talent's side accepts: licence propose / accept,
+    POST /api/v1/licences, the portal."""
     from twinstudio.domain.licence import LicenceTerms
-    from twinstudio.services.rights import grant_licence
+    from twinstudio.services.proposals import grant_as_operator
 
     parsed = load_model(terms, LicenceTerms)
-    licence = grant_licence(context(workspace), twin_id=twin, brand_id=brand, terms=parsed,
-                            consent_id=consent)
+    licence = grant_as_operator(context(workspace), twin_id=twin, brand_id=brand,
+                                terms=parsed, consent_id=consent,
+                                operator=operator_name(operator))
     print_result(licence.model_dump(mode="json"), f"licence {licence.id}: twin {twin} to brand "
                  f"{brand}, {parsed.starts} to {parsed.ends}", as_json=as_json)
 
@@ -323,9 +333,11 @@ def audit_show(limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 
 @rights_app.command("sweep")
 def rights_sweep(workspace: Workspace = DEFAULT_WS, as_json: JsonFlag = False) -> None:
-    """Expire consents and licences whose end date has passed (run daily)."""
+    """Expire consents and licences whose end date has passed, and licence proposals left
+    unanswered (run daily)."""
     from twinstudio.services.rights import expire_rights
 
     expired = expire_rights(context(workspace))
     print_result(expired.as_dict(), f"expired {len(expired.consents)} consent(s), "
-                 f"{len(expired.licences)} licence(s)", as_json=as_json)
+                 f"{len(expired.licences)} licence(s), {len(expired.proposals)} licence "
+                 "proposal(s)", as_json=as_json)

@@ -1,6 +1,10 @@
 """The demo's workspace: 2 agencies, 3 brands and the 30 roster talents, each enrolled,
-consenting and licensed to one or two brands; three licence requests the grant refuses;
-one consent and one licence revoked, one licence's quota used up.
+consenting and licensed to one or two brands; three licence proposals the rights checks
+refuse; one consent and one licence revoked, one licence's quota used up.
+
+A licence is a two-party act here as anywhere: the agencies list their talents' twins as
+open to offers, each brand proposes its terms (signed by the brand) and each talent
+accepts and signs (``services.proposals``).
 
 Dates are relative to today so the demo tells the same story whenever it runs. Every
 roster talent signs a biometric release and enrols their capture set through
@@ -40,10 +44,10 @@ from twinstudio.services.accounts import demo_compliance_officer
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.likeness import ReviewDecisionResult
 from twinstudio.services.parties import add_organisation
+from twinstudio.services.proposals import accept_proposal, propose_licence, set_open_to_offers
 from twinstudio.services.rights import (
     grant_biometric_release,
     grant_consent,
-    grant_licence,
     revoke_consent,
     revoke_licence,
 )
@@ -73,8 +77,8 @@ class DemoPerson:
 
 @dataclass(frozen=True)
 class GrantAttempt:
-    """A licence request the demo makes expecting the grant to refuse it, and what the
-    grant answered."""
+    """A licence proposal the demo makes expecting the rights checks to refuse it, and
+    what they answered (as the brand is told)."""
 
     label: str
     granted: bool
@@ -240,22 +244,33 @@ def _consent(ctx: ServiceContext, roster: list[RosterEntry], today: date) -> lis
     return people
 
 
+def _licensed(ctx: ServiceContext, person: DemoPerson, brand: Organisation,
+              terms: LicenceTerms) -> Licence:
+    """The brand proposes ``terms``; the talent accepts and signs: the licence."""
+    proposal = propose_licence(ctx, twin_id=person.twin.id, brand_id=brand.id, terms=terms,
+                               actor=brand.id)
+    return accept_proposal(ctx, proposal.id, actor=person.talent.id).licence
+
+
 def _grant_licences(ctx: ServiceContext, people: list[DemoPerson],
                     brands: list[Organisation], today: date) -> dict[str, Licence]:
     nordvik, lumiere, costa = brands
     licences: dict[str, Licence] = {}
+    for person in people:  # the agencies invite proposals for their talents' twins
+        set_open_to_offers(ctx, person.twin.id, open_=True,
+                           actor=person.talent.agency_id or person.talent.id)
     # Nordvik: exclusive outerwear (and the tops and bottoms worn with it) for talents
     # 0-14 in the Nordics and France: its campaign shows at least ten of them.
     for i in range(NORDVIK_TALENTS):
-        licences[f"nordvik-{i}"] = grant_licence(
-            ctx, twin_id=people[i].twin.id, brand_id=nordvik.id,
+        licences[f"nordvik-{i}"] = _licensed(
+            ctx, people[i], nordvik,
             terms=licence_terms(today, territories=["SE", "NO", "DK", "FI", "FR"],
                                 exclusive_categories=["outerwear"],
                                 max_assets=3 if i == 2 else 500))
     # Maison Lumière: dresses and tops in France and Belgium, talents 8-19, all channels.
     for i in range(8, 20):
-        licences[f"lumiere-{i}"] = grant_licence(
-            ctx, twin_id=people[i].twin.id, brand_id=lumiere.id,
+        licences[f"lumiere-{i}"] = _licensed(
+            ctx, people[i], lumiere,
             terms=licence_terms(today, channels=["ecommerce", "social", "ooh", "print"],
                                 territories=["FR", "BE"], product_categories=["dresses", "tops"],
                                 intended_uses="Product pages, Instagram posts and Paris metro "
@@ -266,8 +281,8 @@ def _grant_licences(ctx: ServiceContext, people: list[DemoPerson],
                                       "payment_terms_days": 45}))
     # Costa Azul: swimwear in Spain and Portugal, talents 20-29, no representation.
     for i in range(20, 30):
-        licences[f"costa-{i}"] = grant_licence(
-            ctx, twin_id=people[i].twin.id, brand_id=costa.id,
+        licences[f"costa-{i}"] = _licensed(
+            ctx, people[i], costa,
             terms=licence_terms(today, territories=["ES", "PT"],
                                 product_categories=["swimwear"],
                                 prohibited_content=["nudity", "alcohol"], representation="none",
@@ -297,7 +312,8 @@ def _attempt_refused_grants(ctx: ServiceContext, people: list[DemoPerson],
     attempts = []
     for label, twin_id, brand_id, terms in requests:
         try:
-            grant_licence(ctx, twin_id=twin_id, brand_id=brand_id, terms=terms)
+            propose_licence(ctx, twin_id=twin_id, brand_id=brand_id, terms=terms,
+                            actor=brand_id)
             attempts.append(GrantAttempt(label, granted=True, reasons=[]))
         except RightsRefused as error:
             attempts.append(GrantAttempt(label, granted=False, reasons=list(error.reasons)))

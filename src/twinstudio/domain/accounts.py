@@ -5,7 +5,7 @@ A user either belongs to an organisation (agency, brand) or *is* a talent. Roles
     talent         the person whose twin it is: their twin, consents, assets, statements
     agency         an agency's staff: the agency's talents and everything of theirs
     brand_editor   a brand's staff: the brand's licences, assets (reads; asset edits)
-    brand_admin    as brand_editor, and licences are granted and revoked by them
+    brand_admin    as brand_editor, and licences are proposed and revoked by them
     compliance     reads everything, changes nothing (audit, verification)
     admin          everything
 
@@ -23,6 +23,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from twinstudio.domain.common import new_id, utcnow, with_article
+from twinstudio.domain.text import Name, text_problem
 
 
 class Role(StrEnum):
@@ -38,23 +39,14 @@ BRAND_ROLES = frozenset({Role.BRAND_EDITOR, Role.BRAND_ADMIN})
 ORGANISATION_ROLES = {Role.AGENCY: "agency", Role.BRAND_EDITOR: "brand",
                       Role.BRAND_ADMIN: "brand"}
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
-MIN_PASSWORD = 10
 
 
 def validate_email(value: str) -> str:
     value = value.strip().lower()
-    if not _EMAIL.match(value):
-        raise ValueError(f"email {value!r} is not an address such as 'ana@example.com'")
+    if not _EMAIL.match(value) or text_problem(value):
+        raise ValueError(f"email {value[:100]!r} is not an address such as "
+                         "'ana@example.com'")
     return value
-
-
-def password_problem(password: str) -> str | None:
-    """Why a password is refused (too short or blank), or None."""
-    if len(password) < MIN_PASSWORD:
-        return f"password must be at least {MIN_PASSWORD} characters"
-    if not password.strip():
-        return "password must not be blank"
-    return None
 
 
 class User(BaseModel):
@@ -64,7 +56,7 @@ class User(BaseModel):
 
     id: str = Field(default_factory=lambda: new_id("usr"))
     email: str
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     role: Role
     organisation_id: str | None = None
     talent_id: str | None = None
@@ -110,18 +102,24 @@ def affiliation_problem(role: Role, organisation_id: str | None,
 
 class ApiKey(BaseModel):
     """A key for programs, acting as its user. Only a hash of the secret is kept; the
-    prefix finds the row."""
+    prefix finds the row. Past ``expires_at`` (when set) it is refused like a revoked
+    key."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(default_factory=lambda: new_id("key"))
     user_id: str
-    name: str = Field(min_length=1, max_length=100)
+    name: Name = Field(min_length=1, max_length=100)
     prefix: str
     secret_hash: str
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+
+    def usable(self, now: datetime) -> bool:
+        """Neither revoked nor expired at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
 class WebSession(BaseModel):
@@ -173,7 +171,12 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "consent.revoke": frozenset({_T, _A, _AD}),
     "release.grant": frozenset({_T, _AD}),
     "release.revoke": frozenset({_T, _A, _AD}),
-    "licence.grant": frozenset({_BA, _AD}),
+    # a licence is a two-party act: the brand proposes (and may withdraw its proposal),
+    # the talent's side answers (accepts by signing, or refuses); the talent's side lists
+    # a twin as open to offers from brands without a licence of it
+    "licence.propose": frozenset({_BA, _AD}),
+    "licence.answer": frozenset({_T, _A, _AD}),
+    "twin.offers": frozenset({_T, _A, _AD}),
     "licence.revoke": frozenset({_T, _A, _BA, _AD}),
     "asset.withdraw": frozenset({_T, _A, _BE, _BA, _AD}),
     "asset.approve": frozenset({_T, _A, _AD}),

@@ -1,13 +1,16 @@
 """Assets: images of a twin made under a licence, and their life cycle.
 
     generated ──> qa_failed
-        └──────> pending_approval ──> approved ──> published ──> withdrawn | expired
-                        └──────────> rejected          └──────> withdrawn
+        ├──────> pending_approval ──> approved ──> published ──> withdrawn | expired
+        │               └──────────> rejected  ▲       └──────> withdrawn
+        └──────────────────────────────────────┘ (the licence needs no approval)
     any state before publication ──> withdrawn (revocation)
 
 Only an approved (or already published) asset is licensed for publication: a generated
 or pending one waits for the talent's approval when its licence requires it
-(``submitted_state``), and verification says so.
+(``submitted_state``), and verification says so. Under a licence that needs no approval
+an asset that passed its checks is approved by the licence's terms, not by a person
+(``APPROVED_BY_TERMS``): it goes from generated straight to approved.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ PUBLISHABLE = frozenset({AssetState.APPROVED, AssetState.PUBLISHED})
 AWAITING_APPROVAL = frozenset({AssetState.GENERATED, AssetState.PENDING_APPROVAL})
 
 
+# Who approved an asset that its licence's terms approve (``approval_required: false``):
+# the audit and the state reason name the terms, never a person.
+APPROVED_BY_TERMS = "licence_terms"
+
+
 def submitted_state(approval_required: bool) -> AssetState:
     """Where a new asset that passed its checks goes: to the talent's (or agency's)
     approval when its licence requires it, otherwise straight to approved."""
@@ -46,7 +54,7 @@ def submitted_state(approval_required: bool) -> AssetState:
 
 _NEXT: dict[AssetState, frozenset[AssetState]] = {
     AssetState.GENERATED: frozenset({AssetState.QA_FAILED, AssetState.PENDING_APPROVAL,
-                                     AssetState.WITHDRAWN}),
+                                     AssetState.APPROVED, AssetState.WITHDRAWN}),
     AssetState.QA_FAILED: frozenset({AssetState.WITHDRAWN}),
     AssetState.PENDING_APPROVAL: frozenset({AssetState.APPROVED, AssetState.REJECTED,
                                             AssetState.WITHDRAWN}),

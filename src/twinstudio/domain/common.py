@@ -11,6 +11,10 @@ from typing import Any
 
 from twinstudio.domain.errors import InvalidInput
 
+# A record read back from the store is validated with this context: rules that apply to
+# new input (names it no longer has, text rules of ``domain.text``) do not hide it.
+STORED = {"stored": True}
+
 
 def new_id(prefix: str) -> str:
     """A readable, collision-free id such as ``tal_3f9c...`` (prefix names the kind)."""
@@ -58,6 +62,14 @@ def validate_hex_colour(value: str, field: str = "colour") -> str:
     if not _HEX_COLOUR.match(value):
         raise ValueError(f"{field} must be a colour such as '#aa3344', got {value!r}")
     return value.lower()
+
+
+def size_text(size: int) -> str:
+    """A size limit as people say it: 64 MB, 1 MB, 64 KB, 500 bytes (binary units)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 def sha256_hex(text: str) -> str:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.money import validate_currency
 from twinstudio.domain.parties import validate_language
+from twinstudio.domain.text import FreeText
 from twinstudio.domain.vocabulary import (
     ALTERATIONS,
     CHANNELS,
@@ -54,13 +55,14 @@ def signing_message(kind: str, document_hash: str) -> bytes:
 class ConsentScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channels: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
-    product_categories: list[str] = Field(min_length=1)
+    # each list holds distinct codes of its vocabulary: at most as many as it has
+    channels: list[str] = Field(min_length=1, max_length=len(CHANNELS))
+    territories: list[str] = Field(min_length=1, max_length=len(TERRITORIES))
+    product_categories: list[str] = Field(min_length=1, max_length=len(PRODUCT_CATEGORIES))
     # Identity alterations (body_shape, age, skin_tone, facial_features) are possible only
     # when the talent names them here; styling alterations need no mention.
-    alterations: list[str] = Field(default_factory=list)
-    prohibited_content: list[str] = Field(default_factory=list)
+    alterations: list[str] = Field(default_factory=list, max_length=len(ALTERATIONS))
+    prohibited_content: list[str] = Field(default_factory=list, max_length=len(CONTENT_TAGS))
 
     @field_validator("channels")
     @classmethod
@@ -91,7 +93,7 @@ class ConsentScope(BaseModel):
 class RateOfPay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    currency: str
+    currency: str = Field(max_length=10)
     amount: int = Field(ge=0, le=10**13, strict=True)  # minor units
     basis: Literal["per_asset", "flat", "per_day"]
 
@@ -106,12 +108,12 @@ class ConsentDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    purpose: str = Field(min_length=10, max_length=2000)
+    purpose: FreeText = Field(min_length=10, max_length=2000)
     scope: ConsentScope
     rate_of_pay: RateOfPay
     starts: date
     ends: date
-    language: str
+    language: str = Field(max_length=35)
     signer: Literal["self"] = "self"
     separate_document: bool = True
 
@@ -178,11 +180,11 @@ class DigitalReplicaConsent(BaseModel):
 class BiometricReleaseDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    purpose: str = Field(min_length=10, max_length=2000)
+    purpose: FreeText = Field(min_length=10, max_length=2000)
     retention_days: int = Field(ge=1, le=MAX_BIOMETRIC_RETENTION_DAYS, strict=True)
     written_release: bool
     explicit_consent: bool
-    language: str
+    language: str = Field(max_length=35)
 
     @field_validator("language")
     @classmethod

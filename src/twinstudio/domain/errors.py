@@ -4,6 +4,7 @@
     ├── InvalidInput             bad input at the edge (schema, codes)   exit 2, HTTP 422
     │   └── TooLarge             an upload or body over the limits        exit 2, HTTP 413
     ├── Unauthenticated          no valid credentials                     exit 2, HTTP 401
+    │   └── TooManyAttempts      sign-in locked for a while; retry_after  exit 2, HTTP 429
     ├── PermissionDenied         the role may not do this (own objects)   exit 2, HTTP 403
     ├── NotFound                 unknown id (or not yours)                exit 2, HTTP 404
     ├── Conflict                 contradicts the current state            exit 2, HTTP 409
@@ -69,14 +70,27 @@ _EXPECTED_FORMS = {"date_from_datetime_parsing": DATE_FORM, "date_parsing": DATE
                    DATETIME_FORM, "datetime_type": DATETIME_FORM}
 
 
+MAX_EXCERPT = 100    # characters of a given value quoted back in a message
+MAX_PROBLEM = 400    # characters of a problem's message (a domain message may quote input)
+
+
+def excerpt(value: Any, limit: int = MAX_EXCERPT) -> str:
+    """``repr(value)`` of at most about ``limit`` characters: what a message may quote of
+    an input (never all of it)."""
+    text = repr(value[:limit + 1] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def problems_of(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
     """Every error of a pydantic ``ValidationError.errors()`` (or FastAPI's request
     validation) as a ``Problem``. A date or time that cannot be read says the form it
-    must have; the domain's messages lose pydantic's "Value error, " and a repeated
-    field name."""
+    must have (quoting an excerpt of what was given); the domain's messages lose
+    pydantic's "Value error, " and a repeated field name, and are cut at
+    ``MAX_PROBLEM`` characters."""
     problems = []
     for item in errors:
-        loc = [str(part) for part in item.get("loc", ())]
+        # a key of the input (an unknown field, a mapping's key) is in ``loc`` too
+        loc = [_cut(str(part), MAX_EXCERPT) for part in item.get("loc", ())]
         kind = str(item.get("type", "invalid"))
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         if loc:  # the domain's messages often start with the field name already
@@ -84,9 +98,13 @@ def problems_of(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:
         if kind in _EXPECTED_FORMS:
             given = item.get("input")
             message = f"expected {_EXPECTED_FORMS[kind]}" + (
-                f", got {given!r}" if isinstance(given, str | int | float) else "")
-        problems.append(Problem(".".join(loc), message, kind))
+                f", got {excerpt(given)}" if isinstance(given, str | int | float) else "")
+        problems.append(Problem(".".join(loc), _cut(message, MAX_PROBLEM), kind))
     return problems
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class InvalidInput(TwinStudioError):
@@ -124,6 +142,17 @@ class TooLarge(InvalidInput):
 
 class Unauthenticated(TwinStudioError):
     code = "unauthenticated"
+
+
+class TooManyAttempts(Unauthenticated):
+    """Sign-in refused without checking the password: too many failures for this account
+    or client. ``retry_after`` is the whole seconds until the lock ends."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermissionDenied(TwinStudioError):

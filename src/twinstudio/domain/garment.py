@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from twinstudio.domain.common import new_id, validate_hex_colour
+from twinstudio.domain.text import Name
 
 
 class GarmentCategory(StrEnum):
@@ -101,17 +102,20 @@ class Fabric(BaseModel):
         return validate_hex_colour(value, "base_color")
 
 
+MAX_COLORWAYS = 50  # what the 400-character colorways field of a form holds
+
+
 class Garment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(default_factory=lambda: new_id("gar"))
     brand_id: str | None = None
-    name: str = Field(min_length=1, max_length=120)
+    name: Name = Field(min_length=1, max_length=120)
     category: GarmentCategory
     fit: Fit = Fit.REGULAR
     length: Length = Length.REGULAR
     fabric: Fabric
-    colorways: list[str] = Field(default_factory=list)
+    colorways: list[str] = Field(default_factory=list, max_length=MAX_COLORWAYS)
     image_sha256: str | None = None  # the product image (packshot) in the blob store
 
     @field_validator("colorways")

@@ -32,13 +32,17 @@ from pydantic import (
     model_validator,
 )
 
+from twinstudio.domain.common import STORED as STORED  # re-exported: briefs are read with it
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.errors import InvalidTransition
 from twinstudio.domain.garment import Garment
+from twinstudio.domain.text import Name
 from twinstudio.domain.vocabulary import (
     ALTERATION_CODES,
+    ALTERATIONS,
     CHANNELS,
     CONTENT_TAG_CODES,
+    CONTENT_TAGS,
     TERRITORIES,
     check_codes,
 )
@@ -116,9 +120,8 @@ LIGHTING: dict[str, Lighting] = {li.name: li for li in (
 POSES: tuple[str, ...] = ("relaxed", "contrapposto", "hand_on_hip", "walking",
                           "three_quarter", "a_pose")
 
-# A stored brief is read back with this validation context: its names were checked when
-# it was planned, and a pose the studio no longer has must not hide the campaign.
-STORED = {"stored": True}
+# A stored brief is read back with ``STORED``: its names were checked when it was
+# planned, and a pose the studio no longer has must not hide the campaign.
 
 MAX_GARMENTS = 3
 MAX_CANDIDATES = 16
@@ -177,8 +180,8 @@ class Market(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    channel: str
-    territory: str
+    channel: str = Field(max_length=40)
+    territory: str = Field(max_length=40)
 
     @field_validator("channel")
     @classmethod
@@ -239,7 +242,7 @@ class Segment(BaseModel):
 
     name: str = Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_\-]+$")
     scene: SceneName
-    season: str | None = Field(default=None, max_length=20)
+    season: Name | None = Field(default=None, max_length=20)
     lighting: LightingName = "studio"
     colourway: int = Field(default=0, ge=0, le=20)
 
@@ -247,6 +250,14 @@ class Segment(BaseModel):
 
 
 MAX_VARIANTS = 5000
+# How long a brief's lists may be: a brief that names more is not one campaign (and the
+# variant matrix, at most MAX_VARIANTS, is checked before it is built).
+MAX_BRIEF_TWINS = 500
+MAX_LOOKS = 500
+MAX_BRIEF_CHOICES = 50   # poses, formats, segments, scenes; the garments of a look
+MAX_MARKETS = len(CHANNELS) * len(TERRITORIES)  # every channel in every territory
+Id = Annotated[str, Field(min_length=1, max_length=40)]
+TwinIds = Annotated[list[Id], Field(max_length=MAX_BRIEF_TWINS)]
 
 
 class CampaignBrief(BaseModel):
@@ -261,18 +272,23 @@ class CampaignBrief(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(min_length=1, max_length=120)
-    twins: Literal["all_licensed"] | list[str] = "all_licensed"
-    looks: list[list[str]] = Field(min_length=1)
-    poses: list[str] = Field(min_length=1)
-    formats: list[FormatName] = Field(min_length=1)
-    segments: list[Segment] = Field(default_factory=list)
-    scenes: list[SceneName] = Field(default_factory=list)
+    name: Name = Field(min_length=1, max_length=120)
+    twins: Literal["all_licensed"] | TwinIds = "all_licensed"
+    # a look is 1 to MAX_GARMENTS garments (``_looks`` says so); longer lists stop here
+    looks: list[Annotated[list[Id], Field(max_length=MAX_BRIEF_CHOICES)]] = Field(
+        min_length=1, max_length=MAX_LOOKS)
+    poses: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1,
+                                                              max_length=MAX_BRIEF_CHOICES)
+    formats: list[FormatName] = Field(min_length=1, max_length=MAX_BRIEF_CHOICES)
+    segments: list[Segment] = Field(default_factory=list, max_length=MAX_BRIEF_CHOICES)
+    scenes: list[SceneName] = Field(default_factory=list, max_length=MAX_BRIEF_CHOICES)
     lighting: LightingName = "studio"
-    markets: list[Market] = Field(min_length=1)
+    markets: list[Market] = Field(min_length=1, max_length=MAX_MARKETS)
     use_date: date | None = None
-    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list)
-    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
+    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list,
+                                                                max_length=len(ALTERATIONS))
+    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list,
+                                                                  max_length=len(CONTENT_TAGS))
     max_assets: int | None = Field(default=None, ge=1, le=MAX_VARIANTS)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     generator: GeneratorSpec | None = None
@@ -323,11 +339,11 @@ def expand(brief: CampaignBrief, *, twins: list[tuple[str, str]], today: date,
     styles: list[tuple[str | None, str, str | None, str, int]] = (
         [(s.name, s.scene, s.season, s.lighting, s.colourway) for s in brief.segments]
         or [(None, scene, None, brief.lighting, 0) for scene in brief.scenes])
+    total = len(brief.formats) * len(styles) * len(brief.poses) * len(brief.looks) * len(twins)
+    if total > MAX_VARIANTS:  # before the matrix is built
+        raise ValueError(f"the brief expands to {total} variants; at most {MAX_VARIANTS}")
     combos = list(product(brief.formats, styles, brief.poses, brief.looks))
     random.Random(brief.seed).shuffle(combos)
-    total = len(combos) * len(twins)
-    if total > MAX_VARIANTS:
-        raise ValueError(f"the brief expands to {total} variants; at most {MAX_VARIANTS}")
     out = []
     for index, ((fmt, style, pose, look), (twin_id, licence_id)) in enumerate(
             (c, t) for c in combos for t in twins):

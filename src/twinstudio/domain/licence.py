@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from twinstudio.domain.common import canonical_json, new_id, sha256_hex, utcnow
 from twinstudio.domain.consent import Signature
 from twinstudio.domain.money import validate_currency
+from twinstudio.domain.text import FreeText
 from twinstudio.domain.vocabulary import (
     ALTERATIONS,
     CHANNELS,
@@ -46,9 +47,9 @@ class Fees(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    currency: str
+    currency: str = Field(max_length=10)
     per_asset: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
-    per_publication: dict[str, int] = Field(default_factory=dict)
+    per_publication: dict[str, int] = Field(default_factory=dict, max_length=len(CHANNELS))
     flat_fee: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
     minimum_guarantee: int = Field(default=0, ge=0, le=MAX_AMOUNT, strict=True)
     agency_commission_percent: Decimal = Field(default=Decimal(0), ge=0, le=100,
@@ -84,18 +85,20 @@ class Fees(BaseModel):
 class LicenceTerms(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    channels: list[str] = Field(min_length=1)
-    territories: list[str] = Field(min_length=1)
+    # each list holds distinct codes of its vocabulary: at most as many as it has
+    channels: list[str] = Field(min_length=1, max_length=len(CHANNELS))
+    territories: list[str] = Field(min_length=1, max_length=len(TERRITORIES))
     starts: date
     ends: date
-    product_categories: list[str] = Field(min_length=1)
-    permitted_alterations: list[str] = Field(default_factory=list)
-    prohibited_content: list[str] = Field(default_factory=list)
-    exclusive_categories: list[str] = Field(default_factory=list)
+    product_categories: list[str] = Field(min_length=1, max_length=len(PRODUCT_CATEGORIES))
+    permitted_alterations: list[str] = Field(default_factory=list, max_length=len(ALTERATIONS))
+    prohibited_content: list[str] = Field(default_factory=list, max_length=len(CONTENT_TAGS))
+    exclusive_categories: list[str] = Field(default_factory=list,
+                                            max_length=len(PRODUCT_CATEGORIES))
     approval_required: bool = True
     max_assets: int = Field(ge=1, strict=True)
-    intended_uses: str = Field(max_length=4000)
-    representation: str
+    intended_uses: FreeText = Field(max_length=4000)
+    representation: str = Field(max_length=20)
     fees: Fees
 
     @field_validator("channels")

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twinstudio.domain.common import new_id, utcnow
 from twinstudio.domain.errors import InvalidInput, InvalidTransition
+from twinstudio.domain.text import check_text
 
 MIN_REASON = 10  # characters: a decision says why ("ID documents checked", not "ok")
 
@@ -87,7 +88,7 @@ class LikenessReview(BaseModel):
             elif same_as not in ids:
                 raise InvalidInput(f"same_as must be one of the review's candidates "
                                    f"({', '.join(ids)}); got {same_as!r}")
-        text = " ".join(reason.split())
+        text = " ".join(check_text(reason, "reason", multiline=True).split())
         if len(text) < MIN_REASON:
             raise InvalidInput(f"a decision needs a written reason of at least {MIN_REASON} "
                                f"characters (e.g. which identity documents were checked); "

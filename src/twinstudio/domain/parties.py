@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from twinstudio.domain.common import new_id, utcnow
+from twinstudio.domain.text import Name
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -31,8 +32,8 @@ class Talent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(default_factory=lambda: new_id("tal"))
-    name: str = Field(min_length=1, max_length=200)
-    language: str = "en"
+    name: Name = Field(min_length=1, max_length=200)
+    language: str = Field("en", max_length=35)
     agency_id: str | None = None
     synthetic: bool = False  # a made-up person of the synthetic roster, not a real one
     created_at: datetime = Field(default_factory=utcnow)
@@ -58,8 +59,8 @@ class Organisation(BaseModel):
 
     id: str
     kind: OrganisationKind
-    name: str = Field(min_length=1, max_length=200)
-    country: str | None = None
+    name: Name = Field(min_length=1, max_length=200)
+    country: Name | None = Field(None, max_length=60)
     created_at: datetime = Field(default_factory=utcnow)
 
     @classmethod

@@ -10,11 +10,11 @@ tests get the same answer for the same facts.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from twinstudio.domain.consent import ConsentState, DigitalReplicaConsent, RateOfPay
+from twinstudio.domain.consent import ConsentState, DigitalReplicaConsent
 from twinstudio.domain.licence import (
     Licence,
     LicenceState,
@@ -24,8 +24,10 @@ from twinstudio.domain.licence import (
 from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.domain.vocabulary import (
     ALTERATION_CODES,
+    ALTERATIONS,
     CHANNELS,
     CONTENT_TAG_CODES,
+    CONTENT_TAGS,
     IDENTITY_ALTERATIONS,
     PRODUCT_CATEGORIES,
     TERRITORIES,
@@ -65,11 +67,44 @@ class ReasonCode:
     MODEL_UNAVAILABLE = "model_unavailable"
 
 
+class Concerns(BaseModel):
+    """The object of another party whose details a reason's message shows: a licence
+    (seen by its brand and its talent's side) or a consent (the talent's side only)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["licence", "consent"]
+    twin_id: str
+    brand_id: str | None = None  # a licence's brand
+
+
 class Reason(BaseModel):
+    """One failed condition: a stable ``code`` and a message that explains it in full.
+
+    A message that shows details of an object the asking party may not see (another
+    brand's licence, the talent's consent) says what it ``concerns`` and carries the
+    ``withheld`` message for such a party: ``domain.redaction.redact`` chooses per
+    caller. Neither is part of what a reason shows (``model_dump`` leaves them out)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: str
     message: str
+    concerns: Concerns | None = Field(default=None, exclude=True)
+    withheld: str | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _withheld_with_concerns(self) -> Reason:
+        if (self.concerns is None) != (self.withheld is None):
+            raise ValueError("a reason that concerns another party's object needs the "
+                             "message it shows that party instead (withheld), and only then")
+        return self
+
+    def prefixed(self, prefix: str) -> Reason:
+        """The same reason, both messages starting with ``prefix``."""
+        return self.model_copy(update={
+            "message": f"{prefix}{self.message}",
+            "withheld": None if self.withheld is None else f"{prefix}{self.withheld}"})
 
 
 class Decision(BaseModel):
@@ -91,12 +126,14 @@ class ProposedUse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: str
-    territory: str
+    channel: str = Field(max_length=40)
+    territory: str = Field(max_length=40)
     date: date
-    product_category: str
-    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list)
-    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list)
+    product_category: str = Field(max_length=40)
+    alterations: Annotated[list[str], ALTERATION_CODES] = Field(default_factory=list,
+                                                                max_length=len(ALTERATIONS))
+    content_tags: Annotated[list[str], CONTENT_TAG_CODES] = Field(default_factory=list,
+                                                                  max_length=len(CONTENT_TAGS))
 
     @field_validator("channel")
     @classmethod
@@ -121,22 +158,35 @@ def _r(code: str, message: str) -> Reason:
     return Reason(code=code, message=message)
 
 
+def _of_consent(consent: DigitalReplicaConsent, code: str, message: str,
+                withheld: str) -> Reason:
+    """A reason that shows details of the talent's consent (its id, dates, scope, rate):
+    a party who does not act for the talent reads ``withheld`` instead."""
+    return Reason(code=code, message=message, withheld=withheld,
+                  concerns=Concerns(kind="consent", twin_id=consent.twin_id))
+
+
 def _consent_reasons(consent: DigitalReplicaConsent, use_date: date, today: date) -> list[Reason]:
     doc = consent.document
     out: list[Reason] = []
     if consent.state is ConsentState.REVOKED:
-        out.append(_r(ReasonCode.CONSENT_REVOKED,
-                      f"the talent revoked consent {consent.id}"
-                      + (f" on {consent.revoked_at.date()}" if consent.revoked_at else "")))
+        out.append(_of_consent(consent, ReasonCode.CONSENT_REVOKED,
+                               f"the talent revoked consent {consent.id}"
+                               + (f" on {consent.revoked_at.date()}" if consent.revoked_at
+                                  else ""), "the talent revoked their consent"))
     elif consent.state is ConsentState.EXPIRED or today > doc.ends:
-        out.append(_r(ReasonCode.CONSENT_EXPIRED,
-                      f"consent {consent.id} expired on {doc.ends}"))
+        out.append(_of_consent(consent, ReasonCode.CONSENT_EXPIRED,
+                               f"consent {consent.id} expired on {doc.ends}",
+                               "the talent's consent has expired"))
     elif use_date > doc.ends:
-        out.append(_r(ReasonCode.CONSENT_EXPIRED,
-                      f"the use date {use_date} is after consent {consent.id} ends ({doc.ends})"))
+        out.append(_of_consent(consent, ReasonCode.CONSENT_EXPIRED,
+                               f"the use date {use_date} is after consent {consent.id} ends "
+                               f"({doc.ends})",
+                               f"the use date {use_date} is after the talent's consent ends"))
     if consent.state is not ConsentState.REVOKED and min(use_date, today) < doc.starts:
-        out.append(_r(ReasonCode.CONSENT_NOT_STARTED,
-                      f"consent {consent.id} starts on {doc.starts}"))
+        out.append(_of_consent(consent, ReasonCode.CONSENT_NOT_STARTED,
+                               f"consent {consent.id} starts on {doc.starts}",
+                               "the talent's consent has not started yet"))
     return out
 
 
@@ -239,19 +289,25 @@ def _periods_overlap(a: LicenceTerms, b: LicenceTerms) -> bool:
     return a.starts <= b.ends and b.starts <= a.ends
 
 
-def _fee_reasons(terms: LicenceTerms, rate: RateOfPay) -> list[Reason]:
-    fees = terms.fees
+def _fee_reasons(terms: LicenceTerms, consent: DigitalReplicaConsent) -> list[Reason]:
+    fees, rate = terms.fees, consent.document.rate_of_pay
     if fees.currency != rate.currency:
-        return [_r(ReasonCode.FEE_CURRENCY_MISMATCH,
-                   f"licence fees are in {fees.currency} but the consent's rate of pay is in "
-                   f"{rate.currency}")]
+        return [_of_consent(consent, ReasonCode.FEE_CURRENCY_MISMATCH,
+                            f"licence fees are in {fees.currency} but the consent's rate of "
+                            f"pay is in {rate.currency}",
+                            f"the consent's rate of pay is not in {fees.currency}")]
     if rate.basis == "per_asset" and fees.per_asset < rate.amount:
-        return [_r(ReasonCode.FEE_BELOW_CONSENTED_RATE,
-                   f"per_asset fee {fees.per_asset} is below the consented rate {rate.amount} "
-                   f"{rate.currency} minor units")]
+        return [_of_consent(consent, ReasonCode.FEE_BELOW_CONSENTED_RATE,
+                            f"per_asset fee {fees.per_asset} is below the consented rate "
+                            f"{rate.amount} {rate.currency} minor units",
+                            f"per_asset fee {fees.per_asset} is below the rate of pay the "
+                            "talent consented to")]
     if rate.basis == "flat" and fees.flat_fee < rate.amount:
-        return [_r(ReasonCode.FEE_BELOW_CONSENTED_RATE,
-                   f"flat_fee {fees.flat_fee} is below the consented flat rate {rate.amount}")]
+        return [_of_consent(consent, ReasonCode.FEE_BELOW_CONSENTED_RATE,
+                            f"flat_fee {fees.flat_fee} is below the consented flat rate "
+                            f"{rate.amount}",
+                            f"flat_fee {fees.flat_fee} is below the flat rate the talent "
+                            "consented to")]
     return []
 
 
@@ -275,17 +331,24 @@ def check_grant(
     else:
         doc = consent.document
         if consent.state is ConsentState.REVOKED:
-            reasons.append(_r(ReasonCode.CONSENT_REVOKED, f"consent {consent.id} was revoked"))
+            reasons.append(_of_consent(consent, ReasonCode.CONSENT_REVOKED,
+                                       f"consent {consent.id} was revoked",
+                                       "the talent's consent was revoked"))
         elif consent.state is ConsentState.EXPIRED or today > doc.ends:
-            reasons.append(_r(ReasonCode.CONSENT_EXPIRED,
-                              f"consent {consent.id} expired on {doc.ends}"))
+            reasons.append(_of_consent(consent, ReasonCode.CONSENT_EXPIRED,
+                                       f"consent {consent.id} expired on {doc.ends}",
+                                       "the talent's consent has expired"))
         if consent.twin_id != twin.id:
-            reasons.append(_r(ReasonCode.CONSENT_MISMATCH,
-                              f"consent {consent.id} is for another twin"))
+            reasons.append(_of_consent(consent, ReasonCode.CONSENT_MISMATCH,
+                                       f"consent {consent.id} is for another twin",
+                                       "the consent given is not one for this twin"))
         if terms.starts < doc.starts or terms.ends > doc.ends:
-            reasons.append(_r(ReasonCode.CONSENT_SCOPE_EXCEEDED,
-                              f"licence period {terms.starts} to {terms.ends} is not inside the "
-                              f"consented duration {doc.starts} to {doc.ends}"))
+            reasons.append(_of_consent(
+                consent, ReasonCode.CONSENT_SCOPE_EXCEEDED,
+                f"licence period {terms.starts} to {terms.ends} is not inside the "
+                f"consented duration {doc.starts} to {doc.ends}",
+                f"licence period {terms.starts} to {terms.ends} is not inside the duration "
+                "the talent consented to"))
         scope = doc.scope
         for field, granted, asked in (
             ("channels", scope.channels, terms.channels),
@@ -294,16 +357,21 @@ def check_grant(
         ):
             if not covers_all(granted, asked):
                 extra = sorted(set(asked) - set(granted)) if asked != [WILDCARD] else ["*"]
-                reasons.append(_r(ReasonCode.CONSENT_SCOPE_EXCEEDED,
-                                  f"{field} {extra} are outside the consent's scope"))
+                reasons.append(_of_consent(
+                    consent, ReasonCode.CONSENT_SCOPE_EXCEEDED,
+                    f"{field} {extra} are outside the consent's scope",
+                    f"the licence's {field} go beyond what the talent consented to"))
         identity = sorted(
             (set(terms.permitted_alterations) & IDENTITY_ALTERATIONS) - set(scope.alterations)
         )
         if identity:
-            reasons.append(_r(ReasonCode.ALTERATION_NOT_PERMITTED,
-                              f"identity alterations {identity} are permitted by the licence "
-                              "but not consented to by the talent"))
-        reasons += _fee_reasons(terms, doc.rate_of_pay)
+            reasons.append(_of_consent(
+                consent, ReasonCode.ALTERATION_NOT_PERMITTED,
+                f"identity alterations {identity} are permitted by the licence but not "
+                "consented to by the talent",
+                "identity alterations the licence permits are not consented to by the "
+                "talent"))
+        reasons += _fee_reasons(terms, consent)
 
     if today > terms.ends:
         reasons.append(_r(ReasonCode.OUTSIDE_LICENCE_PERIOD,
@@ -320,10 +388,15 @@ def check_grant(
         if terms.exclusive_categories:
             clash |= other.terms.categories_overlap(terms.exclusive_categories)
         if clash:
-            reasons.append(_r(ReasonCode.EXCLUSIVITY_CONFLICT,
-                              f"categories {sorted(clash)} overlap exclusive licence "
-                              f"{other.id} of this twin to another brand "
-                              f"({other.terms.starts} to {other.terms.ends})"))
+            reasons.append(Reason(
+                code=ReasonCode.EXCLUSIVITY_CONFLICT,
+                message=f"categories {sorted(clash)} overlap exclusive licence {other.id} "
+                        f"of this twin to another brand ({other.terms.starts} to "
+                        f"{other.terms.ends})",
+                concerns=Concerns(kind="licence", twin_id=other.twin_id,
+                                  brand_id=other.brand_id),
+                withheld=f"categories {sorted(clash)} of this twin are licensed to another "
+                         "brand for an overlapping period, exclusively on one side"))
 
     if terms.representation == "none":
         problem = intended_uses_problem(terms.intended_uses)

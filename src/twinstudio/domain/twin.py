@@ -50,6 +50,9 @@ class Twin(BaseModel):
     id: str = Field(default_factory=lambda: new_id("twn"))
     talent_id: str
     state: TwinState = TwinState.ENROLLING
+    # the talent (or their agency) lists the twin for brands without a licence to propose
+    # terms to (``domain.proposals``)
+    open_to_offers: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -4,11 +4,12 @@
 of another tenant answers exactly as an id that does not exist (``NotFound``), so ids
 cannot be probed. ``require(action)`` refuses what the role may not do (``PermissionDenied``)
 and is asked only after the object was found visible. Lists are filtered by the same
-``Scope``.
+``Scope``; refusal reasons are redacted by it (``redact``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 from twinstudio.domain.accounts import BRAND_ROLES, Principal, Role, Scope, may
@@ -20,6 +21,9 @@ from twinstudio.domain.garment import Garment
 from twinstudio.domain.generation import Campaign, Job
 from twinstudio.domain.licence import Licence
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.policy import Reason
+from twinstudio.domain.proposals import LicenceProposal
+from twinstudio.domain.redaction import redact
 from twinstudio.domain.twin import Twin
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
@@ -71,6 +75,11 @@ class Access:
     def may(self, action: str) -> bool:
         return may(self.principal, action)
 
+    def redact(self, reasons: Iterable[Reason]) -> list[Reason]:
+        """Refusal reasons as this principal may read them: details of another party's
+        licence or consent are withheld, the codes kept (``domain.redaction``)."""
+        return redact(reasons, self.scope)
+
     # ------------------------------------------------------------ single objects
 
     def talent(self, talent_id: str) -> Talent:
@@ -110,6 +119,15 @@ class Access:
         if not scope.sees_licence(twin_id=licence.twin_id, brand_id=licence.brand_id):
             raise _hidden("licence", licence_id)
         return licence
+
+    def proposal(self, proposal_id: str) -> LicenceProposal:
+        """A licence proposal, as it stands now: seen by its brand and the twin's side."""
+        scope = self.scope
+        with self.ctx.uow() as uow:
+            proposal = uow.proposals.get(proposal_id)
+        if not scope.sees_licence(twin_id=proposal.twin_id, brand_id=proposal.brand_id):
+            raise _hidden("licence proposal", proposal_id)
+        return proposal.as_of(self.ctx.now())
 
     def asset(self, asset_id: str) -> Asset:
         scope = self.scope
@@ -184,6 +202,16 @@ class Access:
             found = uow.licences.list(twin_id=twin_id, brand_id=brand_id)
         return [lic for lic in found
                 if scope.sees_licence(twin_id=lic.twin_id, brand_id=lic.brand_id)]
+
+    def proposals(self, *, twin_id: str | None = None,
+                  brand_id: str | None = None) -> list[LicenceProposal]:
+        """Licence proposals as they stand now, oldest first: the brand's own, and those
+        for the twins the principal acts for."""
+        scope, now = self.scope, self.ctx.now()
+        with self.ctx.uow() as uow:
+            found = uow.proposals.list(twin_id=twin_id, brand_id=brand_id)
+        return [p.as_of(now) for p in found
+                if scope.sees_licence(twin_id=p.twin_id, brand_id=p.brand_id)]
 
     def assets(self, *, licence_id: str | None = None,
                twin_id: str | None = None) -> list[Asset]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import weakref
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -24,7 +25,6 @@ from twinstudio.domain.accounts import (
     User,
     WebSession,
     affiliation_problem,
-    password_problem,
     validate_email,
 )
 from twinstudio.domain.errors import (
@@ -35,20 +35,37 @@ from twinstudio.domain.errors import (
     Unauthenticated,
 )
 from twinstudio.domain.parties import OrganisationKind
+from twinstudio.domain.passwords import MAX_PASSWORD, password_problem
+from twinstudio.services import signin
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import PasswordHasher
 
 API_KEY_PREFIX = "tsk"
 SESSION_HOURS = 12
-# A hash to verify against when the email is unknown, so that sign-in takes as long for
-# an unknown email as for a wrong password (no account enumeration by timing).
+# What an unknown email's attempt is verified against, so that it costs exactly what a
+# wrong password costs (one argon2 verify; no account enumeration by timing). The hash
+# is made once per hasher, with the hasher's own parameters.
 _DUMMY_PASSWORD = "not-a-password-of-anyone"
+_dummy_hashes: weakref.WeakKeyDictionary[PasswordHasher, str] = weakref.WeakKeyDictionary()
 
 
 def _hasher(ctx: ServiceContext) -> PasswordHasher:
     if ctx.passwords is None:
         raise ConfigurationError("no password hasher configured")
     return ctx.passwords
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    if hasher not in _dummy_hashes:
+        _dummy_hashes[hasher] = hasher.hash(_DUMMY_PASSWORD)
+    return _dummy_hashes[hasher]
+
+
+def check_password_policy(password: str) -> None:
+    """Refuse a password the policy refuses (``domain.passwords``), with its code."""
+    problem = password_problem(password)
+    if problem:
+        raise InvalidInput(problem.message, code=problem.code, problems=[problem])
 
 
 def _sha256(secret: str) -> str:
@@ -64,8 +81,8 @@ def add_user(ctx: ServiceContext, *, email: str, name: str, role: Role | str, pa
         role = Role(role)
     except ValueError:
         raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
-    problem = password_problem(password) or affiliation_problem(role, organisation_id,
-                                                                talent_id)
+    check_password_policy(password)
+    problem = affiliation_problem(role, organisation_id, talent_id)
     if problem:
         raise InvalidInput(problem)
     try:
@@ -100,22 +117,31 @@ def list_users(ctx: ServiceContext) -> list[User]:
         return uow.users.list()
 
 
-def authenticate_password(ctx: ServiceContext, email: str, password: str) -> Principal:
+def authenticate_password(ctx: ServiceContext, email: str, password: str, *,
+                          client: str | None = None) -> Principal:
     """The principal for a correct email and password; Unauthenticated otherwise (the
-    same message for an unknown email, a wrong password and a disabled user)."""
+    same message, and the same hashing work, for an unknown email, a wrong password and
+    a disabled user). Attempts are throttled per email and per ``client`` address
+    (``services.signin``): TooManyAttempts while either is locked."""
     hasher = _hasher(ctx)
     refused = Unauthenticated("email or password is not correct")
+    attempt = signin.begin(ctx, email, client)
     try:
         email = validate_email(email)
     except ValueError:
-        raise refused from None
-    with ctx.uow() as uow:
-        user = uow.users.by_email(email)
-    if user is None:
-        hasher.verify(hasher.hash(_DUMMY_PASSWORD), password)
+        email = ""
+    user = None
+    if email:
+        with ctx.uow() as uow:
+            user = uow.users.by_email(email)
+    # One verify whatever the email: against the user's hash, or a dummy of equal cost.
+    # A password longer than any that can be set is never hashed.
+    correct = len(password) <= MAX_PASSWORD and hasher.verify(
+        user.password_hash if user is not None else _dummy_hash(hasher), password)
+    if user is None or not correct or not user.active:
+        signin.failed(ctx, attempt, user_id=user.id if user is not None else None)
         raise refused
-    if not hasher.verify(user.password_hash, password) or not user.active:
-        raise refused
+    signin.succeeded(ctx, attempt)
     if hasher.needs_rehash(user.password_hash):
         with ctx.uow() as uow:
             uow.users.update(user.model_copy(update={"password_hash": hasher.hash(password)}))
@@ -124,17 +150,44 @@ def authenticate_password(ctx: ServiceContext, email: str, password: str) -> Pri
 
 
 def set_password(ctx: ServiceContext, user_id: str, password: str, *, actor: str) -> None:
-    """Change a password; the user's browser sessions end."""
-    problem = password_problem(password)
-    if problem:
-        raise InvalidInput(problem)
+    """Change a password (the policy applies); the user's browser sessions end and a
+    sign-in lock on their email is lifted."""
+    check_password_policy(password)
     with ctx.uow() as uow:
         user = uow.users.get(user_id)
         uow.users.update(user.model_copy(update={"password_hash": _hasher(ctx).hash(password)}))
         uow.web_sessions.delete_for_user(user_id)
+        signin.clear_account(uow, user.email)
         uow.audit.append(actor=actor, type="UserPasswordChanged", at=ctx.now(),
                          payload={"user_id": user_id})
         uow.commit()
+
+
+def user_by_email(ctx: ServiceContext, email: str) -> User:
+    """The user with this email, or NotFound."""
+    with ctx.uow() as uow:
+        user = uow.users.by_email(email.strip().lower())
+    if user is None:
+        raise NotFound(f"user {email.strip()!r} not found")
+    return user
+
+
+def set_user_active(ctx: ServiceContext, user_id: str, active: bool, *,
+                    actor: str) -> User:
+    """Disable a user (their sessions end at once; their API keys stop working) or
+    enable them again. Audited as UserDisabled or UserEnabled."""
+    with ctx.uow() as uow:
+        user = uow.users.get(user_id)
+        if user.active == active:
+            raise Conflict(f"user {user.email} is already {'active' if active else 'disabled'}")
+        changed = user.model_copy(update={"active": active})
+        uow.users.update(changed)
+        if not active:
+            uow.web_sessions.delete_for_user(user_id)
+        uow.audit.append(actor=actor, type="UserEnabled" if active else "UserDisabled",
+                         at=ctx.now(), payload={"user_id": user_id})
+        uow.commit()
+    return changed
 
 
 # ---------------------------------------------------------------- API keys
@@ -147,11 +200,15 @@ class CreatedApiKey:
 
 
 def create_api_key(ctx: ServiceContext, *, user_id: str | None = None,
-                   email: str | None = None, name: str,
+                   email: str | None = None, name: str, expires_at: datetime | None = None,
                    actor: str = "operator") -> CreatedApiKey:
-    """A new key acting as the user. The full key is returned once; only its hash stays."""
+    """A new key acting as the user. The full key is returned once; only its hash stays.
+    With ``expires_at`` (in the future) it is refused from then on, like a revoked key."""
     if not name.strip() or len(name) > 100:
         raise InvalidInput("an API key needs a name of 1 to 100 characters")
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= ctx.now()):
+        raise InvalidInput(f"an API key's expiry must be a time in the future (UTC), got "
+                           f"{expires_at.isoformat()}", code="expiry_not_in_future")
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     full = f"{API_KEY_PREFIX}_{prefix}_{secret}"
@@ -164,29 +221,31 @@ def create_api_key(ctx: ServiceContext, *, user_id: str | None = None,
                 raise NotFound(f"user {email!r} not found")
             user = found
         key = ApiKey(user_id=user.id, name=name.strip(), prefix=prefix,
-                     secret_hash=_sha256(full), created_at=ctx.now())
+                     secret_hash=_sha256(full), created_at=ctx.now(), expires_at=expires_at)
         uow.api_keys.add(key)
         uow.audit.append(actor=actor, type="ApiKeyCreated", at=ctx.now(), payload={
-            "key_id": key.id, "user_id": user.id, "prefix": prefix, "name": key.name})
+            "key_id": key.id, "user_id": user.id, "prefix": prefix, "name": key.name,
+            "expires_at": expires_at.isoformat() if expires_at else None})
         uow.commit()
     return CreatedApiKey(key, full)
 
 
 def authenticate_api_key(ctx: ServiceContext, presented: str) -> Principal:
-    """The principal behind an API key (``tsk_<prefix>_<secret>``), or Unauthenticated."""
+    """The principal behind an API key (``tsk_<prefix>_<secret>``), or Unauthenticated
+    (also for a revoked or expired key, or a disabled user)."""
     refused = Unauthenticated("API key is not valid")
     parts = presented.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX or len(presented) > 200:
         raise refused
     with ctx.uow() as uow:
         key = uow.api_keys.by_prefix(parts[1])
-        if key is None or key.revoked_at is not None \
+        now = ctx.now()
+        if key is None or not key.usable(now) \
                 or not hmac.compare_digest(key.secret_hash, _sha256(presented.strip())):
             raise refused
         user = uow.users.get(key.user_id)
         if not user.active:
             raise refused
-        now = ctx.now()
         if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=5):
             uow.api_keys.update(key.model_copy(update={"last_used_at": now}))
             uow.commit()
@@ -216,9 +275,11 @@ class StartedSession:
     principal: Principal
 
 
-def start_web_session(ctx: ServiceContext, email: str, password: str) -> StartedSession:
-    """Sign in with a password: a new session (and its CSRF token)."""
-    principal = authenticate_password(ctx, email, password)
+def start_web_session(ctx: ServiceContext, email: str, password: str, *,
+                      client: str | None = None) -> StartedSession:
+    """Sign in with a password from ``client`` (an address; throttled as
+    ``authenticate_password``): a new session (and its CSRF token)."""
+    principal = authenticate_password(ctx, email, password, client=client)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = ctx.now()
     with ctx.uow() as uow:

@@ -10,14 +10,15 @@ transaction, so that a use is paid exactly when it happens.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from twinstudio.domain.asset import Asset, AssetState, submitted_state
+from twinstudio.domain.asset import APPROVED_BY_TERMS, Asset, AssetState, submitted_state
 from twinstudio.domain.common import new_id
 from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
 from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.policy import Reason, ReasonCode
+from twinstudio.domain.text import check_text
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import QualityTools, UnitOfWork
@@ -49,6 +50,28 @@ def _approver_check(uow: UnitOfWork, asset: Asset, party_id: str) -> None:
                                        "of their twin")])
 
 
+def submit_asset(uow: UnitOfWork, asset: Asset, *, approval_required: bool, actor: str,
+                 now: datetime) -> Asset:
+    """Send a new asset that passed its checks where its licence says, in the caller's
+    transaction: pending the talent's (or agency's) approval when the licence requires
+    it; otherwise approved by the licence's terms, not by a person: audited as
+    ``AssetApproved`` by ``licence_terms``, with the per-asset fee posted as for any
+    approval (the talent is paid for every approved asset)."""
+    target = submitted_state(approval_required)
+    if target is AssetState.PENDING_APPROVAL:
+        pending = asset.transition(target, now=now)
+        uow.assets.update(pending)
+        return pending
+    approved = asset.transition(target, now=now, reason="approved by the licence's terms "
+                                                        "(it needs no approval)")
+    uow.assets.update(approved)
+    post_in(uow, BillableEvent(type=EventType.ASSET_APPROVED, licence_id=asset.licence_id,
+                               occurred_at=now, asset_id=asset.id), now=now, actor=actor)
+    uow.audit.append(actor=actor, type="AssetApproved", at=now, payload={
+        "asset_id": asset.id, "by": APPROVED_BY_TERMS})
+    return approved
+
+
 def register_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: str,
                    alterations: list[str] | None = None, retouched: bool = False,
                    actor: str = "operator") -> MarkResult:
@@ -60,11 +83,10 @@ def register_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source
     def submit(uow: UnitOfWork, asset: Asset) -> None:
         licence = uow.licences.get(asset.licence_id)
         target = submitted_state(licence.terms.approval_required)
-        uow.assets.update(asset.transition(target, now=ctx.now(), reason=None if target
-                                           is AssetState.PENDING_APPROVAL else
-                                           "the licence needs no approval"))
         uow.audit.append(actor=actor, type="AssetSubmitted", at=ctx.now(), payload={
             "asset_id": asset.id, "state": target.value})
+        submit_asset(uow, asset, approval_required=licence.terms.approval_required,
+                     actor=actor, now=ctx.now())
 
     marked = mark_asset(ctx, licence_id=licence_id, image=image, source=source,
                         alterations=alterations, retouched=retouched, actor=actor,
@@ -97,7 +119,7 @@ def approve_asset(ctx: ServiceContext, asset_id: str, *, party_id: str,
 
 def reject_asset(ctx: ServiceContext, asset_id: str, *, party_id: str, reason: str,
                  actor: str) -> Asset:
-    if not reason.strip():
+    if not check_text(reason, "reason", multiline=True).strip():
         raise InvalidInput("a rejection needs a reason")
     now = ctx.now()
     with ctx.uow() as uow:

@@ -28,6 +28,7 @@ from twinstudio.domain.generation import (
 from twinstudio.domain.licence import Licence, LicenceState
 from twinstudio.domain.models import model_reasons
 from twinstudio.domain.policy import ProposedUse, Reason, ReasonCode, evaluate
+from twinstudio.domain.redaction import to_record
 from twinstudio.domain.twin import TwinState
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.models import generator_models
@@ -137,8 +138,7 @@ def variant_reasons(uow: UnitOfWork, ctx: ServiceContext, request: GenerationReq
             decision = evaluate(use, licence=licence, consent=consent, twin=twin,
                                 today=ctx.today(), assets_used=assets_used)
             for reason in decision.reasons:
-                where = f"{use.channel}/{use.territory}/{category}"
-                reasons.append(Reason(code=reason.code, message=f"{where}: {reason.message}"))
+                reasons.append(reason.prefixed(f"{use.channel}/{use.territory}/{category}: "))
     return list(dict.fromkeys(reasons))
 
 
@@ -225,7 +225,7 @@ def create_campaign(ctx: ServiceContext, *, brand_id: str, brief: CampaignBrief,
 
 def _refuse(uow: UnitOfWork, plan: CampaignPlanResult, request: GenerationRequest,
             reasons: list[Reason], now: Any) -> None:
-    listed = [{"code": r.code, "message": r.message} for r in reasons]
+    listed = [to_record(r) for r in reasons]  # in full: redacted for each reader
     uow.campaigns.add_refusal(plan.campaign.id, request, listed, now)
     plan.refused.append(RefusedVariant(request.key, request.twin_id, list(request.garment_ids),
                                        request.format, list(reasons)))
@@ -260,9 +260,13 @@ def _raise(problems: list[Problem]) -> None:
 def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
                   ) -> dict[str, Licence | None]:
     """Twin id -> the brand's active licence for it (None: the twin is named but the
-    brand holds no licence in force, which refuses its variants with a reason)."""
+    brand holds no licence in force, which refuses its variants with a reason). A twin
+    the brand never held a licence for is not the brand's to name: it is answered word
+    for word as a twin that does not exist."""
     active = {}
+    dealt_with = set()
     for licence in uow.licences.list(brand_id=brand_id):
+        dealt_with.add(licence.twin_id)
         if licence.state is LicenceState.ACTIVE:
             current = active.get(licence.twin_id)
             if current is None or licence.terms.ends > current.terms.ends:
@@ -273,9 +277,7 @@ def _licences_for(uow: UnitOfWork, brand_id: str, brief: CampaignBrief
     out: dict[str, Licence | None] = {}
     problems: list[Problem] = []
     for i, twin_id in enumerate(brief.twins):
-        try:
-            uow.twins.get(twin_id)
-        except NotFound:
+        if twin_id not in dealt_with:  # unknown, or not the brand's to name
             problems.append(Problem(f"twins.{i}", f"twin {twin_id!r} not found", "not_found"))
         out[twin_id] = active.get(twin_id)
     _raise(problems)

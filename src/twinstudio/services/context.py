@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS
 from twinstudio.services.ports import (
     AuditAnchors,
     Blobs,
@@ -45,6 +46,7 @@ class ServiceContext:
     # signed checkpoints of the audit chain outside the database (the same object the
     # units of work record into); None: the chain is checked without them
     anchors: AuditAnchors | None = None
+    proposal_days: int = DEFAULT_PROPOSAL_DAYS  # how long a licence proposal waits
 
     def now(self) -> datetime:
         return self.clock()

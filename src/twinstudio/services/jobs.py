@@ -25,6 +25,8 @@ from twinstudio.domain.generation import (
     Job,
     JobState,
 )
+from twinstudio.services.assets import submit_asset
+from twinstudio.services.blob_writes import BlobWrites, blob_writes
 from twinstudio.services.campaigns import variant_reasons
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import (
@@ -177,12 +179,13 @@ def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> Generatio
     return inputs
 
 
-def _store_conditioning(ctx: ServiceContext, images: dict[str, Any]) -> dict[str, str]:
+def _store_conditioning(ctx: ServiceContext, written: BlobWrites,
+                        images: dict[str, Any]) -> dict[str, str]:
     """The conditioning images as PNG in the content store: name -> SHA-256."""
     if not images or ctx.blobs is None:
         return {}
     tools = provenance_tools(ctx)
-    return {name: ctx.blobs.put(tools.encode(image, "image/png"))
+    return {name: written.put(tools.encode(image, "image/png"))
             for name, image in sorted(images.items())}
 
 
@@ -226,7 +229,6 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
     # 4. mark and store, completing the job in the same transaction
     t = time.perf_counter()
     png = provenance_tools(ctx).encode(image, "image/png")
-    conditioning = _store_conditioning(ctx, result.conditioning_images)
     generation = dict(result.generation)
     if result.candidates:
         generation["seed"] = candidates[qa.chosen or 0].seed
@@ -238,12 +240,10 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
                            f"({current.state.value}); its asset is not stored")
         if qa.passed:
             target = submitted_state(licence.terms.approval_required)
-            reason = None if target is AssetState.PENDING_APPROVAL else \
-                "the licence needs no approval"
         else:
             target = AssetState.QA_FAILED
-            reason = "; ".join(qa.reasons)
-        uow.assets.update(asset.transition(target, reason=reason, now=ctx.now()))
+            uow.assets.update(asset.transition(target, reason="; ".join(qa.reasons),
+                                               now=ctx.now()))
         reference = {"body": qa.body.reference, "request": request.model_dump(mode="json")}
         if conditioning:
             reference["conditioning"] = conditioning
@@ -256,13 +256,20 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
         uow.audit.append(actor=worker_id, type="AssetGenerated", at=ctx.now(), payload={
             "asset_id": asset.id, "job_id": job.id, "campaign_id": job.campaign_id,
             "state": target.value, "qa_passed": qa.passed})
+        if qa.passed:  # pending approval, or approved by the licence's terms (and paid)
+            submit_asset(uow, asset, approval_required=licence.terms.approval_required,
+                         actor=worker_id, now=ctx.now())
         outcome.asset_state = target.value
 
     outcome = JobRunResult(job.id, JobState.SUCCEEDED.value, qa=qa, timings=timings)
-    marked = mark_asset(ctx, licence_id=job.licence_id, image=png, source=result.source,
-                        alterations=list(request.alterations), actor=worker_id,
-                        counts_against_quota=qa.passed, after=complete,
-                        generation=generation or None)
+    # the conditioning images and the master commit with the job's completion or, when
+    # it fails (lease lost, refused, a database error), are removed again
+    with blob_writes(ctx.blobs) as written:
+        conditioning = _store_conditioning(ctx, written, result.conditioning_images)
+        marked = mark_asset(ctx, licence_id=job.licence_id, image=png, source=result.source,
+                            alterations=list(request.alterations), actor=worker_id,
+                            counts_against_quota=qa.passed, after=complete,
+                            generation=generation or None)
     timings["store"] = time.perf_counter() - t
     for step, seconds in result.timings.items():
         timings[f"render.{step}"] = seconds

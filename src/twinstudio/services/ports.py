@@ -29,6 +29,7 @@ from twinstudio.domain.licence import Licence
 from twinstudio.domain.likeness import LikenessReview, Notice, ReviewState
 from twinstudio.domain.models import ModelFile, ModelKind, RegisteredModel
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
+from twinstudio.domain.proposals import LicenceProposal, ProposalState
 from twinstudio.domain.provenance import (
     AssetMark,
     CredentialReading,
@@ -37,6 +38,7 @@ from twinstudio.domain.provenance import (
     Fingerprints,
     WatermarkReading,
 )
+from twinstudio.domain.throttle import Attempts
 from twinstudio.domain.twin import Twin
 
 
@@ -84,6 +86,14 @@ class LicenceRepository(Protocol):
     def update(self, licence: Licence) -> None: ...
     def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
              consent_id: str | None = None) -> list[Licence]: ...
+
+
+class LicenceProposalRepository(Protocol):
+    def add(self, proposal: LicenceProposal) -> None: ...
+    def get(self, proposal_id: str, *, for_update: bool = False) -> LicenceProposal: ...
+    def update(self, proposal: LicenceProposal) -> None: ...
+    def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
+             state: ProposalState | None = None) -> list[LicenceProposal]: ...
 
 
 class AuditLog(Protocol):
@@ -258,6 +268,17 @@ class WebSessionRepository(Protocol):
     def delete_expired(self, now: datetime) -> int: ...
 
 
+class SignInAttemptRepository(Protocol):
+    """Failed sign-in attempts per key (an account or a client), shared by every server
+    process through the database."""
+
+    def lock(self, key: str, now: datetime) -> Attempts: ...  # row-locked till commit
+    def get(self, key: str) -> Attempts | None: ...
+    def put(self, attempts: Attempts) -> None: ...
+    def delete(self, key: str) -> None: ...
+    def delete_stale(self, before: datetime) -> int: ...  # last failure before ``before``
+
+
 class PasswordHasher(Protocol):
     """Slow, salted password hashing (argon2id in the adapter)."""
 
@@ -289,10 +310,12 @@ class UnitOfWork(Protocol):
     lookalikes: LookalikeRepository
     notices: NoticeRepository
     models: ModelRepository
+    proposals: LicenceProposalRepository
 
     users: UserRepository
     api_keys: ApiKeyRepository
     web_sessions: WebSessionRepository
+    sign_in_attempts: SignInAttemptRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -332,9 +355,13 @@ class RightsWithdrawnHook(Protocol):
 
 
 class Blobs(Protocol):
-    """Content-addressed file storage."""
+    """Content-addressed file storage. ``add`` also says whether it created the file;
+    ``discard`` removes one it created whose rows did not commit (kept when another
+    writer stored the same bytes)."""
 
     def put(self, data: bytes) -> str: ...
+    def add(self, data: bytes) -> tuple[str, bool]: ...
+    def discard(self, sha256: str) -> bool: ...
     def get(self, sha256: str) -> bytes: ...
 
 

@@ -27,7 +27,9 @@ from twinstudio.domain.errors import (
 )
 from twinstudio.domain.policy import Reason, check_storage
 from twinstudio.domain.provenance import AssetMark, manifest_for
+from twinstudio.domain.text import check_text
 from twinstudio.domain.vocabulary import ALTERATIONS, check_codes
+from twinstudio.services.blob_writes import blob_writes
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import Blobs, ProvenanceTools, UnitOfWork, WithdrawalResult
 from twinstudio.services.rights import integrity_reasons
@@ -131,13 +133,15 @@ def mark_asset(ctx: ServiceContext, *, licence_id: str, image: bytes, source: st
                         else None)
     timings["sign"] = (time.perf_counter() - t) * 1000
 
-    with ctx.uow() as uow:  # re-check under the locks: licence or twin may have changed
+    # re-check under the locks: licence or twin may have changed; the master is written
+    # before the rows that name it commit, and removed again if they do not
+    with blob_writes(blobs) as written, ctx.uow() as uow:
         reasons, licence = refusals(uow)
         if reasons:
             raise RightsRefused("asset refused", reasons)
         if uow.marks.by_code(code) is not None:  # 1 in 2^32 per existing asset
             raise Conflict("asset code collision; retry")
-        sha = blobs.put(signed)  # content-addressed: an aborted commit leaves only a file
+        sha = written.put(signed)
         uow.assets.add(asset)
         uow.marks.add(AssetMark(asset_id=asset.id, code=code, blob_sha256=sha,
                                 mime=_master_mime(decoded.mime), width=decoded.width,
@@ -164,6 +168,7 @@ def _master_mime(mime: str) -> str:
 
 def set_asset_state(ctx: ServiceContext, asset_id: str, target: AssetState, *, reason: str,
                     actor: str) -> Asset:
+    check_text(reason, "reason", multiline=True)  # a person's words, shown to the others
     with ctx.uow() as uow:
         asset = uow.assets.get(asset_id)
         changed = asset.transition(target, reason=reason, now=ctx.now())

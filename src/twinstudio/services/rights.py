@@ -3,6 +3,7 @@ revocation and expiry. Each runs in one unit of work: all or nothing, audited.""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from twinstudio.domain.ledger import BillableEvent, EventType
 from twinstudio.domain.licence import Licence, LicenceState, LicenceTerms
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.policy import (
+    Concerns,
     Decision,
     ProposedUse,
     Reason,
@@ -35,7 +37,9 @@ from twinstudio.domain.policy import (
     check_grant,
     evaluate,
 )
-from twinstudio.domain.twin import TwinState
+from twinstudio.domain.proposals import LicenceProposal, ProposalState
+from twinstudio.domain.text import check_text
+from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, WithdrawalResult
@@ -85,6 +89,7 @@ def grant_consent(ctx: ServiceContext, *, talent_id: str, document: ConsentDocum
 def revoke_consent(ctx: ServiceContext, consent_id: str, *, reason: str,
                    actor: str | None = None) -> RevocationResult:
     """Revoke a consent: its licences are suspended and the twin's queued work withdrawn."""
+    check_text(reason, "reason", multiline=True)
     now = ctx.now()
     with ctx.uow() as uow:
         consent = uow.consents.get(consent_id)
@@ -212,8 +217,18 @@ def active_biometric_release(uow: UnitOfWork, talent_id: str) -> BiometricReleas
 
 
 def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: LicenceTerms,
-                  consent_id: str | None = None, actor: str | None = None) -> Licence:
+                  consent_id: str | None = None, actor: str | None = None,
+                  licence_id: str | None = None, brand_signature: Signature | None = None,
+                  audit: dict[str, Any] | None = None,
+                  within: UnitOfWork | None = None) -> Licence:
     """Grant a licence of a twin to a brand, signed by the talent and the brand.
+
+    Brands do not call this: they propose, and the talent's side accepts
+    (``services.proposals``, which passes the proposal's ``licence_id``, the
+    ``brand_signature`` made when it was proposed and its own unit of work as ``within``:
+    nothing is committed here then). Called directly it is the workspace operator's path
+    (``twinstudio licence grant``), both signatures applied at once; ``audit`` adds to the
+    LicenceGranted event (who acted for whom).
 
     Refused (``RightsRefused`` with every reason) when no active consent covers the terms,
     an exclusive licence of another brand overlaps, or the uses are too vague without
@@ -221,40 +236,22 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
     exclusivity check.
     """
     now = ctx.now()
-    today = ctx.today()
-    with ctx.uow() as uow:
+    with nullcontext(within) if within is not None else ctx.uow() as uow:
         twin = uow.twins.get(twin_id, for_update=True)
         uow.organisations.get(brand_id, OrganisationKind.BRAND)
-        others = uow.licences.list(twin_id=twin_id)
-        if consent_id is not None:
-            candidates = [uow.consents.get(consent_id)]
-            if candidates[0].twin_id != twin_id:
-                raise InvalidInput(f"consent {consent_id} is not a consent for twin {twin_id}")
-        else:
-            candidates = [c for c in reversed(uow.consents.list_for_twin(twin_id))
-                          if c.state is ConsentState.ACTIVE] or [None]  # type: ignore[list-item]
-        reasons: list[Reason] = []
-        consent = None
-        for candidate in candidates:
-            found = check_grant(terms, brand_id=brand_id, twin=twin, consent=candidate,
-                                other_licences=others, today=today)
-            if not found:
-                consent, reasons = candidate, []
-                break
-            if not reasons:
-                reasons = found
-        if reasons or consent is None:
-            raise RightsRefused("licence refused", reasons)
+        consent = covering_consent(ctx, uow, twin, brand_id=brand_id, terms=terms,
+                                   consent_id=consent_id)
 
-        licence_id = Licence.model_fields["id"].default_factory()  # type: ignore[misc]
+        licence_id = licence_id or Licence.model_fields["id"].default_factory()  # type: ignore[misc]
         digest = Licence.compute_hash(licence_id=licence_id, twin_id=twin_id,
                                       talent_id=twin.talent_id, brand_id=brand_id,
                                       consent_id=consent.id, terms=terms)
         signatures = [
             _sign(ctx, kind="licence", document_hash=digest, signer_id=twin.talent_id,
                   role="talent", public_key=uow.talents.public_key(twin.talent_id), at=now),
-            _sign(ctx, kind="licence", document_hash=digest, signer_id=brand_id, role="brand",
-                  public_key=uow.organisations.public_key(brand_id), at=now),
+            brand_signature or _sign(
+                ctx, kind="licence", document_hash=digest, signer_id=brand_id, role="brand",
+                public_key=uow.organisations.public_key(brand_id), at=now),
         ]
         licence = Licence(id=licence_id, twin_id=twin_id, talent_id=twin.talent_id,
                           brand_id=brand_id, consent_id=consent.id, terms=terms,
@@ -265,13 +262,42 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
         uow.audit.append(actor=actor or brand_id, type="LicenceGranted", at=now, payload={
             "licence_id": licence_id, "twin_id": twin_id, "brand_id": brand_id,
             "consent_id": consent.id, "document_hash": digest, "starts": terms.starts,
-            "ends": terms.ends, "exclusive_categories": terms.exclusive_categories})
+            "ends": terms.ends, "exclusive_categories": terms.exclusive_categories,
+            **(audit or {})})
         # The flat fee falls due on signature, in the same transaction as the licence.
         post_in(uow, BillableEvent(type=EventType.LICENCE_SIGNED, licence_id=licence_id,
                                    occurred_at=max(now, _start_of(terms.starts, now))),
                 now=now, actor="system")
-        uow.commit()
+        if within is None:
+            uow.commit()
     return licence
+
+
+def covering_consent(ctx: ServiceContext, uow: UnitOfWork, twin: Twin, *, brand_id: str,
+                     terms: LicenceTerms,
+                     consent_id: str | None = None) -> DigitalReplicaConsent:
+    """The consent a licence of ``twin`` with ``terms`` to ``brand_id`` would rest on:
+    ``consent_id``, or the newest active consent under which ``check_grant`` passes.
+    ``RightsRefused`` with every reason (those of the first candidate) when none does."""
+    others = uow.licences.list(twin_id=twin.id)
+    if consent_id is not None:
+        candidates = [uow.consents.get(consent_id)]
+        if candidates[0].twin_id != twin.id:
+            # another twin's consent is not the asker's to name: answered word for word
+            # as an id that does not exist
+            raise NotFound(f"consent {consent_id!r} not found")
+    else:
+        candidates = [c for c in reversed(uow.consents.list_for_twin(twin.id))
+                      if c.state is ConsentState.ACTIVE] or [None]  # type: ignore[list-item]
+    reasons: list[Reason] = []
+    for candidate in candidates:
+        found = check_grant(terms, brand_id=brand_id, twin=twin, consent=candidate,
+                            other_licences=others, today=ctx.today())
+        if not found and candidate is not None:
+            return candidate
+        if not reasons:
+            reasons = found
+    raise RightsRefused("licence refused", reasons)
 
 
 def _start_of(day, now: datetime) -> datetime:  # type: ignore[no-untyped-def]
@@ -294,6 +320,7 @@ def _set_licence_state(uow: UnitOfWork, licence: Licence, state: LicenceState, r
 def revoke_licence(ctx: ServiceContext, licence_id: str, *, reason: str,
                    actor: str) -> RevocationResult:
     """Revoke a licence (talent or brand); the twin's queued work under it is withdrawn."""
+    check_text(reason, "reason", multiline=True)
     now = ctx.now()
     with ctx.uow() as uow:
         licence = uow.licences.get(licence_id, for_update=True)
@@ -314,13 +341,26 @@ class ExpiryResult:
 
     consents: list[str] = field(default_factory=list)
     licences: list[str] = field(default_factory=list)
+    proposals: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"consents": self.consents, "licences": self.licences}
+        return {"consents": self.consents, "licences": self.licences,
+                "proposals": self.proposals}
+
+
+def expire_proposal_in(uow: UnitOfWork, proposal: LicenceProposal, *, now: datetime,
+                       actor: str) -> LicenceProposal:
+    """Record that an unanswered licence proposal lapsed (its state and audit event)."""
+    expired = proposal.decide(ProposalState.EXPIRED, now=now, by=actor)
+    uow.proposals.update(expired)
+    kind, payload = expired.event("LicenceProposalExpired", expires_at=proposal.expires_at)
+    uow.audit.append(actor=actor, type=kind, at=now, payload=payload)
+    return expired
 
 
 def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> ExpiryResult:
-    """Mark consents and licences whose end date has passed as expired (idempotent)."""
+    """Mark consents and licences whose end date has passed, and licence proposals left
+    unanswered past their expiry, as expired (idempotent)."""
     now, today = ctx.now(), ctx.today()
     expired = ExpiryResult()
     with ctx.uow() as uow:
@@ -341,6 +381,10 @@ def expire_rights(ctx: ServiceContext, *, actor: str = "system") -> ExpiryResult
                 by_twin.setdefault(licence.twin_id, []).append(licence.id)
         for twin_id, licence_ids in by_twin.items():
             _withdraw(ctx, uow, twin_id, licence_ids, "licence expired")
+        for proposal in uow.proposals.list(state=ProposalState.PROPOSED):
+            if proposal.lapsed(now):
+                expired.proposals.append(expire_proposal_in(uow, proposal, now=now,
+                                                            actor=actor).id)
         uow.commit()
     return expired
 
@@ -392,7 +436,9 @@ def integrity_reasons(ctx: ServiceContext, uow: UnitOfWork, licence: Licence,
             and all(c["valid"] for c in consent_checked)):
         reasons.append(Reason(
             code=ReasonCode.CONSENT_INTEGRITY_FAILED,
-            message=f"consent {consent.id} does not match what the talent signed"))
+            message=f"consent {consent.id} does not match what the talent signed",
+            concerns=Concerns(kind="consent", twin_id=consent.twin_id),
+            withheld="the talent's consent does not match what they signed"))
     return reasons
 
 

@@ -86,6 +86,7 @@ twins = Table(
     Column("state", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("open_to_offers", Boolean, nullable=False, server_default=false()),
 )
 
 consents = Table(
@@ -133,6 +134,27 @@ licences = Table(
     Column("granted_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("assets_used", Integer, nullable=False, default=0),
+)
+
+licence_proposals = Table(
+    "licence_proposals", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False),
+    Column("brand_id", ID, ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("consent_id", ID, ForeignKey("consents.id"), nullable=False),
+    Column("licence_id", ID, nullable=False, unique=True),  # the licence it becomes
+    Column("state", String(16), nullable=False, index=True),
+    Column("terms", Text, nullable=False),
+    Column("document_hash", String(64), nullable=False),
+    Column("brand_signature", Text, nullable=False),
+    Column("proposed_by", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Column("decided_by", String(80)),
+    Column("refusal_code", String(40)),
+    Column("refusal_note", Text),
 )
 
 audit_events = Table(
@@ -346,6 +368,7 @@ api_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
     Column("last_used_at", UtcDateTime),
+    Column("expires_at", UtcDateTime),  # issue 19; None: never
 )
 
 web_sessions = Table(
@@ -355,6 +378,15 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Failed sign-ins per account (sha256 of the email) or client address (issue 19).
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", UtcDateTime, nullable=False, index=True),
+    Column("locked_until", UtcDateTime),
 )
 
 # -------------------------------------------------------- likeness reviews (migration 0008)

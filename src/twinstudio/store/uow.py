@@ -21,6 +21,7 @@ from twinstudio.store.repositories import (
     SqlGarmentRepository,
     SqlJobRepository,
     SqlLedger,
+    SqlLicenceProposalRepository,
     SqlLicenceRepository,
     SqlLikenessReviewRepository,
     SqlLookalikeRepository,
@@ -28,6 +29,7 @@ from twinstudio.store.repositories import (
     SqlModelRepository,
     SqlNoticeRepository,
     SqlOrganisationRepository,
+    SqlSignInAttemptRepository,
     SqlTalentRepository,
     SqlTwinBodyRepository,
     SqlTwinRepository,
@@ -68,11 +70,13 @@ class SqlUnitOfWork:
         self.lookalikes = SqlLookalikeRepository(c)
         self.notices = SqlNoticeRepository(c)
         self.models = SqlModelRepository(c)
+        self.proposals = SqlLicenceProposalRepository(c)  # licence proposals (issue 19)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)
         self.api_keys = SqlApiKeyRepository(c)
         self.web_sessions = SqlWebSessionRepository(c)
+        self.sign_in_attempts = SqlSignInAttemptRepository(c)
         return self
 
     def __exit__(self, *exc: object) -> None:

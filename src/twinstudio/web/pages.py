@@ -14,9 +14,10 @@ from twinstudio.api.routers.statements import render as render_statement
 from twinstudio.api.uploads import read_image
 from twinstudio.domain.accounts import BRAND_ROLES, Role
 from twinstudio.domain.asset import AssetState
-from twinstudio.domain.errors import InvalidInput, NotFound, Unauthenticated
+from twinstudio.domain.errors import InvalidInput, NotFound, TooManyAttempts, Unauthenticated
 from twinstudio.domain.ledger import period_of
 from twinstudio.domain.money import Money
+from twinstudio.domain.passwords import MAX_PASSWORD
 from twinstudio.web.campaign_pages import qa_summary
 from twinstudio.web.review_pages import notices_for
 from twinstudio.web.session import (
@@ -68,14 +69,21 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 def login(request: Request, email: Annotated[str, Form(max_length=254)],
-          password: Annotated[str, Form(max_length=1024)], csrf_token: Csrf = None,
+          password: Annotated[str, Form(max_length=MAX_PASSWORD)], csrf_token: Csrf = None,
           next: Annotated[str, Form(max_length=500)] = "/") -> Response:
     from twinstudio.services.accounts import start_web_session
 
     found = visitor(request)
     check_csrf(found, csrf_token)
     try:
-        started = start_web_session(found.ctx, email, password)
+        started = start_web_session(found.ctx, email, password,
+                                    client=request.client.host if request.client else None)
+    except TooManyAttempts as error:
+        page = render(request, found, "login.html", status=429, next=_safe_next(next),
+                      email=email, error=f"{error.message.capitalize()}. Sign-in pauses "
+                      "after repeated wrong passwords, to protect the account.")
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
     except Unauthenticated as error:
         return render(request, found, "login.html", status=401, next=_safe_next(next),
                       email=email, error=error.message)
@@ -123,7 +131,9 @@ def my_twin(request: Request) -> Response:
     consents = access.consents(twin.id)
     licences = access.licences(twin_id=twin.id)
     assets = access.assets(twin_id=twin.id)
+    waiting = [p for p in access.proposals(twin_id=twin.id) if p.state.value == "proposed"]
     return render(request, found, "twin.html", talent=talent, twin=twin, has_key=has_key,
+                  proposals=waiting,
                   notices=notices_for(found),
                   templates=[{"kind": k, "retain_until": r} for _, k, _, r in templates],
                   releases=releases, consents=consents, licences=licences,

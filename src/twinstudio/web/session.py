@@ -2,11 +2,16 @@
 
 The session cookie holds a random token (only its hash is stored, server side); each
 session has its own CSRF token, which every state-changing form sends back. Visitors
-without a session (the sign-in and verify forms) get a double-submit CSRF cookie.
+without a session (the sign-in and verify forms) get a double-submit CSRF cookie whose
+token the server signed (HMAC of the site's secret over its issue time and a random
+nonce) and accepts for ``ANON_CSRF_HOURS``: a cookie and form field that someone planted
+without the secret (login CSRF) are refused.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -25,6 +30,7 @@ from twinstudio.services.context import ServiceContext
 
 SESSION_COOKIE = "ts_session"
 ANON_CSRF_COOKIE = "ts_csrf"
+ANON_CSRF_HOURS = 12
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
@@ -54,15 +60,41 @@ def visitor(request: Request) -> Visitor:
         except Unauthenticated:
             pass
     anon = request.cookies.get(ANON_CSRF_COOKIE)
-    if anon and 20 <= len(anon) <= 100:
+    if anon and _anon_token_valid(request, anon):
         return Visitor(ctx, None, anon)
-    return Visitor(ctx, None, secrets.token_urlsafe(32), new_anon_token=True)
+    return Visitor(ctx, None, _new_anon_token(request), new_anon_token=True)
+
+
+def _anon_mac(request: Request, issued: str, nonce: str) -> str:
+    secret: bytes = request.app.state.csrf_secret
+    digest = hmac.new(secret, f"anon-csrf|{issued}|{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _new_anon_token(request: Request) -> str:
+    """``<issued unix time>.<nonce>.<mac>`` (about 80 characters)."""
+    issued = str(int(request.app.state.ctx.now().timestamp()))
+    nonce = secrets.token_urlsafe(16)
+    return f"{issued}.{nonce}.{_anon_mac(request, issued, nonce)}"
+
+
+def _anon_token_valid(request: Request, token: str) -> bool:
+    """Signed by this site and issued at most ANON_CSRF_HOURS ago."""
+    parts = token.split(".")
+    if len(token) > 120 or len(parts) != 3 or not parts[0].isdigit():
+        return False
+    issued, nonce, mac = parts
+    if not hmac.compare_digest(mac, _anon_mac(request, issued, nonce)):
+        return False
+    age = request.app.state.ctx.now().timestamp() - int(issued)
+    return -300 <= age <= ANON_CSRF_HOURS * 3600
 
 
 def signed_in(request: Request) -> Visitor:
     found = visitor(request)
     if found.principal is None:
         raise Unauthenticated("sign in first")
+    request.state.access = found.access  # refusals on the page are redacted by its scope
     return found
 
 
@@ -75,16 +107,17 @@ def check_csrf(found: Visitor, submitted: str | None) -> None:
 
 NAV: dict[Role, list[tuple[str, str]]] = {
     Role.TALENT: [("/my/twin", "My twin"), ("/consents", "Consents"), ("/assets", "Assets"),
-                  ("/licences", "Where I'm used"), ("/earnings", "Earnings"),
-                  ("/verify", "Verify")],
-    Role.AGENCY: [("/talents", "Talents"), ("/licences", "Licences"), ("/assets", "Assets"),
+                  ("/licences", "Where I'm used"), ("/proposals", "Proposals"),
+                  ("/earnings", "Earnings"), ("/verify", "Verify")],
+    Role.AGENCY: [("/talents", "Talents"), ("/licences", "Licences"),
+                  ("/proposals", "Proposals"), ("/assets", "Assets"),
                   ("/consents", "Consents"), ("/verify", "Verify")],
-    Role.BRAND_EDITOR: [("/licences", "Licences"), ("/garments", "Catalogue"),
-                        ("/campaigns", "Campaigns"), ("/assets", "Gallery"),
-                        ("/verify", "Verify")],
-    Role.BRAND_ADMIN: [("/licences", "Licences"), ("/garments", "Catalogue"),
-                       ("/campaigns", "Campaigns"), ("/assets", "Gallery"),
-                       ("/verify", "Verify")],
+    Role.BRAND_EDITOR: [("/licences", "Licences"), ("/proposals", "Proposals"),
+                        ("/garments", "Catalogue"), ("/campaigns", "Campaigns"),
+                        ("/assets", "Gallery"), ("/verify", "Verify")],
+    Role.BRAND_ADMIN: [("/licences", "Licences"), ("/proposals", "Proposals"),
+                       ("/garments", "Catalogue"), ("/campaigns", "Campaigns"),
+                       ("/assets", "Gallery"), ("/verify", "Verify")],
     Role.COMPLIANCE: [("/audit", "Audit"), ("/reviews", "Likeness reviews"),
                       ("/licences", "Licences"), ("/campaigns", "Campaigns"),
                       ("/assets", "Assets"), ("/verify", "Verify")],
@@ -124,7 +157,8 @@ def html_error(request: Request, status: int, code: str, message: str,
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now",
-              413: "Too large", 422: "Please check what you sent"}
+              413: "Too large", 422: "Please check what you sent",
+              429: "Too many attempts"}
     return render(request, visitor(request), "error.html", status=status,
                   title=titles.get(status, "Something went wrong"), code=code,
                   message=message, reasons=reasons)

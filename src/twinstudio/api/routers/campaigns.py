@@ -7,6 +7,8 @@ twins (``/assets``), never the campaigns, whose briefs and refusals concern othe
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from twinstudio.api.deps import AccessDep, PagingDep, Runner, isolation
@@ -23,17 +25,21 @@ from twinstudio.api.schemas import (
     RunPublic,
 )
 from twinstudio.domain.generation import GenerationRequest, JobState
+from twinstudio.domain.redaction import from_record
 from twinstudio.services.access import Access
 from twinstudio.services.campaigns import campaign_status, create_campaign
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"])
 
 
-def refusal(request: GenerationRequest, reasons: list[dict[str, str]]) -> RefusalPublic:
+def refusal(access: Access, request: GenerationRequest,
+            reasons: list[dict[str, Any]]) -> RefusalPublic:
+    """A stored refusal as the caller may read it (``Access.redact``)."""
+    shown = access.redact(from_record(r) for r in reasons)
     return RefusalPublic(key=request.key, twin_id=request.twin_id,
                          garment_ids=list(request.garment_ids), pose=request.pose,
                          scene=request.scene, format=request.format, segment=request.segment,
-                         reasons=[ReasonPublic(**r) for r in reasons])
+                         reasons=[ReasonPublic(**r.model_dump()) for r in shown])
 
 
 def campaign_public(access: Access, campaign_id: str, runner: object) -> CampaignPublic:
@@ -41,7 +47,8 @@ def campaign_public(access: Access, campaign_id: str, runner: object) -> Campaig
     campaign = access.campaign(campaign_id)
     status = campaign_status(access.ctx, campaign_id)
     with access.ctx.uow() as uow:
-        refusals = [refusal(r, reasons) for r, reasons in uow.campaigns.refusals(campaign_id)]
+        stored = uow.campaigns.refusals(campaign_id)
+    refusals = [refusal(access, r, reasons) for r, reasons in stored]
     running = bool(runner is not None and runner.running(campaign_id))  # type: ignore[attr-defined]
     return CampaignPublic.of(campaign, status, refusals, running)
 
@@ -70,8 +77,8 @@ def create(body: CampaignCreate, access: AccessDep) -> CampaignPlanPublic:
     plan = create_campaign(access.ctx, brand_id=brand, brief=body.brief(),
                            actor=access.principal.actor)
     with access.ctx.uow() as uow:
-        refusals = [refusal(r, reasons)
-                    for r, reasons in uow.campaigns.refusals(plan.campaign.id)]
+        stored = uow.campaigns.refusals(plan.campaign.id)
+    refusals = [refusal(access, r, reasons) for r, reasons in stored]
     return CampaignPlanPublic(campaign_id=plan.campaign.id, name=plan.campaign.name,
                               brand_id=brand, variants=plan.variants, queued=plan.queued,
                               already_queued=plan.already_queued,

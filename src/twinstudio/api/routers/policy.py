@@ -16,4 +16,5 @@ router = APIRouter(prefix="/policy", tags=["policy"])
 def check(body: PolicyCheck, access: AccessDep) -> DecisionPublic:
     access.licence(body.licence_id)
     decision = check_use(access.ctx, body.licence_id, body.use)
-    return DecisionPublic(**decision.model_dump())
+    return DecisionPublic(allowed=decision.allowed, reasons=[
+        r.model_dump() for r in access.redact(decision.reasons)])

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Response, UploadFile
 
 from twinstudio.api.deps import AccessDep, PagingDep, isolation
+from twinstudio.api.proposal_schemas import OffersUpdate
 from twinstudio.api.schemas import EnrolmentPublic, Page, TemplateInfo, TwinPublic
 from twinstudio.api.uploads import read_image
 from twinstudio.domain.errors import InvalidInput, RightsRefused
@@ -72,3 +73,16 @@ def enrol(twin_id: str, access: AccessDep, response: Response,
                                           message=f"{photo.photo}: {r['message']}"))
         raise RightsRefused("enrolment refused", reasons)
     return EnrolmentPublic(**result.as_dict())
+
+
+@router.put("/{twin_id}/offers", openapi_extra=isolation(
+    object="twin", param="twin_id", action="twin.offers"))
+def set_offers(twin_id: str, body: OffersUpdate, access: AccessDep) -> TwinPublic:
+    """The talent, or their agency, lists the twin as open to offers (brands without a
+    licence of it may then propose terms: ``POST /licences``) or closes it again."""
+    access.twin(twin_id)
+    access.require("twin.offers")
+    from twinstudio.services.proposals import set_open_to_offers
+
+    set_open_to_offers(access.ctx, twin_id, open_=body.open, actor=access.principal.actor)
+    return _public(access, twin_id)

@@ -4,13 +4,16 @@ One module per concern: ``parties`` (talents, organisations, twins), ``rights`` 
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
 campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
-look-alikes, notices) and ``accounts`` (users, API keys, web sessions); ``_base`` holds
-the shared base class and row helpers. The unit of work (``store.uow``) builds them all."""
+look-alikes, notices), ``proposals`` (licence proposals) and ``accounts`` (users, API keys,
+web sessions, sign-in attempts); ``_base`` holds the shared base class and row helpers. The
+unit of work
+(``store.uow``) builds them all."""
 
 from __future__ import annotations
 
 from twinstudio.store.repositories.accounts import (
     SqlApiKeyRepository,
+    SqlSignInAttemptRepository,
     SqlUserRepository,
     SqlWebSessionRepository,
 )
@@ -38,6 +41,7 @@ from twinstudio.store.repositories.parties import (
     SqlTalentRepository,
     SqlTwinRepository,
 )
+from twinstudio.store.repositories.proposals import SqlLicenceProposalRepository
 from twinstudio.store.repositories.rights import (
     SqlAuditLog,
     SqlBiometricReleaseRepository,
@@ -57,6 +61,7 @@ __all__ = [
     "SqlGarmentRepository",
     "SqlJobRepository",
     "SqlLedger",
+    "SqlLicenceProposalRepository",
     "SqlLicenceRepository",
     "SqlLikenessReviewRepository",
     "SqlLookalikeRepository",
@@ -64,6 +69,7 @@ __all__ = [
     "SqlModelRepository",
     "SqlNoticeRepository",
     "SqlOrganisationRepository",
+    "SqlSignInAttemptRepository",
     "SqlTalentRepository",
     "SqlTwinBodyRepository",
     "SqlTwinRepository",

@@ -48,7 +48,7 @@ class SqlGarmentRepository(_Repo):
 
 def _garment(row: Any) -> Garment:
     try:
-        return Garment.model_validate_json(row["document"])
+        return Garment.model_validate_json(row["document"], context=STORED)
     except ValueError as error:
         raise _corrupt("garment", row["id"], error) from None
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from twinstudio.domain.common import STORED
 from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.twin import Twin
 from twinstudio.store import tables as t
@@ -19,7 +20,8 @@ class SqlTalentRepository(_Repo):
 
     def get(self, talent_id: str) -> Talent:
         row = self._one(select(t.talents).where(t.talents.c.id == talent_id), "talent", talent_id)
-        return Talent(**{k: v for k, v in row.items() if k != "public_key"})
+        return Talent.model_validate({k: v for k, v in row.items() if k != "public_key"},
+                                     context=STORED)
 
     def public_key(self, talent_id: str) -> str:
         return self._one(select(t.talents.c.public_key).where(t.talents.c.id == talent_id),
@@ -28,7 +30,8 @@ class SqlTalentRepository(_Repo):
     def list(self) -> list[Talent]:
         rows = self._c.execute(select(t.talents).order_by(t.talents.c.created_at,
                                                           t.talents.c.id)).mappings()
-        return [Talent(**{k: v for k, v in r.items() if k != "public_key"}) for r in rows]
+        return [Talent.model_validate({k: v for k, v in r.items() if k != "public_key"},
+                                      context=STORED) for r in rows]
 
     def touch(self, talent_id: str, at: datetime) -> None:
         self._c.execute(update(t.talents).where(t.talents.c.id == talent_id)
@@ -43,7 +46,8 @@ class SqlOrganisationRepository(_Repo):
 
     @staticmethod
     def _build(row: Any) -> Organisation:
-        return Organisation(**{k: v for k, v in row.items() if k != "public_key"})
+        return Organisation.model_validate({k: v for k, v in row.items() if k != "public_key"},
+                                           context=STORED)
 
     def get(self, organisation_id: str, kind: OrganisationKind | None = None) -> Organisation:
         query = select(t.organisations).where(t.organisations.c.id == organisation_id)
@@ -81,7 +85,8 @@ class SqlTwinRepository(_Repo):
 
     def update(self, twin: Twin) -> None:
         self._c.execute(update(t.twins).where(t.twins.c.id == twin.id)
-                        .values(state=twin.state.value, updated_at=twin.updated_at))
+                        .values(state=twin.state.value, updated_at=twin.updated_at,
+                                open_to_offers=twin.open_to_offers))
 
     def list(self) -> list[Twin]:
         rows = self._c.execute(select(t.twins).order_by(t.twins.c.created_at, t.twins.c.id))

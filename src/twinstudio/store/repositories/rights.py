@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, cast, insert, select, text, update
 
 from twinstudio.domain.audit import AuditEvent
-from twinstudio.domain.common import canonical_json, utcnow
+from twinstudio.domain.common import STORED, canonical_json, utcnow
 from twinstudio.domain.consent import (
     BiometricRelease,
     BiometricReleaseDocument,
@@ -48,7 +48,7 @@ def _consent_unchecked(row: Any) -> DigitalReplicaConsent:
     return DigitalReplicaConsent(
         id=row["id"], talent_id=row["talent_id"], twin_id=row["twin_id"],
         state=ConsentState(row["state"]),
-        document=ConsentDocument.model_validate_json(row["document"]),
+        document=ConsentDocument.model_validate_json(row["document"], context=STORED),
         document_hash=row["document_hash"],
         signature=Signature.model_validate_json(row["signature"]),
         signed_at=row["signed_at"], revoked_at=row["revoked_at"],
@@ -83,7 +83,8 @@ class SqlConsentRepository(_Repo):
 def _release(row: Any) -> BiometricRelease:
     return BiometricRelease(
         id=row["id"], talent_id=row["talent_id"], state=ConsentState(row["state"]),
-        document=BiometricReleaseDocument.model_validate_json(row["document"]),
+        document=BiometricReleaseDocument.model_validate_json(row["document"],
+                                                              context=STORED),
         document_hash=row["document_hash"],
         signature=Signature.model_validate_json(row["signature"]),
         signed_at=row["signed_at"], revoked_at=row["revoked_at"],
@@ -126,7 +127,7 @@ def _licence_unchecked(row: Any) -> Licence:
     return Licence(
         id=row["id"], twin_id=row["twin_id"], talent_id=row["talent_id"],
         brand_id=row["brand_id"], consent_id=row["consent_id"],
-        terms=LicenceTerms.model_validate_json(row["terms"]),
+        terms=LicenceTerms.model_validate_json(row["terms"], context=STORED),
         document_hash=row["document_hash"],
         signatures=[Signature.model_validate(s) for s in json.loads(row["signatures"])],
         state=LicenceState(row["state"]), state_reason=row["state_reason"],

@@ -1,0 +1,262 @@
+"""Latency and errors of ``twinstudio serve`` under a steady request rate. Prints figures.
+
+    .venv/bin/python bench/api_load.py [--database sqlite|postgresql|both]
+        [--rates 50,100,200] [--seconds 30] [--workers 1] [--routes licences,verify]
+
+Builds a two-tenant workspace (the one the API tests use: agencies, talents, twins,
+consents, licences, marked assets, users with API keys), starts ``twinstudio serve``
+on it in a subprocess (``--workers`` server processes), and for each route and rate sends
+requests on an open-loop schedule (request i leaves at i/rate seconds, whatever the
+answers before it did, so a slow server shows as latency, not as a lower rate) for
+``--seconds`` seconds, with a brand admin's API key:
+
+- ``GET /api/v1/licences``: the brand's licences (auth, tenant scoping, a query);
+- ``POST /api/v1/verify``: a 320x400 JPEG of one of the marked assets (C2PA, watermark,
+  fingerprint and face: the perception models). A 503 answer (the perception queue is
+  full) is load shedding and is counted apart from errors.
+
+For each it prints p50/p95/p99 latency of answered requests, the answers by status,
+errors (connection failures, timeouts, 5xx other than 503) and the rate achieved; and the
+server's resident memory (all its processes) before and after. The load generator runs
+on the same machine (on 2 cores it takes part of one). PostgreSQL comes from
+``TWINSTUDIO_BENCH_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``); the
+bench creates and drops its own database ``twinstudio_bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DB = "twinstudio_bench"
+
+
+@dataclass
+class Outcome:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    sent: int = 0
+    seconds: float = 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def postgres_url(base: str) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    return f"{base}/{BENCH_DB}"
+
+
+def drop_postgres(base: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+
+
+def build_workspace(workspace: Path, database_url: str | None) -> tuple[str, bytes]:
+    """The API tests' two-tenant world in a real workspace; a brand admin's key and a
+    marked image of tenant a."""
+    from tests.conftest import Clock
+    from tests.support.images import encode, scene
+    from tests.support.world import build_world
+
+    from twinstudio.bootstrap import bootstrap
+    from twinstudio.config import Settings
+    from twinstudio.domain.accounts import Role
+    from twinstudio.provenance.keys import ensure_development_credentials
+    from twinstudio.services.provenance import mark_asset
+    from twinstudio.signing.passwords import Argon2Passwords
+    from twinstudio.workspace import create_workspace
+
+    create_workspace(workspace)
+    settings = Settings(workspace=workspace, database_url=database_url)
+    ensure_development_credentials(settings.c2pa_dir)
+    # the world's licences run 2026-05-01 to 2026-12-31: build it as of 1 June 2026
+    ctx = bootstrap(settings, clock=Clock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC)))
+    ctx.passwords = Argon2Passwords(fast=True)
+    world = build_world(ctx)
+    marked = mark_asset(ctx, licence_id=world.a.licence, source="studio",
+                        image=encode(scene(5, 320, 400), quality=90))
+    return world.key(Role.BRAND_ADMIN), marked.image
+
+
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, in MB."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next(int(line.split()[1]) for line in status.splitlines()
+                          if line.startswith("VmRSS:"))
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+        pending.extend(int(c) for c in children)
+    return total / 1024
+
+
+def start_server(workspace: Path, database_url: str | None, workers: int,
+                 port: int) -> subprocess.Popen:
+    env = {**os.environ, "TWINSTUDIO_WORKSPACE": str(workspace)}
+    if database_url:
+        env["TWINSTUDIO_DATABASE_URL"] = database_url
+    log = open(workspace / "serve.log", "w")  # noqa: SIM115 - lives as long as the server
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "twinstudio"), "serve", "--workspace",
+         str(workspace), "--port", str(port), "--workers", str(workers), "--no-access-log"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"serve exited with {process.returncode}; see "
+                             f"{workspace / 'serve.log'}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2
+                         ).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("serve did not answer within 120 s")
+
+
+async def load(url: str, *, method: str, key: str, image: bytes | None, rate: float,
+               seconds: float) -> Outcome:
+    import httpx
+
+    outcome = Outcome()
+    total = int(rate * seconds)
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(limits=limits, timeout=30,
+                                 headers={"X-API-Key": key}) as client:
+        async def one() -> None:
+            started = time.perf_counter()
+            try:
+                if image is None:
+                    response = await client.request(method, url)
+                else:
+                    response = await client.request(
+                        method, url, files={"image": ("asset.jpg", image, "image/jpeg")})
+            except httpx.HTTPError as error:
+                name = type(error).__name__
+                outcome.errors[name] = outcome.errors.get(name, 0) + 1
+                return
+            status = response.status_code
+            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+            if status < 500:
+                outcome.latencies_ms.append((time.perf_counter() - started) * 1000)
+            elif status != 503:
+                outcome.errors[f"http {status}"] = outcome.errors.get(f"http {status}", 0) + 1
+
+        start = time.perf_counter()
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+            outcome.sent += 1
+        await asyncio.gather(*tasks)
+        outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def report(database: str, route: str, rate: float, outcome: Outcome) -> None:
+    lat = outcome.latencies_ms
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(outcome.statuses.items()))
+    errors = sum(outcome.errors.values())
+    detail = f" ({', '.join(f'{k} {v}' for k, v in outcome.errors.items())})" if errors else ""
+    print(f"  {database:10} {route:16} {rate:5.0f}/s  p50 {percentile(lat, 50):7.1f}  "
+          f"p95 {percentile(lat, 95):7.1f}  p99 {percentile(lat, 99):7.1f} ms  "
+          f"achieved {outcome.sent / outcome.seconds:5.1f}/s  [{statuses}]  "
+          f"errors {errors}{detail}", flush=True)
+
+
+def run_database(database: str, args: argparse.Namespace) -> None:
+    base = os.environ.get("TWINSTUDIO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+    database_url = postgres_url(base) if database == "postgresql" else None
+    workspace = Path(tempfile.mkdtemp(prefix="twinstudio-load-")) / "ws"
+    key, image = build_workspace(workspace, database_url)
+    port = free_port()
+    server = start_server(workspace, database_url, args.workers, port)
+    try:
+        print(f"{database}: serve --workers {args.workers}, RSS at start "
+              f"{server_rss_mb(server.pid):.0f} MB", flush=True)
+        routes = {"licences": ("GET", "/api/v1/licences", None),
+                  "verify": ("POST", "/api/v1/verify", image)}
+        for name in args.routes.split(","):
+            method, path, body = routes[name]
+            # one request first, so that model loading is not in the figures
+            asyncio.run(load(f"http://127.0.0.1:{port}{path}", method=method, key=key,
+                             image=body, rate=1, seconds=1))
+            for rate in (float(r) for r in args.rates.split(",")):
+                outcome = asyncio.run(load(f"http://127.0.0.1:{port}{path}", method=method,
+                                           key=key, image=body, rate=rate,
+                                           seconds=args.seconds))
+                report(database, f"{method} {name}", rate, outcome)
+                if server.poll() is not None:
+                    print(f"  the server died (exit {server.returncode})", flush=True)
+                    return
+        print(f"{database}: RSS after {server_rss_mb(server.pid):.0f} MB; server alive: "
+              f"{server.poll() is None}", flush=True)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        if database_url:
+            drop_postgres(base)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"],
+                        default="both")
+    parser.add_argument("--rates", default="50,100,200")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--routes", default="licences,verify")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores; {args.seconds:.0f} s per rate; latencies of answered "
+          f"requests; 503 = shed by the perception queue", flush=True)
+    for database in (["sqlite", "postgresql"] if args.database == "both"
+                     else [args.database]):
+        run_database(database, args)
+
+
+if __name__ == "__main__":
+    main()
