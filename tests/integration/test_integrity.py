@@ -31,6 +31,12 @@ from twinstudio.services.garments import add_garment
 from twinstudio.services.integrity import check_integrity
 from twinstudio.services.jobs import run_worker
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
+from twinstudio.services.proposals import (
+    accept_proposal,
+    propose_licence,
+    refuse_proposal,
+    set_open_to_offers,
+)
 from twinstudio.services.rights import grant_consent, grant_licence, revoke_licence
 
 FEES = {"currency": "EUR", "per_asset": 2500, "per_publication": {"social": 5000},
@@ -48,8 +54,8 @@ def ictx(engine, tmp_path, clock):
 @pytest.fixture
 def world(ictx, clock) -> dict[str, Any]:
     """A small campaign's worth of history: parties, release, consent, two licences (one
-    later revoked), four generated assets, one approved and published, a reversal and a
-    closed month."""
+    later revoked) and one from an accepted proposal (another refused), four generated
+    assets, one approved and published, a reversal and a closed month."""
     brand = add_organisation(ictx, kind=OrganisationKind.BRAND, name="Nordvik")
     rival = add_organisation(ictx, kind=OrganisationKind.BRAND, name="Maison Lumière")
     agency = add_organisation(ictx, kind=OrganisationKind.AGENCY, name="Polar Models")
@@ -63,6 +69,15 @@ def world(ictx, clock) -> dict[str, Any]:
         fees=FEES))
     other = grant_licence(ictx, twin_id=twin.id, brand_id=rival.id, terms=terms(
         starts="2026-05-01", ends="2026-12-31", exclusive_categories=[], fees=FEES))
+    set_open_to_offers(ictx, twin.id, open_=True, actor=talent.id)
+    atelier = add_organisation(ictx, kind=OrganisationKind.BRAND, name="Atelier Sud")
+    offer = dict(starts="2026-06-01", ends="2026-12-31", exclusive_categories=[], fees=FEES)
+    accepted = propose_licence(ictx, twin_id=twin.id, brand_id=atelier.id,
+                               terms=terms(**offer), actor=atelier.id)
+    accept_proposal(ictx, accepted.id, actor=talent.id)
+    refused = propose_licence(ictx, twin_id=twin.id, brand_id=atelier.id,
+                              terms=terms(**offer, max_assets=5), actor=atelier.id)
+    refuse_proposal(ictx, refused.id, code="fees_too_low", actor=talent.id)
     parka = add_garment(ictx, brand_id=brand.id, name="Parka", category="coat",
                         fabric_color="#2f4f6f", actor="test")
     tee = add_garment(ictx, brand_id=brand.id, name="Tee", category="tee",
@@ -85,7 +100,8 @@ def world(ictx, clock) -> dict[str, Any]:
     revoke_licence(ictx, other.id, reason="campaign cancelled", actor=rival.id)
     close_period(ictx, "2026-05")
     return {"brand": brand, "talent": talent, "twin": twin, "consent": consent,
-            "licence": licence, "revoked": other, "assets": assets}
+            "licence": licence, "revoked": other, "assets": assets,
+            "accepted": accepted, "refused": refused}
 
 
 def sql(engine, statement: str, **params: Any) -> list[Any]:
@@ -110,7 +126,8 @@ def test_a_clean_workspace_after_a_campaign_passes_every_check(ictx, world):
     assert check_ledger(ictx).ok
     report = check_integrity(ictx)
     assert report.ok, report.problems
-    assert report.checked["licences"] == 2 and report.checked["consents"] == 1
+    assert report.checked["licences"] == 3 and report.checked["consents"] == 1
+    assert report.checked["licence_proposals"] == 2
     assert report.checked["biometric_releases"] == 1
     assert report.checked["ledger_transactions"] >= 5  # 2 flat fees, reversal, approval, ...
     with ictx.uow() as uow:
@@ -221,6 +238,14 @@ def test_a_revoked_consent_set_back_to_active_is_caught(ictx, world, engine):
     report = check_integrity(ictx)
     assert first(report)[:2] == ("consents", world["consent"].id)
     assert all(p.table == "consents" for p in report.problems)  # only the edited row
+
+
+def test_a_refused_proposal_set_back_to_proposed_is_caught(ictx, world, engine):
+    refused = world["refused"].id
+    sql(engine, "UPDATE licence_proposals SET state = 'proposed' WHERE id = :i", i=refused)
+    table, row, problem = first(check_integrity(ictx))
+    assert (table, row) == ("licence_proposals", refused)
+    assert "'proposed'" in problem and "'refused'" in problem
 
 
 # ---------------------------------------------------------------------------- the ledger

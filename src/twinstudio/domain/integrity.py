@@ -8,13 +8,16 @@ row edited in the database (revoked set back to active, a quota reset, a balance
 ledger entries, a deleted transaction) no longer agrees with its history.
 
 What the chain says, by event (payload fields):
-- a licence exists from the event that records its ``licence_id`` and ``document_hash``
-  (``LicenceGranted``); each ``Licence*`` event with ``to`` sets its state; each
+- a licence exists from its ``LicenceGranted`` event, which records its
+  ``document_hash`` (the operator's grant and an accepted proposal both write one); each
+  ``Licence*`` event with ``to`` sets its state; each
   ``AssetMarked`` with ``counts_against_quota`` true adds one asset used (events written
   before that field existed may or may not have counted: they widen the expected range);
   ``LicenceAssetsCounted`` sets the count;
 - a consent: ``ConsentGranted`` (active), ``ConsentRevoked``, ``ConsentExpired``;
 - a biometric release: ``BiometricReleaseGranted`` (active), ``BiometricReleaseRevoked``;
+- a licence proposal: ``LicenceProposed`` (with its ``document_hash``), then each
+  ``LicenceProposal*`` event records the ``state`` it left the proposal in;
 - the ledger: each ``LedgerPosted`` / ``LedgerReversed`` names exactly one transaction, its
   gross and (since this check exists) its content hash; each ``LedgerPeriodClosed`` one
   closed period with its top-up.
@@ -31,6 +34,7 @@ from twinstudio.domain.audit import AuditEvent
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.ledger import LedgerProblem, Transaction
 from twinstudio.domain.licence import Licence, LicenceState
+from twinstudio.domain.proposals import LicenceProposal
 
 
 class IntegrityProblem(BaseModel):
@@ -88,7 +92,7 @@ def _document_problems(table: str, ident: str, kind: str, history: _History | No
                        document_hash: str, state: str) -> list[IntegrityProblem]:
     if history is None or history.created_seq is None:
         return [IntegrityProblem(table=table, row_id=ident, problem=(
-            f"no audit event records this {kind} being granted (the row was written "
+            f"no audit event records this {kind} being made (the row was written "
             "outside the application)"))]
     problems = []
     if history.document_hash != document_hash:
@@ -109,7 +113,8 @@ _LICENCE_STATES = {f"Licence{s.value.title()}": "*" for s in LicenceState}
 def licence_problems(licences: list[Licence],
                      events: list[AuditEvent]) -> list[IntegrityProblem]:
     """Each licence's grant, state and assets used, against its audit events."""
-    histories = _histories(events, "licence_id", _LICENCE_STATES)
+    histories = _histories(events, "licence_id", _LICENCE_STATES,
+                           created_by="LicenceGranted")
     for event in events:  # assets used
         history = histories.get(str(event.payload.get("licence_id")))
         if history is None:
@@ -160,6 +165,22 @@ def release_problems(releases: list[BiometricRelease],
             for p in _document_problems("biometric_releases", release.id,
                                         "biometric release", histories.get(release.id),
                                         release.document_hash, release.state.value)]
+
+
+def proposal_problems(proposals: list[LicenceProposal],
+                      events: list[AuditEvent]) -> list[IntegrityProblem]:
+    """Each licence proposal's creation and state, against its audit events."""
+    histories = _histories(events, "proposal_id", {}, created_by="LicenceProposed")
+    for event in events:
+        history = histories.get(str(event.payload.get("proposal_id")))
+        state = event.payload.get("state")
+        if history is not None and isinstance(state, str) and (
+                event.type == "LicenceProposed" or event.type.startswith("LicenceProposal")):
+            history.state, history.last_seq = state, event.seq
+    return [p for proposal in proposals
+            for p in _document_problems("licence_proposals", proposal.id, "proposal",
+                                        histories.get(proposal.id), proposal.document_hash,
+                                        proposal.state.value)]
 
 
 _POSTINGS = ("LedgerPosted", "LedgerReversed")

@@ -2,10 +2,10 @@
 
 1. the audit chain: links and hashes, then the signed checkpoints kept outside the
    database (a consistent rewrite or deleted newest events fail);
-2. the signed documents: each consent, biometric release and licence against its hash and
-   its signers' keys of record;
-3. what no signature covers, against the chain: licence state and assets used, consent and
-   release state (``domain/integrity.py`` derives them);
+2. the signed documents: each consent, biometric release, licence and licence proposal
+   against its hash and its signers' keys of record;
+3. what no signature covers, against the chain: licence state and assets used, consent,
+   release and proposal state (``domain/integrity.py`` derives them);
 4. the ledger: balance, each event key once, and each posting against its audit event
    (exactly one transaction per posting event and back, with the content it recorded).
 
@@ -25,8 +25,10 @@ from twinstudio.domain.integrity import (
     IntegrityProblem,
     consent_problems,
     licence_problems,
+    proposal_problems,
     release_problems,
 )
+from twinstudio.domain.proposals import LicenceProposal
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger
 from twinstudio.services.context import ServiceContext
@@ -89,8 +91,9 @@ def check_integrity(ctx: ServiceContext) -> IntegrityReport:
         consents = _read(report, "consents", uow.consents.list)
         licences = _read(report, "licences", uow.licences.list)
         releases = _read(report, "biometric_releases", lambda: _releases(uow))
+        proposals = _read(report, "licence_proposals", uow.proposals.list)
     report.checked.update(consents=len(consents), licences=len(licences),
-                          biometric_releases=len(releases))
+                          biometric_releases=len(releases), licence_proposals=len(proposals))
     # signatures and hashes of the documents (the same checks as 'consent verify' and
     # 'licence verify')
     for consent in consents:
@@ -99,10 +102,13 @@ def check_integrity(ctx: ServiceContext) -> IntegrityReport:
         _signed(report, "biometric_releases", release.id, _verify_release(ctx, release))
     for licence in licences:
         _signed(report, "licences", licence.id, verify_licence(ctx, licence.id))
+    for proposal in proposals:
+        _signed(report, "licence_proposals", proposal.id, _verify_proposal(ctx, proposal))
     # what no signature covers, against the chain
     report.problems += consent_problems(consents, events)
     report.problems += release_problems(releases, events)
     report.problems += licence_problems(licences, events)
+    report.problems += proposal_problems(proposals, events)
     # the ledger: balance and postings against their audit events
     ledger = check_ledger(ctx)
     report.checked["ledger_transactions"] = ledger.transactions
@@ -145,6 +151,23 @@ def _signed(report: IntegrityReport, table: str, ident: str,
         problem = ("signature(s) do not verify with the signers' keys of record: "
                    + ", ".join(bad))
     report.problems.append(IntegrityProblem(table=table, row_id=ident, problem=problem))
+
+
+def _verify_proposal(ctx: ServiceContext, proposal: LicenceProposal) -> SignatureReport:
+    """A licence proposal against its hash and the brand's key of record."""
+    sig = proposal.brand_signature
+    with ctx.uow() as uow:
+        try:
+            key = uow.organisations.public_key(proposal.brand_id)
+        except NotFound:
+            key = None
+    valid = (key is not None and sig.signer_id == proposal.brand_id and sig.role == "brand"
+             and sig.public_key == key
+             and ctx.keyring.verify(key, signing_message("licence", proposal.document_hash),
+                                    sig.signature))
+    return SignatureReport(proposal.id, proposal.recompute_hash() == proposal.document_hash,
+                           [{"signer_id": sig.signer_id, "role": sig.role, "valid": valid}],
+                           [])
 
 
 def _verify_release(ctx: ServiceContext, release: BiometricRelease) -> SignatureReport:
