@@ -65,7 +65,8 @@ class IntegrityReport:
             anchors = "no signed checkpoints yet"
         return (f"integrity ok: audit chain of {c.get('audit_events', 0)} events ({anchors}); "
                 f"{c.get('consents', 0)} consent(s), {c.get('biometric_releases', 0)} "
-                f"biometric release(s), {c.get('licences', 0)} licence(s) signed and "
+                f"biometric release(s), {c.get('licences', 0)} licence(s), "
+                f"{c.get('licence_proposals', 0)} licence proposal(s) signed and "
                 f"consistent with the chain; {c.get('ledger_transactions', 0)} ledger "
                 "transaction(s) balanced and each matching its audit event")
 
