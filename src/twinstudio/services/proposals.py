@@ -30,7 +30,6 @@ from twinstudio.domain.errors import (
 )
 from twinstudio.domain.licence import Licence, LicenceTerms
 from twinstudio.domain.parties import OrganisationKind
-from twinstudio.domain.policy import Reason, ReasonCode
 from twinstudio.domain.proposals import (
     MAX_OPEN_PROPOSALS,
     MAX_PROPOSAL_DAYS,
@@ -48,31 +47,6 @@ from twinstudio.services.rights import (
     expire_proposal_in,
     grant_licence,
 )
-
-# What a brand is told when a proposal is refused for a fact of the talent's side (their
-# consent, another brand's licence): the code, never the other party's documents.
-_BRAND_SAFE = {
-    ReasonCode.TWIN_NOT_ACTIVE: "the twin cannot be licensed now",
-    ReasonCode.CONSENT_SCOPE_EXCEEDED: "the terms go beyond what the talent has consented "
-                                       "to (period, channels, territories or products)",
-    ReasonCode.CONSENT_REVOKED: "the talent has no consent in force for these terms",
-    ReasonCode.CONSENT_EXPIRED: "the talent has no consent in force for these terms",
-    ReasonCode.CONSENT_NOT_STARTED: "the talent has no consent in force for these terms",
-    ReasonCode.CONSENT_MISMATCH: "the talent has no consent in force for these terms",
-    ReasonCode.ALTERATION_NOT_PERMITTED: "the terms permit identity alterations the talent "
-                                         "has not consented to",
-    ReasonCode.FEE_BELOW_CONSENTED_RATE: "the fees are below the rate of pay the talent "
-                                         "consented to",
-    ReasonCode.FEE_CURRENCY_MISMATCH: "the fees are not in the currency of the talent's "
-                                      "rate of pay",
-    ReasonCode.EXCLUSIVITY_CONFLICT: "the twin is licensed exclusively to another brand for "
-                                     "some of these products in this period",
-}
-
-
-def _for_the_brand(reasons: list[Reason]) -> list[Reason]:
-    return [Reason(code=r.code, message=_BRAND_SAFE[r.code]) if r.code in _BRAND_SAFE else r
-            for r in reasons]
 
 
 def _hidden_twin(twin_id: str) -> NotFound:
@@ -114,8 +88,9 @@ def propose_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: 
     NotFound, exactly as for an absent twin, when the brand has no relation with the twin
     and it is not open to offers (and, as for an absent consent, for a ``consent_id`` that
     is not the twin's). RightsRefused, every reason, when the rights checks would refuse
-    the licence today; the reasons name nothing of the talent's documents or of other
-    brands. The proposal waits ``days`` (default: the configured ``proposal_days``)."""
+    the licence today, in full: where they leave for the brand they are redacted by its
+    scope (``domain.redaction``), naming nothing of the talent's documents or of other
+    brands' licences. The proposal waits ``days`` (default: the configured ``proposal_days``)."""
     days = ctx.proposal_days if days is None else days
     if not 1 <= days <= MAX_PROPOSAL_DAYS:
         raise InvalidInput(f"a proposal waits 1 to {MAX_PROPOSAL_DAYS} days, not {days}")
@@ -142,8 +117,9 @@ def propose_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: 
             consent = covering_consent(ctx, uow, twin, brand_id=brand_id, terms=terms,
                                        consent_id=consent_id)
         except RightsRefused as refused:
-            raise RightsRefused("licence proposal refused",
-                                _for_the_brand(refused.reasons)) from None
+            # every reason in full: what leaves for the brand is redacted by its scope
+            # (domain.redaction), so it reads only the withheld form of the talent's side
+            raise RightsRefused("licence proposal refused", refused.reasons) from None
         licence_id = Licence.model_fields["id"].default_factory()  # type: ignore[misc]
         digest = Licence.compute_hash(licence_id=licence_id, twin_id=twin_id,
                                       talent_id=twin.talent_id, brand_id=brand_id,
