@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.support.images import encode, scene
-from tests.support.world import PASSWORD, World, build_world, world_context
+from tests.support.world import PASSWORD, as_
 from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role
 from twinstudio.domain.capture import CaptureReport
@@ -31,18 +31,10 @@ from twinstudio.services.rights import grant_biometric_release
 
 
 @pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
-
-
-@pytest.fixture
 def api(world):
     return TestClient(build_api(world.ctx, max_body_bytes=3 * 1024 * 1024),
                       raise_server_exceptions=False)
 
-
-def as_(world: World, role: Role) -> dict[str, str]:
-    return {"X-API-Key": world.key(role)}
 
 
 def test_passwords_are_argon2_hashed_and_checked(world):

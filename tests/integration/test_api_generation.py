@@ -13,14 +13,9 @@ from fastapi.testclient import TestClient
 
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import declared_png, delta_e, encode, packshot, scene
-from tests.support.world import World, build_world, world_context
+from tests.support.world import World, as_
 from twinstudio.bootstrap import build_api, thread_runner
 from twinstudio.domain.accounts import Role
-
-
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
 
 
 class Tools:
@@ -42,9 +37,6 @@ def api(world, tools):
     app = build_api(world.ctx, runner=tools.runner, quality=lambda: tools.quality)
     return TestClient(app, raise_server_exceptions=False)
 
-
-def as_(world: World, role: Role) -> dict[str, str]:
-    return {"X-API-Key": world.key(role)}
 
 
 def brief(world: World, **changes):  # type: ignore[no-untyped-def]

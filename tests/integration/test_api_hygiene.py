@@ -13,24 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from tests.support.text import BAD_IN_NAMES, GOOD_NAMES
-from tests.support.world import World, build_world, world_context
-from twinstudio.bootstrap import build_api, build_site
+from tests.support.world import as_
+from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
 from twinstudio.store import tables as t
-
-
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
-
-
-@pytest.fixture
-def api(world):
-    return TestClient(build_api(world.ctx), raise_server_exceptions=False)
-
-
-def as_(world: World, role: Role) -> dict[str, str]:
-    return {"X-API-Key": world.key(role)}
 
 
 def _use(**overrides) -> dict:

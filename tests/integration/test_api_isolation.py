@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.images import encode, scene
-from tests.support.world import GLOBAL_ROLES, TENANT_ROLES, World, build_world, world_context
+from tests.support.world import GLOBAL_ROLES, TENANT_ROLES, World
 from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role, may
 
@@ -31,10 +31,6 @@ SEES = {
 }
 PNG = encode(scene(5, 64, 64), "PNG")
 
-
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
 
 
 def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -8,11 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from tests.support.world import World, build_world, world_context
-from twinstudio.bootstrap import build_api
+from tests.support.world import World
 from twinstudio.domain.accounts import Role
 
 ABSENT_TWIN = "twn_0123456789abcdef01234567"
@@ -25,14 +21,6 @@ TERMS: dict[str, Any] = {
     "representation": "counsel", "fees": {"currency": "EUR", "per_asset": 2500}}
 
 
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
-
-
-@pytest.fixture
-def api(world):
-    return TestClient(build_api(world.ctx), raise_server_exceptions=False)
 
 
 def _as(world: World, role: Role, tenant: str = "a") -> dict[str, str]:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.conftest import ISSUE_TERMS, terms
-from tests.support.world import World, build_world, world_context
-from twinstudio.bootstrap import build_api
+from tests.support.world import World, as_
 from twinstudio.domain.accounts import Role
 from twinstudio.services.rights import grant_licence, revoke_consent
 
@@ -22,18 +19,7 @@ ABSENT_TWIN = "twn_0123456789abcdef01234567"
 ABSENT_CONSENT = "cns_0123456789abcdef01234567"
 
 
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
 
-
-@pytest.fixture
-def api(world) -> TestClient:
-    return TestClient(build_api(world.ctx), raise_server_exceptions=False)
-
-
-def as_(world: World, role: Role) -> dict[str, str]:
-    return {"X-API-Key": world.key(role)}
 
 
 def _licence_body(world: World, **term_changes: Any) -> dict[str, Any]:

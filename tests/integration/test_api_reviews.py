@@ -10,34 +10,21 @@ import base64
 import io
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from tests.support.likeness import Lookalikes, lookalikes, open_review
-from tests.support.world import TENANT_ROLES, World, build_world, world_context
-from twinstudio.bootstrap import build_api
+from tests.support.world import TENANT_ROLES, World, as_
 from twinstudio.domain.accounts import Role
 
 GOOD_REASON = "passports of both talents checked in person"
 
 
-@pytest.fixture
-def world(engine, tmp_path, clock) -> World:
-    return build_world(world_context(engine, tmp_path, clock))
-
-
-@pytest.fixture
-def api(world):
-    return TestClient(build_api(world.ctx), raise_server_exceptions=False)
 
 
 @pytest.fixture
 def look(world) -> Lookalikes:
     return lookalikes(world)
 
-
-def as_(world: World, role: Role) -> dict[str, str]:
-    return {"X-API-Key": world.key(role)}
 
 
 def _state(world: World, twin_id: str) -> str:

@@ -86,6 +86,11 @@ class World:
         return self.a.emails[role] if role in TENANT_ROLES else self.emails[role]
 
 
+def as_(world: World, role: Role) -> dict[str, str]:
+    """The API headers of ``role`` in tenant A (its key)."""
+    return {"X-API-Key": world.key(role)}
+
+
 def world_context(engine, tmp_path: Path, clock: Clock) -> ServiceContext:  # type: ignore[no-untyped-def]
     settings = Settings(workspace=tmp_path / "ws")
     ensure_development_credentials(settings.c2pa_dir)
