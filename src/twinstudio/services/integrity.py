@@ -162,13 +162,20 @@ def _verify_proposal(ctx: ServiceContext, proposal: LicenceProposal) -> Signatur
             key = uow.organisations.public_key(proposal.brand_id)
         except NotFound:
             key = None
-    valid = (key is not None and sig.signer_id == proposal.brand_id and sig.role == "brand"
-             and sig.public_key == key
-             and ctx.keyring.verify(key, signing_message("licence", proposal.document_hash),
-                                    sig.signature))
+    checked = _signed_by(ctx, sig, key=key, signer_id=proposal.brand_id, kind="licence",
+                         document_hash=proposal.document_hash)
+    if sig.role != "brand":
+        checked["valid"] = False
     return SignatureReport(proposal.id, proposal.recompute_hash() == proposal.document_hash,
-                           [{"signer_id": sig.signer_id, "role": sig.role, "valid": valid}],
-                           [])
+                           [checked], [])
+
+
+def _signed_by(ctx: ServiceContext, sig: Any, *, key: str | None, signer_id: str, kind: str,
+               document_hash: str) -> dict[str, Any]:
+    """One signature checked against the signer's key of record (None: no key)."""
+    valid = (key is not None and sig.signer_id == signer_id and sig.public_key == key
+             and ctx.keyring.verify(key, signing_message(kind, document_hash), sig.signature))
+    return {"signer_id": sig.signer_id, "role": sig.role, "valid": valid}
 
 
 def _verify_release(ctx: ServiceContext, release: BiometricRelease) -> SignatureReport:
@@ -181,10 +188,6 @@ def _verify_release(ctx: ServiceContext, release: BiometricRelease) -> Signature
             key = uow.talents.public_key(release.talent_id)
         except NotFound:
             key = None
-    valid = (key is not None and sig.signer_id == release.talent_id
-             and sig.public_key == key
-             and ctx.keyring.verify(key, signing_message("biometric_release",
-                                                         release.document_hash),
-                                    sig.signature))
-    checked = [{"signer_id": sig.signer_id, "role": sig.role, "valid": valid}]
-    return SignatureReport(release.id, recomputed == release.document_hash, checked, [])
+    checked = _signed_by(ctx, sig, key=key, signer_id=release.talent_id,
+                         kind="biometric_release", document_hash=release.document_hash)
+    return SignatureReport(release.id, recomputed == release.document_hash, [checked], [])
