@@ -111,6 +111,12 @@ def test_the_talent_refuses_with_a_reason_code_and_no_licence_exists(ctx, world)
         refuse_proposal(ctx, proposal.id, code="too_ugly", actor=world["talent"].id)
     with pytest.raises(InvalidInput, match="needs a note"):
         refuse_proposal(ctx, proposal.id, code=RefusalCode.OTHER, actor=world["talent"].id)
+    for note in ("fees\u202e too low", "call me\x1b[2J", "x" * 501):  # shown to the brand
+        with pytest.raises(InvalidInput) as bad:
+            refuse_proposal(ctx, proposal.id, code="other", note=note,
+                            actor=world["talent"].id)
+        assert bad.value.code in ("invalid_text", "refusal_note_too_long")
+    assert get_proposal(ctx, proposal.id).state is ProposalState.PROPOSED
 
     refused = refuse_proposal(ctx, proposal.id, code="fees_too_low", note="  4000 EUR  ",
                               actor="user:agent", on_behalf_of=world["talent"].id)

@@ -16,6 +16,7 @@ from twinstudio.domain.proposals import (
     ProposalState,
     RefusalCode,
 )
+from twinstudio.domain.text import FreeText
 
 
 class ProposalCreate(LicenceCreate):
@@ -59,7 +60,7 @@ class RefusalRequest(BaseModel):
         {"code": "fees_too_low", "note": "my rate for outerwear is 4000 EUR per asset"}]})
 
     code: RefusalCode = Field(description="why: " + ", ".join(c.value for c in RefusalCode))
-    note: str | None = Field(None, max_length=MAX_NOTE,
+    note: FreeText | None = Field(None, max_length=MAX_NOTE,
                              description="a word to the brand (needed for 'other')")
 
 

@@ -26,6 +26,7 @@ from twinstudio.domain.common import new_id
 from twinstudio.domain.consent import Signature
 from twinstudio.domain.errors import InvalidInput, InvalidTransition
 from twinstudio.domain.licence import Licence, LicenceTerms
+from twinstudio.domain.text import FreeText, check_text
 from twinstudio.domain.twin import Twin
 
 DEFAULT_PROPOSAL_DAYS = 14   # how long a proposal waits for an answer, unless configured
@@ -84,7 +85,7 @@ class LicenceProposal(BaseModel):
     decided_at: datetime | None = None
     decided_by: str | None = None
     refusal_code: RefusalCode | None = None
-    refusal_note: str | None = Field(default=None, max_length=MAX_NOTE)
+    refusal_note: FreeText | None = Field(default=None, max_length=MAX_NOTE)
 
     def lapsed(self, now: datetime) -> bool:
         """Still proposed but past its expiry: it can no longer be accepted."""
@@ -113,7 +114,11 @@ class LicenceProposal(BaseModel):
                 f"licence proposal {self.id} is {self.state.value}; it can no longer be "
                 f"{_PARTICIPLE[target]}")
         if target is ProposalState.REFUSED:
-            refusal_note = (refusal_note or "").strip() or None
+            refusal_note = check_text(refusal_note or "", "refusal_note",
+                                      multiline=True).strip() or None
+            if refusal_note is not None and len(refusal_note) > MAX_NOTE:
+                raise InvalidInput(f"the refusal note has {len(refusal_note)} characters; "
+                                   f"at most {MAX_NOTE}", code="refusal_note_too_long")
             if refusal_code is None:
                 raise InvalidInput("say why the proposal is refused (a refusal code)",
                                    code="refusal_code_missing")
