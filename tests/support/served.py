@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+
 def _command() -> list[str]:
     """``twinstudio`` from the same source as the caller's (a checkout's ``src`` on
     PYTHONPATH wins over the installed one)."""

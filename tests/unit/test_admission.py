@@ -80,7 +80,7 @@ def test_a_wait_that_runs_out_is_refused():
     first, entered = _start(gate, leave, outcomes)
     assert entered.wait(5)
     started = time.monotonic()
-    with pytest.raises(Busy, match="within 0.2 s") as refused, gate.admit():
+    with pytest.raises(Busy, match=r"within 0\.2 s") as refused, gate.admit():
         pass  # pragma: no cover
     assert 0.15 < time.monotonic() - started < 2
     assert refused.value.retry_after == 1

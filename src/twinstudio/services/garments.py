@@ -25,7 +25,7 @@ def _checked(ctx: ServiceContext, data: bytes, what: str, min_side: int) -> Deco
         # kept and used at its size: the kept-image budget (16 MP)
         decoded = provenance_tools(ctx).decode(data, max_pixels=MAX_KEPT_PIXELS)
     except InvalidInput as error:
-        raise InvalidInput(f"{what}: {error.message}") from None
+        raise InvalidInput(f"{what}: {error.message}", code=error.code) from None
     if min(decoded.width, decoded.height) < min_side:
         raise InvalidInput(f"{what} is {decoded.width}x{decoded.height}; at least "
                            f"{min_side} px a side")
