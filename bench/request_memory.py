@@ -23,6 +23,7 @@ photo's size). With ``--real-photos`` a real face photo is added (``make faces``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -74,17 +75,14 @@ def memory_mb(pid: int, field: str) -> float:
 
 def reset_peak(pid: int) -> None:
     for current in _tree(pid):
-        try:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
             Path(f"/proc/{current}/clear_refs").write_text("5")
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            pass
 
 
 def images(names: list[str], real_photos: bool) -> list[tuple[str, str, bytes]]:
     from PIL import Image
-
     from tests.support.images import encode, scene
-    from tests.unit.test_face_detection_budget import bomb_png
+    from tests.support.images import zero_png as bomb_png
 
     out = []
     for name in names:
@@ -109,9 +107,9 @@ def images(names: list[str], real_photos: bool) -> list[tuple[str, str, bytes]]:
 
 def main() -> None:
     import httpx
+    from tests.support.served import build_workspace, serve
 
     import twinstudio
-    from tests.support.served import build_workspace, serve
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", default="bomb,photo,jpeg")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support.images import zero_png as bomb_png
 from tests.support.world import World, build_world, world_context
-from tests.unit.test_face_detection_budget import bomb_png
 from twinstudio.bootstrap import build_api
 from twinstudio.domain.accounts import Role
 from twinstudio.domain.budgets import ANALYSIS_SIDE, TOO_MANY_PIXELS

@@ -12,17 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.support.images import zero_png as bomb_png
 from twinstudio.domain import budgets
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.perception import faces
 from twinstudio.provenance import images
-
-
-def bomb_png(side: int = 7000) -> bytes:
-    """An all-zero side x side PNG: about 47 KB for 7000 px."""
-    out = io.BytesIO()
-    Image.new("L", (side, side)).save(out, "PNG", optimize=True)
-    return out.getvalue()
 
 
 def _jpeg(width: int, height: int) -> bytes:
