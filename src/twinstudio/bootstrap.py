@@ -41,6 +41,7 @@ from twinstudio.store.uow import SqlUnitOfWork
 if TYPE_CHECKING:  # heavy or optional: imported where they are built
     from fastapi import FastAPI
 
+    from twinstudio.api.admission import AdmissionGate
     from twinstudio.jobs.background import WorkerRunner
     from twinstudio.jobs.local import LocalExecutor
 
@@ -281,6 +282,16 @@ def thread_runner(components: Callable[[], tuple[Any, Any]] | None = None, *,
 # ----------------------------------------------------------------------------- interfaces
 
 
+def perception_gate(settings: Settings | None = None) -> AdmissionGate:
+    """The admission gate of one app's perception routes (verify, enrolment, asset edit),
+    from ``TWINSTUDIO_PERCEPTION_*`` (``api.admission``)."""
+    from twinstudio.api.admission import AdmissionGate
+
+    settings = settings or Settings()
+    return AdmissionGate(settings.perception_concurrency, settings.perception_queue,
+                         settings.perception_wait_seconds)
+
+
 def build_api(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
               quality: Callable[[], Any] | None = None, **options: Any) -> FastAPI:
     """The REST API over ``ctx``: campaigns run by ``runner`` (default: worker threads of
@@ -288,6 +299,7 @@ def build_api(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     perception models, loaded on first use)."""
     from twinstudio.api.app import create_api
 
+    options.setdefault("perception_gate", perception_gate())
     return create_api(ctx, runner=runner or thread_runner(),
                       quality=quality or lazy_quality_tools(), **options)
 
@@ -317,5 +329,6 @@ def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     options.setdefault("csrf_secret", settings.derived_secret("portal-csrf"))
     options.setdefault("max_json_bytes", settings.max_json_bytes)
     options.setdefault("max_form_bytes", settings.max_form_bytes)
+    options.setdefault("perception_gate", perception_gate(settings))
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     # an upload) and urlencoded forms; multipart uploads keep the image limit (64 MB)
     max_json_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_form_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # routes that run the perception models (verify, enrolment, asset edit; issue 19): at
+    # most ``concurrency`` run at once per server process, ``queue`` more wait at most
+    # ``wait_seconds`` each; any other answers 503 with Retry-After (``api.admission``)
+    perception_concurrency: int = Field(default=2, ge=1, le=64)
+    perception_queue: int = Field(default=4, ge=0, le=1024)
+    perception_wait_seconds: float = Field(default=5.0, ge=0, le=300)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

@@ -118,7 +118,7 @@ def test_a_garment_added_with_a_packshot_takes_its_colour_from_it(world, api):
     (None, "give the garment's base colour"),
     (b"a product description, not a picture\n" * 20, "not an image"),
     (declared_png(20000, 20000), "decompression bomb"),
-    (declared_png(8000, 8000), "the limit is 50"),
+    (declared_png(8000, 8000), "64 megapixels; the limit is 16"),
     (encode(scene(2, 48, 48)), "at least 64 px a side"),
 ], ids=["neither-colour-nor-image", "not-an-image", "bomb", "over-the-pixel-limit",
         "too-small"])

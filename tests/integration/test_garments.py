@@ -84,7 +84,7 @@ def test_neither_a_colour_nor_an_image_is_refused(gctx, brand):
 @pytest.mark.parametrize(("data", "phrase"), [
     (b"a product description, not a picture\n" * 20, "not an image of an allowed type"),
     (encode(scene(2, 48, 48)), "48x48; at least 64 px a side"),
-    (declared_png(8000, 8000), "64 megapixels; the limit is 50"),
+    (declared_png(8000, 8000), "64 megapixels; the limit is 16"),
     (declared_png(20000, 20000), "decompression bomb .*the limit is 50 megapixels"),
     (encode(scene(3, 320, 400))[:2000], "cannot be decoded"),
     (encode(np.full((200, 160, 3), 250, np.uint8)), "no garment stands out"),

@@ -72,6 +72,14 @@ def declared_png(width: int, height: int) -> bytes:
             + chunk(b"IEND", b""))
 
 
+def zero_png(side: int = 7000) -> bytes:
+    """A complete all-zero ``side`` x ``side`` PNG (grey): about 47 KB for 7000 px, 49
+    megapixels when decoded (issue 19's pixel bomb under the 50 MP limit)."""
+    out = io.BytesIO()
+    Image.new("L", (side, side)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def delta_e(hex_colour: str, rgb: tuple[int, int, int]) -> float:
     """CIE76 colour difference between '#rrggbb' and an RGB triple (about 2: just
     noticeable)."""

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from twinstudio.api import errors
+from twinstudio.api.admission import AdmissionGate
 from twinstudio.api.headers import SecurityHeaders
 from twinstudio.api.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_FORM, DEFAULT_MAX_JSON, BodyLimit
 from twinstudio.api.routers import (
@@ -54,7 +55,8 @@ _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, tex
 def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
                quality: Callable[[], Any], max_body_bytes: int = DEFAULT_MAX_BODY,
                max_json_bytes: int = DEFAULT_MAX_JSON,
-               max_form_bytes: int = DEFAULT_MAX_FORM) -> FastAPI:
+               max_form_bytes: int = DEFAULT_MAX_FORM,
+               perception_gate: AdmissionGate | None = None) -> FastAPI:
     """The REST API over ``ctx``.
 
     ``runner`` runs campaigns in the background and ``quality()`` gives the QA
@@ -63,7 +65,9 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
     ``twinstudio serve`` passes worker processes. Tests inject fakes of both. Bodies are
     limited while they stream in: ``max_body_bytes`` for multipart uploads,
     ``max_json_bytes`` for JSON (and any other non-form body), ``max_form_bytes`` for
-    urlencoded forms (``api/limits.py``)."""
+    urlencoded forms (``api/limits.py``). ``perception_gate`` admits the routes that run
+    the perception models (default: ``AdmissionGate()``'s defaults; ``bootstrap`` makes
+    one from the settings)."""
     app = FastAPI(
         title="twinstudio API", version="1",
         description="Digital twins of fashion models that the talent owns: consent, "
@@ -78,6 +82,7 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
     app.state.ctx = ctx
     app.state.runner = runner
     app.state.quality = quality
+    app.state.perception_gate = perception_gate or AdmissionGate()
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX, responses=_ERRORS)  # type: ignore[arg-type]
     for router in ROUTERS:

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from twinstudio.api.limits import body_kind
 from twinstudio.domain.accounts import Scope
 from twinstudio.domain.errors import (
+    Busy,
     ConfigurationError,
     Conflict,
     IntegrityError,
@@ -55,6 +56,7 @@ STATUS: list[tuple[type[TwinStudioError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (IntegrityError, 409),
+    (Busy, 503),
     (ConfigurationError, 500),
 ]
 
@@ -110,13 +112,20 @@ def _twinstudio(request: Request, error: Exception) -> Response:
     else:  # bad input: the first failed fields
         reasons, message = _listed([p.model_dump() for p in getattr(error, "problems", [])],
                                    error.message)
+    retry_after = getattr(error, "retry_after", None)
     html = _html(request)
     if html is not None:
-        return html(request, status, error.code, clip(message), _clipped(reasons))
+        page = html(request, status, error.code, clip(message), _clipped(reasons))
+        if retry_after:
+            page.headers["Retry-After"] = str(retry_after)
+        return page
     headers = {"WWW-Authenticate": "ApiKey"} if status == 401 else {}
-    if getattr(error, "retry_after", None):
-        headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
-    if status >= 500:
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
+    if isinstance(error, Busy):
+        log.warning("busy: %s %s refused (%s)", request.method, request.url.path,
+                    error.message)
+    elif status >= 500:
         log.error("configuration error: %s", error.message)
     return JSONResponse(error_body(error.code, message, reasons), status_code=status,
                         headers=headers or None)

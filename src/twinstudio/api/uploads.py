@@ -18,11 +18,11 @@ def read_image(upload: UploadFile, *, limit: int = MAX_BYTES) -> bytes:
     if len(data) > limit:
         raise TooLarge(f"{name} is larger than {limit // (1024 * 1024)} MB")
     if not data:
-        raise InvalidInput(f"{name} is empty")
+        raise InvalidInput(f"{name} is empty", code="empty")
     try:
         sniff(data)
     except InvalidInput as error:
-        raise InvalidInput(f"{name}: {error.message}") from None
+        raise InvalidInput(f"{name}: {error.message}", code=error.code) from None
     return data
 
 

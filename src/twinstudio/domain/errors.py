@@ -11,6 +11,7 @@
     │   └── InvalidTransition    a state machine refuses the change
     ├── RightsRefused            the rights rules refuse; has reasons     exit 3, HTTP 403
     ├── IntegrityError           signature, hash or chain fails           exit 4, HTTP 409
+    ├── Busy                     at capacity (perception); retry_after    exit 2, HTTP 503
     └── ConfigurationError       config unusable or unsafe for the mode   exit 2, HTTP 500
 
 Every error has a machine-readable ``code`` and a one-line human ``message``. An
@@ -190,6 +191,18 @@ class RightsRefused(TwinStudioError):
 
 class IntegrityError(TwinStudioError):
     code = "integrity_error"
+
+
+class Busy(TwinStudioError):
+    """Refused without doing the work: as many requests as may run or wait for the same
+    resource (the perception models) already do. ``retry_after`` is the whole seconds
+    after which trying again is sensible."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigurationError(TwinStudioError):

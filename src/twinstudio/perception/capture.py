@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from twinstudio.domain.budgets import ANALYSIS_SIDE
 from twinstudio.domain.capture import CaptureReport, View
 from twinstudio.domain.errors import InvalidInput
 from twinstudio.perception.faces import Face, detect_faces
@@ -78,7 +79,7 @@ def check_capture(data: bytes) -> CaptureReport:
     from twinstudio.provenance.images import decode
 
     try:
-        rgb, _ = decode(data)
+        rgb, _ = decode(data, max_side=ANALYSIS_SIDE)  # analysed reduced: the pixel budget
     except InvalidInput as error:
         return CaptureReport(False, [{"code": "undecodable", "message": error.message}])
     height, width = rgb.shape[:2]

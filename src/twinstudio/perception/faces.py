@@ -9,6 +9,22 @@ The model files ship in the ``face_recognition_models`` package. Its ``__init__`
 the removed ``pkg_resources``, so the folder is located with ``importlib.util.find_spec``
 without importing it. dlib's embedding was trained so that two photos of one person are
 closer than 0.6 (Euclidean): ``domain.identity`` holds that rule.
+
+Threads (issue 19): dlib's models are not safe to share between threads: concurrent
+requests on FastAPI's thread pool crashed the server (a segfault in dlib, or glibc's
+"corrupted size vs. prev_size"). So each model has one owner: ``_models()`` gives the
+one ``DlibModels`` of the process, whose ``lock`` is held for every call into its
+detector, landmark models and encoder; MediaPipe's face detector has its own lock
+(``_lock``), and so has MediaPipe's pose model (``perception.pose``); no lock is held
+while waiting for another. A lock was chosen over a pool of worker processes each
+holding its models because it was measured as enough: dlib holds the GIL, so threads
+never ran its models in parallel anyway, and the admission gate (``api.admission``)
+bounds how many requests wait for the models and answers 503 beyond that.
+
+Cost: the detector's second look at twice the resolution (for small faces) is only
+made for images at most ``UPSAMPLE_MAX_SIDE`` px on their longer side; on a larger
+image an upsampling pass costs seconds and gigabytes, and its faces are large enough
+for one pass (MediaPipe's detector is still asked when dlib finds none).
 """
 
 from __future__ import annotations
@@ -22,11 +38,14 @@ from typing import Any
 
 import numpy as np
 
+from twinstudio.domain.budgets import ANALYSIS_SIDE
 from twinstudio.domain.errors import ConfigurationError
 from twinstudio.logs import quiet_native
 
 MEDIAPIPE_MIN_CONFIDENCE = 0.5
-_lock = threading.Lock()
+UPSAMPLE_MAX_SIDE = 1024   # longer side (px) up to which dlib looks again at 2x
+_lock = threading.Lock()   # MediaPipe's face detector
+_loading = threading.Lock()
 
 
 def models_dir() -> Path:
@@ -50,16 +69,36 @@ class Face:
         return self.box[3] - self.box[1]
 
 
-@functools.cache
-def _models() -> tuple[Any, Any, Any, Any]:
-    import dlib
+@dataclass
+class DlibModels:
+    """dlib's face models of this process and the lock held for every call into them."""
 
-    folder = models_dir()
-    return (dlib.get_frontal_face_detector(),
-            dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
-            dlib.shape_predictor(str(folder / "shape_predictor_68_face_landmarks.dat")),
-            dlib.face_recognition_model_v1(
-                str(folder / "dlib_face_recognition_resnet_model_v1.dat")))
+    detector: Any
+    five: Any                # 5-point landmarks (for the encoder's alignment)
+    sixty_eight: Any         # 68-point landmarks
+    encoder: Any
+    lock: threading.Lock
+
+
+_loaded: list[DlibModels] = []
+
+
+def _models() -> DlibModels:
+    """The one set of dlib models of the process, loaded on first use (once, even when
+    several threads ask at the same time)."""
+    with _loading:
+        if not _loaded:
+            import dlib
+
+            folder = models_dir()
+            _loaded.append(DlibModels(
+                dlib.get_frontal_face_detector(),
+                dlib.shape_predictor(str(folder / "shape_predictor_5_face_landmarks.dat")),
+                dlib.shape_predictor(str(folder / "shape_predictor_68_face_landmarks.dat")),
+                dlib.face_recognition_model_v1(
+                    str(folder / "dlib_face_recognition_resnet_model_v1.dat")),
+                threading.Lock()))
+        return _loaded[0]
 
 
 @functools.cache
@@ -91,24 +130,28 @@ def mediapipe_face_boxes(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
 
 
 def detect_faces(rgb: np.ndarray, upsample: int = 1) -> list[Face]:
-    """Every face in an RGB image, largest first, with landmarks and embedding."""
+    """Every face in an RGB image, largest first, with landmarks and embedding. Every
+    call into dlib is made holding the models' lock; MediaPipe's lock is taken apart."""
     import dlib
 
-    detector, five, sixty_eight, encoder = _models()
+    models = _models()
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
-    faces = []
-    rects = list(detector(rgb, upsample))
-    if not rects:  # small or turned faces: look again at twice the resolution
-        rects = list(detector(rgb, upsample + 1))
+    with models.lock:
+        rects = list(models.detector(rgb, upsample))
+        if not rects and max(rgb.shape[:2]) <= UPSAMPLE_MAX_SIDE:
+            # small or turned faces: look again at twice the resolution (small images only)
+            rects = list(models.detector(rgb, upsample + 1))
     if not rects:  # still none: MediaPipe's full-range detector finds turned faces
         rects = [dlib.rectangle(*box) for box in mediapipe_face_boxes(rgb)]
-    for rect in rects:
-        shape5 = five(rgb, rect)
-        shape68 = sixty_eight(rgb, rect)
-        embedding = np.array(encoder.compute_face_descriptor(rgb, shape5, 1))
-        faces.append(Face((rect.left(), rect.top(), rect.right(), rect.bottom()),
-                          np.array([[p.x, p.y] for p in shape68.parts()], np.float32),
-                          embedding))
+    faces = []
+    with models.lock:
+        for rect in rects:
+            shape5 = models.five(rgb, rect)
+            shape68 = models.sixty_eight(rgb, rect)
+            embedding = np.array(models.encoder.compute_face_descriptor(rgb, shape5, 1))
+            faces.append(Face((rect.left(), rect.top(), rect.right(), rect.bottom()),
+                              np.array([[p.x, p.y] for p in shape68.parts()], np.float32),
+                              embedding))
     return sorted(faces, key=lambda f: -f.height)
 
 
@@ -121,5 +164,6 @@ class DlibFaces:
     def embeddings_in_file(self, data: bytes) -> list[tuple[Any, list[int]]]:
         from twinstudio.provenance.images import decode
 
-        rgb, _ = decode(data)  # type, size and bomb checks at the edge
+        # type, size and bomb checks at the edge; analysed reduced (the pixel budget)
+        rgb, _ = decode(data, max_side=ANALYSIS_SIDE)
         return self.embeddings(rgb)

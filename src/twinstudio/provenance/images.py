@@ -1,5 +1,15 @@
 """Images at the edge: sniff the type from the bytes, refuse bombs and oversize input,
-decode to RGB. Every refusal is an InvalidInput with the reason."""
+decode to RGB. Every refusal is an InvalidInput with the reason and a code
+(``domain.budgets``: too_many_bytes, too_many_pixels, decompression_bomb, not_an_image,
+undecodable, too_small, transparent).
+
+The pixels an image declares are judged before it is decoded (``max_pixels``). With
+``max_side`` the image is decoded reduced, the full-resolution RGB array never made: a
+JPEG through libjpeg's DCT scaling (``draft``: 1/2, 1/4 or 1/8 of the size, decoded
+directly), any other format reduced in its own mode (``Image.reduce`` by a whole factor,
+then a Lanczos resize) before it becomes RGB: such an image is decoded once in its own
+mode (at most ``max_pixels``), never made a full-size RGB array nor analysed at that
+size. Verification and enrolment analyse images at ``budgets.ANALYSIS_SIDE``."""
 
 from __future__ import annotations
 
@@ -8,11 +18,11 @@ import warnings
 
 import numpy as np
 
+from twinstudio.domain import budgets
+from twinstudio.domain.budgets import MAX_BYTES, MAX_PIXELS, MIN_SIDE
 from twinstudio.domain.errors import InvalidInput
 
-MAX_BYTES = 60 * 1024 * 1024
-MAX_PIXELS = 50_000_000
-MIN_SIDE = 16
+__all__ = ["MAX_BYTES", "MAX_PIXELS", "MIN_SIDE", "decode", "encode", "sniff"]
 
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"))
 
@@ -25,36 +35,68 @@ def sniff(data: bytes) -> str:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     raise InvalidInput("not an image of an allowed type (JPEG, PNG or WebP, judged by its "
-                       "bytes)")
+                       "bytes)", code=budgets.NOT_AN_IMAGE)
 
 
-def decode(data: bytes) -> tuple[np.ndarray, str]:
-    """(RGB uint8 array, mime). Refuses >60 MB, >50 MP, decompression bombs, truncation."""
+def decode(data: bytes, *, max_side: int | None = None, max_pixels: int = MAX_PIXELS
+           ) -> tuple[np.ndarray, str]:
+    """(RGB uint8 array, mime). Refuses >60 MB, more declared pixels than ``max_pixels``
+    (50 MP unless a budget says less), decompression bombs, truncation. With
+    ``max_side`` the array is at most that many pixels on its longer side (decoded
+    reduced, see the module's docstring)."""
     from PIL import Image
 
     if len(data) > MAX_BYTES:
         raise InvalidInput(f"image is {len(data) // (1024 * 1024)} MB; the limit is "
-                           f"{MAX_BYTES // (1024 * 1024)} MB")
+                           f"{MAX_BYTES // (1024 * 1024)} MB", code=budgets.TOO_MANY_BYTES)
     mime = sniff(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 width, height = probe.size
-                if width * height > MAX_PIXELS:
+                if budgets.pixels_over(width, height, max_pixels):
                     raise InvalidInput(f"image has {width * height / 1e6:.0f} megapixels; the "
-                                       f"limit is {MAX_PIXELS / 1e6:.0f}")
-                probe.load()
-                rgb = _to_rgb(probe)
+                                       f"limit is {max_pixels / 1e6:.0f}",
+                                       code=budgets.TOO_MANY_PIXELS)
+                rgb = _to_rgb(_loaded(probe, max_side))
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
-        raise InvalidInput(_bomb_message(str(bomb))) from None
+        raise InvalidInput(_bomb_message(str(bomb)), code=budgets.DECOMPRESSION_BOMB) from None
     except (OSError, SyntaxError, ValueError) as error:
-        raise InvalidInput(f"image cannot be decoded ({str(error)[:120]})") from None
+        raise InvalidInput(f"image cannot be decoded ({str(error)[:120]})",
+                           code=budgets.UNDECODABLE) from None
     if min(rgb.shape[:2]) < MIN_SIDE:
-        raise InvalidInput(f"image is smaller than {MIN_SIDE} px on a side")
+        raise InvalidInput(f"image is smaller than {MIN_SIDE} px on a side",
+                           code=budgets.TOO_SMALL)
     return np.ascontiguousarray(rgb), mime
+
+
+_REDUCIBLE = ("L", "LA", "RGB", "RGBA", "RGBX", "I", "F")
+
+
+def _loaded(image, max_side: int | None):  # type: ignore[no-untyped-def]
+    """The image loaded, at most ``max_side`` on its longer side when given: a JPEG
+    decoded at a DCT scale (never larger than needed, never smaller than the target),
+    anything else reduced by a whole factor in its own mode, then resized exactly."""
+    from PIL import Image
+
+    target = budgets.reduced_size(*image.size, max_side)
+    if target == image.size:
+        image.load()
+        return image
+    if image.format == "JPEG":
+        image.draft(image.mode if image.mode in ("RGB", "L") else None, target)
+    image.load()
+    factor = min(image.size[0] // target[0], image.size[1] // target[1])
+    if factor >= 2 and image.mode in _REDUCIBLE:
+        image = image.reduce(factor)
+    if image.size != target:
+        resample = (Image.Resampling.NEAREST if image.mode in ("1", "P")
+                    else Image.Resampling.LANCZOS)
+        image = image.resize(target, resample)
+    return image
 
 
 def _bomb_message(pillow: str) -> str:
@@ -80,7 +122,7 @@ def _to_rgb(image) -> np.ndarray:  # type: ignore[no-untyped-def]
         alpha = np.asarray(image.convert("RGBA"))[:, :, 3]
         if alpha.min() < 255:
             raise InvalidInput("image has transparent pixels; flatten it onto its intended "
-                               "background first")
+                               "background first", code=budgets.TRANSPARENT)
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         grey = np.asarray(image).astype(np.int64)
         peak = 65535 if image.mode.startswith("I;16") or grey.max() > 255 else 255

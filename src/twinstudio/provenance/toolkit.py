@@ -38,8 +38,9 @@ class ProvenanceToolkit:
         self._lock = threading.Lock()
 
     # codecs -------------------------------------------------------------------
-    def decode(self, data: bytes) -> DecodedImage:
-        rgb, mime = images.decode(data)
+    def decode(self, data: bytes, *, max_side: int | None = None,
+               max_pixels: int = images.MAX_PIXELS) -> DecodedImage:
+        rgb, mime = images.decode(data, max_side=max_side, max_pixels=max_pixels)
         return DecodedImage(rgb=rgb, mime=mime, width=rgb.shape[1], height=rgb.shape[0])
 
     def encode(self, rgb: Any, mime: str) -> bytes:

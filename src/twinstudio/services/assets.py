@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from twinstudio.domain.asset import APPROVED_BY_TERMS, Asset, AssetState, submitted_state
+from twinstudio.domain.budgets import MAX_KEPT_PIXELS
 from twinstudio.domain.common import new_id
 from twinstudio.domain.errors import Conflict, InvalidInput, NotFound, RightsRefused
 from twinstudio.domain.ledger import BillableEvent, EventType
@@ -213,7 +214,8 @@ def edit_asset(ctx: ServiceContext, asset_id: str, *, image: bytes, quality: Qua
     its French publications. The face must still be the twin's. The version is a new asset
     with the original as its C2PA ingredient, pending approval again."""
     tools = provenance_tools(ctx)
-    decoded = tools.decode(image)  # type, size and bomb checks at the edge
+    # type, size and bomb checks at the edge; the edit is kept: at most 16 MP
+    decoded = tools.decode(image, max_pixels=MAX_KEPT_PIXELS)
     with ctx.uow() as uow:
         original = uow.assets.get(asset_id)
         details = uow.asset_details.get(asset_id)

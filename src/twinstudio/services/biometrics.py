@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from twinstudio.domain.budgets import ANALYSIS_SIDE
 from twinstudio.domain.common import new_id
 from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS, release_in_force
 from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
@@ -200,7 +201,7 @@ def likeness_references(ctx: ServiceContext, twin_id: str) -> LikenessReferences
     out = LikenessReferences()
     best_area = 0
     for name, data in sorted(photos.items()):
-        rgb = ctx.provenance.decode(data).rgb
+        rgb = ctx.provenance.decode(data, max_side=ANALYSIS_SIDE).rgb
         faces = ctx.faces.embeddings(rgb) if ctx.faces is not None else []
         if faces:
             left, top, right, bottom = faces[0][1]
@@ -214,5 +215,6 @@ def likeness_references(ctx: ServiceContext, twin_id: str) -> LikenessReferences
     if keypoints:
         name = max(sorted(keypoints), key=lambda n: len(keypoints[n] or {}))
         if name in photos:
-            out.full_body, out.body_photo = ctx.provenance.decode(photos[name]).rgb, name
+            out.full_body = ctx.provenance.decode(photos[name], max_side=ANALYSIS_SIDE).rgb
+            out.body_photo = name
     return out

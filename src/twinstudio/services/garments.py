@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from twinstudio.domain.budgets import MAX_KEPT_PIXELS
 from twinstudio.domain.errors import ConfigurationError, Conflict, InvalidInput
 from twinstudio.domain.garment import ColourSource, Fabric, Garment
 from twinstudio.domain.parties import OrganisationKind
@@ -21,9 +22,10 @@ MIN_IMAGE_SIDE = 64  # a packshot smaller than this shows no garment worth condi
 def _checked(ctx: ServiceContext, data: bytes, what: str, min_side: int) -> DecodedImage:
     """The decoded image, or InvalidInput naming ``what`` and the limit it breaks."""
     try:
-        decoded = provenance_tools(ctx).decode(data)
+        # kept and used at its size: the kept-image budget (16 MP)
+        decoded = provenance_tools(ctx).decode(data, max_pixels=MAX_KEPT_PIXELS)
     except InvalidInput as error:
-        raise InvalidInput(f"{what}: {error.message}") from None
+        raise InvalidInput(f"{what}: {error.message}", code=error.code) from None
     if min(decoded.width, decoded.height) < min_side:
         raise InvalidInput(f"{what} is {decoded.width}x{decoded.height}; at least "
                            f"{min_side} px a side")

@@ -14,6 +14,7 @@ from twinstudio.domain.accounts import ApiKey, User, WebSession
 from twinstudio.domain.asset import Asset
 from twinstudio.domain.audit import AnchorReading, AuditEvent, Checkpoint
 from twinstudio.domain.body import BodyFit, BodyProfile
+from twinstudio.domain.budgets import MAX_PIXELS
 from twinstudio.domain.capture import CaptureReport
 from twinstudio.domain.consent import BiometricRelease, DigitalReplicaConsent
 from twinstudio.domain.garment import Garment
@@ -368,7 +369,11 @@ class Blobs(Protocol):
 class ProvenanceTools(Protocol):
     """Image-level provenance operations (watermark, fingerprints, C2PA, codecs)."""
 
-    def decode(self, data: bytes) -> DecodedImage: ...
+    def decode(self, data: bytes, *, max_side: int | None = None,
+               max_pixels: int = MAX_PIXELS) -> DecodedImage:
+        """The image as RGB; at most ``max_side`` on its longer side (decoded reduced);
+        refused (InvalidInput, ``too_many_pixels``) over ``max_pixels`` declared."""
+        ...
     def encode(self, rgb: Any, mime: str) -> bytes: ...
     def embed_mark(self, rgb: Any, code: int) -> Any: ...
     def read_mark(self, rgb: Any, sizes: Iterable[tuple[int, int]]) -> WatermarkReading: ...

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twinstudio.domain.asset import Asset, AssetState
+from twinstudio.domain.budgets import ANALYSIS_SIDE
 from twinstudio.domain.errors import ConfigurationError, NotFound
 from twinstudio.domain.identity import IDENTITY_THRESHOLD, STRONG_LIKENESS
 from twinstudio.domain.provenance import (
@@ -161,7 +162,9 @@ def verify_image(ctx: ServiceContext, image: bytes) -> VerifyResult:
     """Verdict and signals for any image: C2PA credential, watermark, fingerprint, face."""
     tools = _tools(ctx)
     started = time.perf_counter()
-    decoded = tools.decode(image)
+    # analysed on a copy at most ANALYSIS_SIDE on its longer side (decoded reduced): our
+    # own assets are smaller, so their watermark is read at the size it was embedded
+    decoded = tools.decode(image, max_side=ANALYSIS_SIDE)
     credential = tools.read_credentials(image, decoded.mime)
     claimed = (credential.assertion or {}).get("asset_id")
     c2pa = C2paSignal(**vars(credential), asset_id=claimed)

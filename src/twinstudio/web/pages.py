@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from twinstudio.api.admission import PerceptionGate
 from twinstudio.api.routers.assets import approver_party, asset_image
 from twinstudio.api.routers.statements import render as render_statement
 from twinstudio.api.uploads import read_image
@@ -293,14 +294,16 @@ def verify_form(request: Request) -> Response:
 
 
 @router.post("/verify")
-def verify(request: Request, image: Annotated[UploadFile, File()],
+def verify(request: Request, gate: PerceptionGate, image: Annotated[UploadFile, File()],
            csrf_token: Csrf = None) -> Response:
-    """Anyone may verify an image: the verdict and every signal."""
+    """Anyone may verify an image: the verdict and every signal. Behind the perception
+    gate, like the API's: a page with 503 and Retry-After when it is full."""
     from twinstudio.services.verification import verify_image
 
     found = visitor(request)
     check_csrf(found, csrf_token)
-    result = verify_image(found.ctx, read_image(image))
+    with gate.admit():
+        result = verify_image(found.ctx, read_image(image))
     return render(request, found, "verify.html", result=result,
                   filename=image.filename or "image")
 

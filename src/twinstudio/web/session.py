@@ -158,7 +158,7 @@ def html_error(request: Request, status: int, code: str, message: str,
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     titles = {403: "Not allowed", 404: "Not found", 409: "Not possible now",
               413: "Too large", 422: "Please check what you sent",
-              429: "Too many attempts"}
+              429: "Too many attempts", 503: "Busy: please try again shortly"}
     return render(request, visitor(request), "error.html", status=status,
                   title=titles.get(status, "Something went wrong"), code=code,
                   message=message, reasons=reasons)

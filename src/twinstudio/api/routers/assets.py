@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 
+from twinstudio.api.admission import BUSY, PerceptionGate
 from twinstudio.api.deps import AccessDep, PagingDep, Quality, isolation
 from twinstudio.api.schemas import (
     AssetPublic,
@@ -133,8 +134,8 @@ def publish(asset_id: str, body: PublishRequest, access: AccessDep) -> Publicati
 
 
 @router.post("/{asset_id}/edit", status_code=201, openapi_extra=isolation(
-    object="asset", param="asset_id", action="asset.edit"))
-def edit(asset_id: str, access: AccessDep, quality: Quality,
+    object="asset", param="asset_id", action="asset.edit"), responses=BUSY)
+def edit(asset_id: str, access: AccessDep, quality: Quality, gate: PerceptionGate,
          image: Annotated[UploadFile, File(description="the retouched image (JPEG, PNG or "
                                                        "WebP)")]) -> EditPublic:
     """Register a retouched version (brand editors and admins): the body-fidelity gate
@@ -146,8 +147,9 @@ def edit(asset_id: str, access: AccessDep, quality: Quality,
 
     access.asset(asset_id)
     access.require("asset.edit")
-    result = edit_asset(access.ctx, asset_id, image=read_image(image), quality=quality,
-                        actor=access.principal.actor)
+    with gate.admit():  # the body and identity gates run the perception models
+        result = edit_asset(access.ctx, asset_id, image=read_image(image), quality=quality,
+                            actor=access.principal.actor)
     return EditPublic(asset=AssetPublic.of(result.asset), body_changed=result.body_changed,
                       body=result.body.as_dict(),
                       identity=result.identity.as_dict())

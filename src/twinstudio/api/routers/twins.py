@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Response, UploadFile
 
+from twinstudio.api.admission import BUSY, PerceptionGate
 from twinstudio.api.deps import AccessDep, PagingDep, isolation
 from twinstudio.api.proposal_schemas import OffersUpdate
 from twinstudio.api.schemas import EnrolmentPublic, Page, TemplateInfo, TwinPublic
@@ -44,8 +45,8 @@ def read_twin(twin_id: str, access: AccessDep) -> TwinPublic:
     object="twin", param="twin_id", action="twin.enrol"), responses={
         202: {"model": EnrolmentPublic, "description": (
             "In review: the face is within the identity threshold of another twin's; the "
-            "twin waits (in_review) until a compliance user decides review_id")}})
-def enrol(twin_id: str, access: AccessDep, response: Response,
+            "twin waits (in_review) until a compliance user decides review_id")}, **BUSY})
+def enrol(twin_id: str, access: AccessDep, response: Response, gate: PerceptionGate,
           photos: Annotated[list[UploadFile], File(
               description="3 to 40 capture photos (JPEG, PNG or WebP): a front and a side "
                           "or three-quarter view")]) -> EnrolmentPublic:
@@ -60,8 +61,9 @@ def enrol(twin_id: str, access: AccessDep, response: Response,
     data = [(p.filename or f"photo-{i}", read_image(p)) for i, p in enumerate(photos)]
     from twinstudio.services.enrolment import enrol_twin
 
-    result = enrol_twin(access.ctx, talent_id=twin.talent_id, photos=data,
-                        actor=access.principal.actor)
+    with gate.admit():  # the capture checks and faces: behind the perception gate
+        result = enrol_twin(access.ctx, talent_id=twin.talent_id, photos=data,
+                            actor=access.principal.actor)
     if result.status == "in_review":
         response.status_code = 202
     elif not result.enrolled:
