@@ -16,7 +16,8 @@ answers before it did, so a slow server shows as latency, not as a lower rate) f
   full) is load shedding and is counted apart from errors.
 
 For each it prints p50/p95/p99 latency of answered requests, the answers by status,
-errors (connection failures, timeouts, 5xx other than 503) and the rate achieved; and the
+errors (connection failures, timeouts, 5xx other than 503), the rate achieved and the CPU
+time per request of the server and of the load generator; and the
 server's resident memory (all its processes) before and after. The load generator runs
 on the same machine (on 2 cores it takes part of one). PostgreSQL comes from
 ``TWINSTUDIO_BENCH_POSTGRES`` (default ``postgresql://postgres@127.0.0.1:5432``); the
@@ -51,6 +52,8 @@ class Outcome:
     errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
     seconds: float = 0.0
+    server_cpu_s: float = 0.0   # the server's CPU seconds over the run
+    client_cpu_s: float = 0.0   # the load generator's
 
 
 def free_port() -> int:
@@ -118,6 +121,21 @@ def server_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and all its descendants."""
+    ticks, total, pending = os.sysconf("SC_CLK_TCK"), 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pending.extend(int(c) for c in children)
+    return total / ticks
+
+
 def start_server(workspace: Path, database_url: str | None, workers: int,
                  port: int) -> subprocess.Popen:
     env = {**os.environ, "TWINSTUDIO_WORKSPACE": str(workspace)}
@@ -145,44 +163,102 @@ def start_server(workspace: Path, database_url: str | None, workers: int,
     raise SystemExit("serve did not answer within 120 s")
 
 
-async def load(url: str, *, method: str, key: str, image: bytes | None, rate: float,
-               seconds: float) -> Outcome:
-    import httpx
+class Connections:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams: the load generator shares
+    the server's 2 cores, and httpx costs 2-9 ms of CPU per request there (more as
+    answers slow down and connections pile up), enough to make the generator, not the
+    server, the bottleneck at 200 requests/s. Each request takes an idle connection or
+    opens one; an answer is read by its Content-Length (the server sends one)."""
 
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def request(self, raw: bytes) -> int:
+        reused = bool(self.idle)
+        if reused:
+            reader, writer = self.idle.pop()
+        else:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        try:
+            writer.write(raw)
+            head = await reader.readuntil(b"\r\n\r\n")
+        except BaseException as error:
+            writer.close()
+            stale = isinstance(error, ConnectionResetError) or (
+                isinstance(error, asyncio.IncompleteReadError) and not error.partial)
+            if reused and stale:  # the server had closed it (its keep-alive timeout):
+                return await self.request(raw)  # once more, on a new connection
+            raise
+        try:
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                           if line.lower().startswith("content-length:")), 0)
+            await reader.readexactly(length)
+        except BaseException:
+            writer.close()
+            raise
+        closing = any(line.lower() == "connection: close" for line in lines[1:])
+        if closing:
+            writer.close()
+        else:
+            self.idle.append((reader, writer))
+        return status
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
+def raw_request(method: str, path: str, key: str, image: bytes | None) -> bytes:
+    """The bytes of one request (a multipart upload of ``image`` when given)."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+    body = b""
+    if image is not None:
+        boundary = "twinstudio-bench-boundary"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; "
+                f"filename=\"asset.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                ).encode() + image + f"\r\n--{boundary}--\r\n".encode()
+        head += f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    return head.encode() + body
+
+
+async def load(port: int, path: str, *, method: str, key: str, image: bytes | None,
+               rate: float, seconds: float) -> Outcome:
     outcome = Outcome()
     total = int(rate * seconds)
-    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
-    async with httpx.AsyncClient(limits=limits, timeout=30,
-                                 headers={"X-API-Key": key}) as client:
-        async def one() -> None:
-            started = time.perf_counter()
-            try:
-                if image is None:
-                    response = await client.request(method, url)
-                else:
-                    response = await client.request(
-                        method, url, files={"image": ("asset.jpg", image, "image/jpeg")})
-            except httpx.HTTPError as error:
-                name = type(error).__name__
-                outcome.errors[name] = outcome.errors.get(name, 0) + 1
-                return
-            status = response.status_code
-            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
-            if status < 500:
-                outcome.latencies_ms.append((time.perf_counter() - started) * 1000)
-            elif status != 503:
-                outcome.errors[f"http {status}"] = outcome.errors.get(f"http {status}", 0) + 1
+    raw = raw_request(method, path, key, image)
+    connections = Connections(port)
 
-        start = time.perf_counter()
-        tasks = []
-        for i in range(total):
-            delay = start + i / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one()))
-            outcome.sent += 1
-        await asyncio.gather(*tasks)
-        outcome.seconds = time.perf_counter() - start
+    async def one() -> None:
+        started = time.perf_counter()
+        try:
+            status = await asyncio.wait_for(connections.request(raw), timeout=30)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                TimeoutError, ValueError) as error:
+            name = type(error).__name__
+            outcome.errors[name] = outcome.errors.get(name, 0) + 1
+            return
+        outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+        if status < 500:
+            outcome.latencies_ms.append((time.perf_counter() - started) * 1000)
+        elif status != 503:
+            outcome.errors[f"http {status}"] = outcome.errors.get(f"http {status}", 0) + 1
+
+    start, client_cpu = time.perf_counter(), time.process_time()
+    tasks = []
+    for i in range(total):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one()))
+        outcome.sent += 1
+    await asyncio.gather(*tasks)
+    outcome.seconds = time.perf_counter() - start
+    outcome.client_cpu_s = time.process_time() - client_cpu
+    connections.close()
     return outcome
 
 
@@ -201,7 +277,9 @@ def report(database: str, route: str, rate: float, outcome: Outcome) -> None:
     print(f"  {database:10} {route:16} {rate:5.0f}/s  p50 {percentile(lat, 50):7.1f}  "
           f"p95 {percentile(lat, 95):7.1f}  p99 {percentile(lat, 99):7.1f} ms  "
           f"achieved {outcome.sent / outcome.seconds:5.1f}/s  [{statuses}]  "
-          f"errors {errors}{detail}", flush=True)
+          f"errors {errors}{detail}; CPU per request: server "
+          f"{outcome.server_cpu_s / max(outcome.sent, 1) * 1000:.1f} ms, load generator "
+          f"{outcome.client_cpu_s / max(outcome.sent, 1) * 1000:.1f} ms", flush=True)
 
 
 def run_database(database: str, args: argparse.Namespace) -> None:
@@ -219,12 +297,13 @@ def run_database(database: str, args: argparse.Namespace) -> None:
         for name in args.routes.split(","):
             method, path, body = routes[name]
             # one request first, so that model loading is not in the figures
-            asyncio.run(load(f"http://127.0.0.1:{port}{path}", method=method, key=key,
-                             image=body, rate=1, seconds=1))
+            asyncio.run(load(port, path, method=method, key=key, image=body, rate=1,
+                             seconds=1))
             for rate in (float(r) for r in args.rates.split(",")):
-                outcome = asyncio.run(load(f"http://127.0.0.1:{port}{path}", method=method,
-                                           key=key, image=body, rate=rate,
-                                           seconds=args.seconds))
+                cpu_before = server_cpu_s(server.pid)
+                outcome = asyncio.run(load(port, path, method=method, key=key,
+                                           image=body, rate=rate, seconds=args.seconds))
+                outcome.server_cpu_s = server_cpu_s(server.pid) - cpu_before
                 report(database, f"{method} {name}", rate, outcome)
                 if server.poll() is not None:
                     print(f"  the server died (exit {server.returncode})", flush=True)
