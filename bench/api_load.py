@@ -29,19 +29,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "twinstudio_bench"
 
 
@@ -54,12 +49,6 @@ class Outcome:
     seconds: float = 0.0
     server_cpu_s: float = 0.0   # the server's CPU seconds over the run
     client_cpu_s: float = 0.0   # the load generator's
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def postgres_url(base: str) -> str:
@@ -76,91 +65,6 @@ def drop_postgres(base: str) -> None:
 
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-
-
-def build_workspace(workspace: Path, database_url: str | None) -> tuple[str, bytes]:
-    """The API tests' two-tenant world in a real workspace; a brand admin's key and a
-    marked image of tenant a."""
-    from tests.conftest import Clock
-    from tests.support.images import encode, scene
-    from tests.support.world import build_world
-
-    from twinstudio.bootstrap import bootstrap
-    from twinstudio.config import Settings
-    from twinstudio.domain.accounts import Role
-    from twinstudio.provenance.keys import ensure_development_credentials
-    from twinstudio.services.provenance import mark_asset
-    from twinstudio.signing.passwords import Argon2Passwords
-    from twinstudio.workspace import create_workspace
-
-    create_workspace(workspace)
-    settings = Settings(workspace=workspace, database_url=database_url)
-    ensure_development_credentials(settings.c2pa_dir)
-    # the world's licences run 2026-05-01 to 2026-12-31: build it as of 1 June 2026
-    ctx = bootstrap(settings, clock=Clock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC)))
-    ctx.passwords = Argon2Passwords(fast=True)
-    world = build_world(ctx)
-    marked = mark_asset(ctx, licence_id=world.a.licence, source="studio",
-                        image=encode(scene(5, 320, 400), quality=90))
-    return world.key(Role.BRAND_ADMIN), marked.image
-
-
-def server_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MB."""
-    total, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines()
-                          if line.startswith("VmRSS:"))
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, StopIteration, ProcessLookupError):
-            continue
-        pending.extend(int(c) for c in children)
-    return total / 1024
-
-
-def server_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by ``pid`` and all its descendants."""
-    ticks, total, pending = os.sysconf("SC_CLK_TCK"), 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        pending.extend(int(c) for c in children)
-    return total / ticks
-
-
-def start_server(workspace: Path, database_url: str | None, workers: int,
-                 port: int) -> subprocess.Popen:
-    env = {**os.environ, "TWINSTUDIO_WORKSPACE": str(workspace)}
-    if database_url:
-        env["TWINSTUDIO_DATABASE_URL"] = database_url
-    log = open(workspace / "serve.log", "w")  # noqa: SIM115 - lives as long as the server
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "twinstudio"), "serve", "--workspace",
-         str(workspace), "--port", str(port), "--workers", str(workers), "--no-access-log"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    import httpx
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"serve exited with {process.returncode}; see "
-                             f"{workspace / 'serve.log'}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2
-                         ).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("serve did not answer within 120 s")
 
 
 class Connections:
@@ -283,40 +187,37 @@ def report(database: str, route: str, rate: float, outcome: Outcome) -> None:
 
 
 def run_database(database: str, args: argparse.Namespace) -> None:
+    from tests.support.served import build_workspace, cpu_seconds, memory_mb, serve
+
     base = os.environ.get("TWINSTUDIO_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
     database_url = postgres_url(base) if database == "postgresql" else None
     workspace = Path(tempfile.mkdtemp(prefix="twinstudio-load-")) / "ws"
-    key, image = build_workspace(workspace, database_url)
-    port = free_port()
-    server = start_server(workspace, database_url, args.workers, port)
     try:
-        print(f"{database}: serve --workers {args.workers}, RSS at start "
-              f"{server_rss_mb(server.pid):.0f} MB", flush=True)
-        routes = {"licences": ("GET", "/api/v1/licences", None),
-                  "verify": ("POST", "/api/v1/verify", image)}
-        for name in args.routes.split(","):
-            method, path, body = routes[name]
-            # one request first, so that model loading is not in the figures
-            asyncio.run(load(port, path, method=method, key=key, image=body, rate=1,
-                             seconds=1))
-            for rate in (float(r) for r in args.rates.split(",")):
-                cpu_before = server_cpu_s(server.pid)
-                outcome = asyncio.run(load(port, path, method=method, key=key,
-                                           image=body, rate=rate, seconds=args.seconds))
-                outcome.server_cpu_s = server_cpu_s(server.pid) - cpu_before
-                report(database, f"{method} {name}", rate, outcome)
-                if server.poll() is not None:
-                    print(f"  the server died (exit {server.returncode})", flush=True)
-                    return
-        print(f"{database}: RSS after {server_rss_mb(server.pid):.0f} MB; server alive: "
-              f"{server.poll() is None}", flush=True)
+        key, image = build_workspace(workspace, database_url)
+        with serve(workspace, workers=args.workers, database_url=database_url) as served:
+            pid, port = served.process.pid, int(served.url.rsplit(":", 1)[1])
+            print(f"{database}: serve --workers {args.workers}, RSS at start "
+                  f"{memory_mb(pid, 'VmRSS'):.0f} MB", flush=True)
+            routes = {"licences": ("GET", "/api/v1/licences", None),
+                      "verify": ("POST", "/api/v1/verify", image)}
+            for name in args.routes.split(","):
+                method, path, body = routes[name]
+                # one request first, so that model loading is not in the figures
+                asyncio.run(load(port, path, method=method, key=key, image=body, rate=1,
+                                 seconds=1))
+                for rate in (float(r) for r in args.rates.split(",")):
+                    cpu_before = cpu_seconds(pid)
+                    outcome = asyncio.run(load(port, path, method=method, key=key,
+                                               image=body, rate=rate, seconds=args.seconds))
+                    outcome.server_cpu_s = cpu_seconds(pid) - cpu_before
+                    report(database, f"{method} {name}", rate, outcome)
+                    if not served.alive():
+                        print(f"  the server died (exit {served.process.returncode})",
+                              flush=True)
+                        return
+            print(f"{database}: RSS after {memory_mb(pid, 'VmRSS'):.0f} MB; server alive: "
+                  f"{served.alive()}", flush=True)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGINT)
-            try:
-                server.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
         if database_url:
             drop_postgres(base)
 

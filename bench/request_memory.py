@@ -23,61 +23,13 @@ photo's size). With ``--real-photos`` a real face photo is added (``make faces``
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    pids, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        pids.append(current)
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        pending.extend(int(c) for c in children)
-    return pids
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for current in _tree(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
-
-
-def memory_mb(pid: int, field: str) -> float:
-    """``VmHWM`` (peak) or ``VmRSS`` of the process tree, in MB."""
-    total = 0
-    for current in _tree(pid):
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith(f"{field}:")), 0)
-    return total / 1024
-
-
-def reset_peak(pid: int) -> None:
-    for current in _tree(pid):
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
-            Path(f"/proc/{current}/clear_refs").write_text("5")
-
 
 def images(names: list[str], real_photos: bool) -> list[tuple[str, str, bytes]]:
     from PIL import Image
@@ -107,7 +59,13 @@ def images(names: list[str], real_photos: bool) -> list[tuple[str, str, bytes]]:
 
 def main() -> None:
     import httpx
-    from tests.support.served import build_workspace, serve
+    from tests.support.served import (
+        build_workspace,
+        cpu_seconds,
+        memory_mb,
+        reset_peak,
+        serve,
+    )
 
     import twinstudio
 

@@ -1,9 +1,10 @@
 """``twinstudio serve`` in a subprocess on a free port, over a small two-tenant workspace
 (the API tests' world), for tests and benches that need a real server process: one that
-can crash, and whose CPU and memory can be read."""
+can crash, and whose CPU and memory can be read (``cpu_seconds``, ``memory_mb``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,6 +31,55 @@ def _pythonpath() -> str:
     rest = os.environ.get("PYTHONPATH", "")
     return os.pathsep.join([source, *(str(Path(p).resolve()) for p in rest.split(os.pathsep)
                                       if p)])
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc)."""
+    pids, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        pids.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        pending.extend(int(c) for c in children)
+    return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and all its descendants so far."""
+    total = 0
+    for current in _tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLOCK_TICKS
+
+
+def memory_mb(pid: int, field: str) -> float:
+    """``VmHWM`` (peak) or ``VmRSS`` of the process tree, in MB."""
+    total = 0
+    for current in _tree(pid):
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines()
+                       if line.startswith(f"{field}:")), 0)
+    return total / 1024
+
+
+def reset_peak(pid: int) -> None:
+    """Start the peak (``VmHWM``) of the process tree again from its resident size."""
+    for current in _tree(pid):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            Path(f"/proc/{current}/clear_refs").write_text("5")
 
 
 def free_port() -> int:
