@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.web import serve
+from tests.support.web import loaded_width, serve
 from tests.support.world import PASSWORD, World, build_world, world_context
 from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
@@ -91,7 +91,7 @@ def test_a_talent_sees_consents_and_assets_and_approves_one(site, browser, engin
     page.click("nav >> text=Assets")
     cards = page.locator("figure.asset")
     assert cards.count() == 2
-    assert page.locator("figure.asset img").first.evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(page.locator("figure.asset img").first) > 0
     _shot(page, "talent-assets", backend)
     page.click("button:has-text('Approve')")
     page.wait_for_load_state()

@@ -15,7 +15,7 @@ from tests.e2e.test_web import CHROMIUM, _login, _shot, csp_violations
 from tests.e2e.test_web import browser as browser
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import delta_e, encode, packshot, scene
-from tests.support.web import serve
+from tests.support.web import loaded_width, serve
 from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_site, thread_runner
 from twinstudio.domain.accounts import Role
@@ -78,7 +78,7 @@ def test_a_brand_adds_a_garment_runs_a_campaign_and_publishes_an_approved_image(
     assert "2 of 2" in brand.locator("#progress").inner_text()
     assert csp_violations(brand) == []  # the polling script is the site's own (portal.js)
     assert brand.locator(".badge.qa-pass").count() == 2
-    assert brand.locator("figure.asset img").first.evaluate("img => img.naturalWidth") > 0
+    assert loaded_width(brand.locator("figure.asset img").first) > 0
     assert brand.locator("form.publish").count() == 0  # nothing approved yet
     _shot(brand, "brand-campaign-done", backend)
     campaign_url = brand.url.split("?")[0]

@@ -16,7 +16,7 @@ import pytest
 from tests.e2e.test_web import CHROMIUM, _login, _shot
 from tests.e2e.test_web import browser as browser
 from tests.support.likeness import FIRST_EMAIL, Lookalikes, lookalikes, open_review
-from tests.support.web import serve
+from tests.support.web import loaded_width, serve
 from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
@@ -63,7 +63,7 @@ def test_compliance_compares_the_photos_and_decides_in_the_form(site, browser, e
         for i in range(3):
             src = images.nth(i).get_attribute("src") or ""
             assert src.startswith("data:image/jpeg;base64,")
-            assert images.nth(i).evaluate("img => img.naturalWidth") > 0
+            assert loaded_width(images.nth(i)) > 0
     assert "distance 0." in candidate.inner_text().lower()
     _shot(page, "compliance-review", backend)
 

@@ -36,3 +36,13 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def loaded_width(img: Any) -> int:
+    """The natural width of a page's image (a Playwright locator) once the browser has
+    finished loading it: 0 when it failed. Reading ``naturalWidth`` right after a
+    navigation races the image's own request."""
+    img.evaluate("img => img.complete || new Promise(done => {"
+                 " img.addEventListener('load', done); img.addEventListener('error', done);"
+                 " setTimeout(done, 30000); })")
+    return int(img.evaluate("img => img.naturalWidth"))
