@@ -62,10 +62,9 @@ def test_beyond_the_queue_is_refused_at_once_with_retry_after():
     deadline = time.monotonic() + 5
     while gate.inside < 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    started = time.monotonic()
-    with pytest.raises(Busy) as refused, gate.admit():
+    # refused at once: the refusal of a full queue, not of a wait that ran out
+    with pytest.raises(Busy, match="are running and 1 waiting") as refused, gate.admit():
         pass  # pragma: no cover - refused before the block
-    assert time.monotonic() - started < 1  # not after a wait
     assert refused.value.code == "busy"
     assert refused.value.retry_after == 30
     leave.set()
@@ -79,10 +78,8 @@ def test_a_wait_that_runs_out_is_refused():
     leave, outcomes = threading.Event(), []
     first, entered = _start(gate, leave, outcomes)
     assert entered.wait(5)
-    started = time.monotonic()
     with pytest.raises(Busy, match=r"within 0\.2 s") as refused, gate.admit():
         pass  # pragma: no cover
-    assert 0.15 < time.monotonic() - started < 2
     assert refused.value.retry_after == 1
     leave.set()
     first.join()
