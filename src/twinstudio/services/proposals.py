@@ -104,8 +104,6 @@ def propose_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: 
         if not may_propose(brand_id=brand_id, twin=twin,
                            licences=uow.licences.list(twin_id=twin_id)):
             raise _hidden_twin(twin_id)
-        if consent_id is not None and _twin_of_consent(uow, consent_id) != twin_id:
-            raise NotFound(f"consent {consent_id!r} not found")  # as an absent one
         waiting = [p for p in uow.proposals.list(twin_id=twin_id, brand_id=brand_id,
                                                  state=ProposalState.PROPOSED)
                    if not p.lapsed(now)]
@@ -140,13 +138,6 @@ def propose_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: 
         uow.audit.append(actor=actor, type=kind, at=now, payload=payload)
         uow.commit()
     return proposal
-
-
-def _twin_of_consent(uow: UnitOfWork, consent_id: str) -> str | None:
-    try:
-        return uow.consents.get(consent_id).twin_id
-    except NotFound:
-        return None
 
 
 def _behalf(party: str | None) -> dict[str, Any]:
