@@ -1,6 +1,5 @@
 """Fixtures of the API tests: the two-tenant world (``tests.support.world``) and a
-client of its API; a bare context on its own workspace (``gctx``) for modules that build
-their own world. A module that needs another world or client defines its own."""
+client of its API. A module that needs another world or client defines its own."""
 
 from __future__ import annotations
 
@@ -8,9 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.world import World, build_world, world_context
-from twinstudio.bootstrap import bootstrap, build_api
-from twinstudio.config import Settings
-from twinstudio.provenance.keys import ensure_development_credentials
+from twinstudio.bootstrap import build_api
 
 
 @pytest.fixture
@@ -21,10 +18,3 @@ def world(engine, tmp_path, clock) -> World:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api(world: World) -> TestClient:
     return TestClient(build_api(world.ctx), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def gctx(engine, tmp_path, clock):  # type: ignore[no-untyped-def]
-    settings = Settings(workspace=tmp_path / "ws")
-    ensure_development_credentials(settings.c2pa_dir)
-    return bootstrap(settings, engine=engine, clock=clock)

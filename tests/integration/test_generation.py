@@ -31,6 +31,7 @@ from twinstudio.domain.errors import Conflict, InvalidInput, RightsRefused
 from twinstudio.domain.generation import CampaignBrief, Job, JobState
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
+from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.assets import approve_asset, publish_asset, reject_asset
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.bodies import set_twin_body
@@ -40,6 +41,13 @@ from twinstudio.services.jobs import claim_job, run_worker
 from twinstudio.services.parties import add_organisation, add_talent, set_twin_state
 from twinstudio.services.rights import grant_consent, grant_licence, revoke_licence
 from twinstudio.services.verification import verify_image
+
+
+@pytest.fixture
+def gctx(engine, tmp_path, clock):
+    settings = Settings(workspace=tmp_path / "ws")
+    ensure_development_credentials(settings.c2pa_dir)
+    return bootstrap(settings, engine=engine, clock=clock)
 
 
 @pytest.fixture

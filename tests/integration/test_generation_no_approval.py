@@ -13,11 +13,14 @@ import pytest
 
 from tests.conftest import consent_doc, terms
 from tests.support.fakes import FIT, PROFILE, FakeBackend, FakeQuality, enrol_template
+from twinstudio.bootstrap import bootstrap
+from twinstudio.config import Settings
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.generation import CampaignBrief, GenerationResult, JobState
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
+from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.assets import approve_asset, publish_asset, register_asset
 from twinstudio.services.audit import verify_audit
 from twinstudio.services.billing import check_ledger
@@ -33,6 +36,12 @@ PER_ASSET = 2500
 BY_TERMS = "licence_terms"  # who approved: the terms, not a person
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
+
+@pytest.fixture
+def gctx(engine, tmp_path, clock):
+    settings = Settings(workspace=tmp_path / "ws")
+    ensure_development_credentials(settings.c2pa_dir)
+    return bootstrap(settings, engine=engine, clock=clock)
 
 
 @pytest.fixture
