@@ -28,6 +28,7 @@ from twinstudio.services.ports import (
     ProvenanceTools,
     QualityTools,
     RightsWithdrawnHook,
+    WebhookSender,
 )
 from twinstudio.services.provenance import withdraw_assets_hook
 from twinstudio.signing import FileKeyring
@@ -42,7 +43,7 @@ if TYPE_CHECKING:  # heavy or optional: imported where they are built
     from fastapi import FastAPI
 
     from twinstudio.api.admission import AdmissionGate
-    from twinstudio.jobs.background import WorkerRunner
+    from twinstudio.jobs.background import BackgroundLoop, WorkerRunner
     from twinstudio.jobs.local import LocalExecutor
 
 
@@ -85,8 +86,32 @@ def bootstrap(
         garment_colours=_garment_colours(),
         anchors=anchors,
         proposal_days=settings.proposal_days,
+        webhook_sender=_webhook_sender(settings),
+        webhook_schedule=settings.webhook_schedule(),
     )
     return ctx
+
+
+def _webhook_sender(settings: Settings) -> WebhookSender:
+    from twinstudio.net.outbound import GuardedSender
+
+    return GuardedSender(settings.webhook_allow_list(),
+                         timeout=settings.webhook_timeout_seconds)
+
+
+def webhook_delivery(ctx: ServiceContext, *, worker_id: str | None = None) -> BackgroundLoop:
+    """The webhook delivery loop as a background thread (``twinstudio serve`` starts one
+    per server process when ``TWINSTUDIO_WEBHOOK_DELIVERY`` is on; the leases share the
+    work out)."""
+    import os
+    import socket
+
+    from twinstudio.jobs.background import BackgroundLoop
+    from twinstudio.services.webhooks import run_delivery_worker
+
+    name = worker_id or f"webhooks-{socket.gethostname()[:40]}-{os.getpid()}"
+    return BackgroundLoop("webhook-delivery", partial(run_delivery_worker, ctx,
+                                                       worker_id=name))
 
 
 def prepare_workspace(workspace: Path) -> tuple[bool, Settings]:
@@ -321,7 +346,8 @@ def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     """The web portal and the REST API in one app, wired as ``build_api``. ``settings``
     (default: the environment's) say whether cookies are Secure and give the secret that
     signs anonymous visitors' CSRF tokens (derived from the master key, so that every
-    server process accepts the others' tokens)."""
+    server process accepts the others' tokens) and whether webhooks are delivered from a
+    background thread (``TWINSTUDIO_WEBHOOK_DELIVERY``; pass ``background=[]`` for none)."""
     from twinstudio.web.app import create_site
 
     settings = settings or Settings()
@@ -330,5 +356,7 @@ def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     options.setdefault("max_json_bytes", settings.max_json_bytes)
     options.setdefault("max_form_bytes", settings.max_form_bytes)
     options.setdefault("perception_gate", perception_gate(settings))
+    if "background" not in options:
+        options["background"] = [webhook_delivery(ctx)] if settings.webhook_delivery else []
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

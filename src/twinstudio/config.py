@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from twinstudio.domain.errors import ConfigurationError
 from twinstudio.domain.generation import GeneratorSpec
+from twinstudio.domain.network import AllowList
 from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS, MAX_PROPOSAL_DAYS
+from twinstudio.domain.webhooks import RETRY_SCHEDULE
 
 DEFAULT_WORKSPACE = Path("twinstudio-data")
 DEV_MASTER_KEY = "development-only-master-key-do-not-use"
@@ -66,6 +68,15 @@ class Settings(BaseSettings):
     perception_concurrency: int = Field(default=2, ge=1, le=64)
     perception_queue: int = Field(default=4, ge=0, le=1024)
     perception_wait_seconds: float = Field(default=5.0, ge=0, le=300)
+    # webhooks (issue 20): targets that may be private although outbound requests reach
+    # only public addresses (comma-separated host names, addresses or CIDR networks, e.g.
+    # "127.0.0.1,hooks.internal,10.2.0.0/16"); seconds per attempt; the retry schedule
+    # (comma-separated seconds after each failed attempt; empty: 5 s ... 8 h, about a
+    # day); whether ``twinstudio serve`` delivers in a background thread of each process
+    webhook_allow: str = ""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_retry_seconds: str = ""
+    webhook_delivery: bool = True
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:
@@ -79,6 +90,25 @@ class Settings(BaseSettings):
             if len(self.master_key.get_secret_value()) < 32:
                 raise ConfigurationError("TWINSTUDIO_MASTER_KEY must be at least 32 characters")
         return self
+
+    def webhook_allow_list(self) -> AllowList:
+        try:
+            return AllowList.parse(self.webhook_allow.split(","))
+        except ValueError as error:
+            raise ConfigurationError(f"TWINSTUDIO_WEBHOOK_ALLOW: {error}") from None
+
+    def webhook_schedule(self) -> tuple[int, ...]:
+        """The retry schedule in seconds (``TWINSTUDIO_WEBHOOK_RETRY_SECONDS``)."""
+        if not self.webhook_retry_seconds.strip():
+            return RETRY_SCHEDULE
+        try:
+            schedule = tuple(int(p) for p in self.webhook_retry_seconds.split(","))
+        except ValueError:
+            schedule = ()
+        if not schedule or any(s < 0 or s > 86400 for s in schedule):
+            raise ConfigurationError("TWINSTUDIO_WEBHOOK_RETRY_SECONDS: comma-separated "
+                                     "whole seconds from 0 to 86400, e.g. 5,30,120")
+        return schedule
 
     def default_generator(self) -> GeneratorSpec | None:
         """The generator of briefs that name none (None: the studio backend)."""

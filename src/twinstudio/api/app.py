@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI
 
 from twinstudio.api import errors
 from twinstudio.api.admission import AdmissionGate
 from twinstudio.api.headers import SecurityHeaders
+from twinstudio.api.idempotency import Idempotency
 from twinstudio.api.limits import DEFAULT_MAX_BODY, DEFAULT_MAX_FORM, DEFAULT_MAX_JSON, BodyLimit
 from twinstudio.api.routers import (
     assets,
@@ -29,16 +31,25 @@ from twinstudio.api.routers import (
     talents,
     twins,
     verify,
+    webhooks,
 )
 from twinstudio.api.schemas import ErrorResponse
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import CampaignRunner
 
 API_PREFIX = "/api/v1"
+
+
+class BackgroundLoop(Protocol):
+    """Work the server runs beside the requests (``jobs.background.BackgroundLoop``)."""
+
+    def start(self) -> None: ...
+    def stop(self, timeout: float = ...) -> None: ...
+
 ROUTERS = [me.router, notices.router, talents.router, twins.router, reviews.router,
            consents.router, releases.router, licences.router, policy.router, garments.router,
            campaigns.router, assets.router, statements.router, verify.router, audit.router,
-           models.router, proposals.router]
+           models.router, proposals.router, webhooks.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),
@@ -56,7 +67,8 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
                quality: Callable[[], Any], max_body_bytes: int = DEFAULT_MAX_BODY,
                max_json_bytes: int = DEFAULT_MAX_JSON,
                max_form_bytes: int = DEFAULT_MAX_FORM,
-               perception_gate: AdmissionGate | None = None) -> FastAPI:
+               perception_gate: AdmissionGate | None = None,
+               background: Sequence[BackgroundLoop] = ()) -> FastAPI:
     """The REST API over ``ctx``.
 
     ``runner`` runs campaigns in the background and ``quality()`` gives the QA
@@ -67,7 +79,20 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
     ``max_json_bytes`` for JSON (and any other non-form body), ``max_form_bytes`` for
     urlencoded forms (``api/limits.py``). ``perception_gate`` admits the routes that run
     the perception models (default: ``AdmissionGate()``'s defaults; ``bootstrap`` makes
-    one from the settings)."""
+    one from the settings). ``background`` loops (webhook delivery) start with the app
+    and stop on its shutdown. POSTs with an ``Idempotency-Key`` answer a retry with the
+    first answer (``api/idempotency.py``)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for loop in background:
+            loop.start()
+        try:
+            yield
+        finally:
+            for loop in background:
+                loop.stop()
+
     app = FastAPI(
         title="twinstudio API", version="1",
         description="Digital twins of fashion models that the talent owns: consent, "
@@ -78,7 +103,7 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
                     "a body that cannot be read as JSON (not UTF-8, malformed) answers 422 "
                     "like any invalid input.",
         openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs",
-        redoc_url=None)
+        redoc_url=None, lifespan=lifespan)
     app.state.ctx = ctx
     app.state.runner = runner
     app.state.quality = quality
@@ -88,6 +113,7 @@ def create_api(ctx: ServiceContext, *, runner: CampaignRunner,
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    app.add_middleware(Idempotency, ctx=ctx, api_prefix=API_PREFIX)  # inside BodyLimit
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, max_json_bytes=max_json_bytes,
                        max_form_bytes=max_form_bytes)
     # outermost: the 413s BodyLimit answers itself get the headers too

@@ -17,6 +17,7 @@ from twinstudio.cli import (  # noqa: F401  (each registers its commands on the 
     proposals,
     campaigns,
     models,
+    webhooks,
     serve,
 )
 # isort: on

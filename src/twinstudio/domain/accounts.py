@@ -186,6 +186,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({Role.COMPLIANCE, _AD}),
     # likeness reviews: the photos of two capture sets and the decision on them
     "likeness.review": frozenset({Role.COMPLIANCE, _AD}),
+    # an organisation's webhook endpoints (issue 20): registered, rotated, disabled and
+    # their deliveries replayed by its admins (a brand's admin, an agency)
+    "webhook.manage": frozenset({_A, _BA, _AD}),
 }
 
 

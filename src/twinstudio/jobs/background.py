@@ -109,3 +109,37 @@ class WorkerRunner(_ThreadedRunner):
             thread.start()
         for thread in threads:
             thread.join()
+
+
+class BackgroundLoop:
+    """A loop (``loop(stop_event)``, e.g. webhook delivery) in a daemon thread that the
+    server starts with the app and stops on shutdown; ``stop`` waits for the round in
+    progress to end (an attempt cut short is sent again by another worker anyway)."""
+
+    def __init__(self, name: str, loop: Callable[[threading.Event], None]) -> None:
+        self.name = name
+        self._loop = loop
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._guarded, name=self.name, daemon=True)
+        self._thread.start()
+
+    def _guarded(self) -> None:
+        try:
+            self._loop(self._stop)
+        except Exception:
+            log.exception("%s stopped with an error", self.name)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

@@ -25,6 +25,7 @@ from twinstudio.domain.policy import Reason
 from twinstudio.domain.proposals import LicenceProposal
 from twinstudio.domain.redaction import redact
 from twinstudio.domain.twin import Twin
+from twinstudio.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
 
@@ -171,7 +172,41 @@ class Access:
         with self.ctx.uow() as uow:
             return uow.organisations.get(organisation_id)
 
+    def own_organisation(self, organisation_id: str) -> Organisation:
+        """An organisation the principal works at (compliance and admin: any); webhook
+        endpoints are registered for these only."""
+        if not (self.principal.reads_everything
+                or self.principal.organisation_id == organisation_id):
+            raise _hidden("organisation", organisation_id)
+        with self.ctx.uow() as uow:
+            return uow.organisations.get(organisation_id)
+
+    def webhook(self, endpoint_id: str) -> WebhookEndpoint:
+        """An endpoint of the principal's own organisation (compliance, admin: any)."""
+        with self.ctx.uow() as uow:
+            endpoint = uow.webhooks.endpoint(endpoint_id)
+        if not (self.principal.reads_everything
+                or self.principal.organisation_id == endpoint.organisation_id):
+            raise _hidden("webhook endpoint", endpoint_id)
+        return endpoint
+
+    def delivery(self, delivery_id: str) -> WebhookDelivery:
+        with self.ctx.uow() as uow:
+            delivery = uow.webhooks.delivery(delivery_id)
+        if not (self.principal.reads_everything
+                or self.principal.organisation_id == delivery.organisation_id):
+            raise _hidden("webhook delivery", delivery_id)
+        return delivery
+
     # ------------------------------------------------------------ lists
+
+    def webhooks(self) -> list[WebhookEndpoint]:
+        with self.ctx.uow() as uow:
+            if self.principal.reads_everything:
+                return uow.webhooks.endpoints()
+            if not self.principal.organisation_id:
+                return []
+            return uow.webhooks.endpoints(organisation_id=self.principal.organisation_id)
 
     def talents(self) -> list[Talent]:
         scope = self.scope

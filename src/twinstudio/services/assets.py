@@ -38,6 +38,7 @@ from twinstudio.services.quality import (
     body_gate,
     identity_gate,
 )
+from twinstudio.services.webhooks import emit_for_asset
 
 NOT_APPROVER = "not_the_approver"
 
@@ -62,6 +63,7 @@ def submit_asset(uow: UnitOfWork, asset: Asset, *, approval_required: bool, acto
     if target is AssetState.PENDING_APPROVAL:
         pending = asset.transition(target, now=now)
         uow.assets.update(pending)
+        emit_for_asset(uow, "asset.pending_approval", pending, now=now)
         return pending
     approved = asset.transition(target, now=now, reason="approved by the licence's terms "
                                                         "(it needs no approval)")
@@ -70,6 +72,7 @@ def submit_asset(uow: UnitOfWork, asset: Asset, *, approval_required: bool, acto
                                occurred_at=now, asset_id=asset.id), now=now, actor=actor)
     uow.audit.append(actor=actor, type="AssetApproved", at=now, payload={
         "asset_id": asset.id, "by": APPROVED_BY_TERMS})
+    emit_for_asset(uow, "asset.approved", approved, now=now, by=APPROVED_BY_TERMS)
     return approved
 
 
@@ -114,6 +117,7 @@ def approve_asset(ctx: ServiceContext, asset_id: str, *, party_id: str,
                                    occurred_at=now, asset_id=asset.id), now=now, actor=actor)
         uow.audit.append(actor=actor, type="AssetApproved", at=now, payload={
             "asset_id": asset_id, "by": party_id})
+        emit_for_asset(uow, "asset.approved", approved, now=now, by=party_id)
         uow.commit()
     return approved
 
@@ -130,6 +134,7 @@ def reject_asset(ctx: ServiceContext, asset_id: str, *, party_id: str, reason: s
         uow.assets.update(rejected)
         uow.audit.append(actor=actor, type="AssetRejected", at=now, payload={
             "asset_id": asset_id, "by": party_id, "reason": reason})
+        emit_for_asset(uow, "asset.rejected", rejected, now=now, by=party_id, reason=reason)
         uow.commit()
     return rejected
 
@@ -182,6 +187,9 @@ def publish_asset(ctx: ServiceContext, asset_id: str, *, channel: str, territory
         uow.audit.append(actor=actor, type="AssetPublished", at=now, payload={
             "asset_id": asset_id, "publication_id": publication_id, "channel": channel,
             "territory": territory, "date": day.isoformat(), "labels": rendition.labels})
+        emit_for_asset(uow, "asset.published", current, now=now,
+                       publication_id=publication_id, channel=channel, territory=territory,
+                       date=day.isoformat())
         uow.commit()
     return PublishResult(current, publication_id, rendition.labels, rendition.blob_sha256,
                          rendition.image)

@@ -30,6 +30,7 @@ from twinstudio.domain.licence import Licence, LicenceState
 from twinstudio.domain.statements import Statement, StatementLine
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork
+from twinstudio.services.webhooks import emit
 
 
 @dataclass
@@ -172,8 +173,29 @@ def close_period(ctx: ServiceContext, period: str, *, actor: str = "system"
             closed.append(PeriodClosedResult(
                 licence.id, period, top_up,
                 result.transaction.id if result and result.transaction else None))
+        _tell_statements_ready(uow, [r.licence_id for r in closed], period, now)
         uow.commit()
     return closed
+
+
+def _tell_statements_ready(uow: UnitOfWork, licence_ids: list[str], period: str,
+                           now: datetime) -> None:
+    """``statement.ready`` once per brand and per talent (to their agency) whose licences
+    this closing closed."""
+    brands: set[str] = set()
+    talents: set[str] = set()
+    for licence_id in licence_ids:
+        licence = uow.licences.get(licence_id)
+        brands.add(licence.brand_id)
+        talents.add(licence.talent_id)
+    for brand_id in sorted(brands):
+        emit(uow, "statement.ready", [brand_id], {
+            "period": period, "brand_id": brand_id,
+            "statement": f"/api/v1/brands/{brand_id}/statements/{period}"}, now=now)
+    for talent_id in sorted(talents):
+        emit(uow, "statement.ready", [uow.talents.get(talent_id).agency_id], {
+            "period": period, "talent_id": talent_id,
+            "statement": f"/api/v1/talents/{talent_id}/statements/{period}"}, now=now)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from twinstudio.domain.common import utcnow
 from twinstudio.domain.generation import GeneratorSpec
 from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS
+from twinstudio.domain.webhooks import RETRY_SCHEDULE
 from twinstudio.services.ports import (
     AuditAnchors,
     Blobs,
@@ -23,6 +24,7 @@ from twinstudio.services.ports import (
     RightsWithdrawnHook,
     UnitOfWork,
     Vault,
+    WebhookSender,
 )
 
 
@@ -47,6 +49,9 @@ class ServiceContext:
     # units of work record into); None: the chain is checked without them
     anchors: AuditAnchors | None = None
     proposal_days: int = DEFAULT_PROPOSAL_DAYS  # how long a licence proposal waits
+    # outbound webhook requests (issue 20): the guarded sender and the retry schedule
+    webhook_sender: WebhookSender | None = None
+    webhook_schedule: tuple[int, ...] = RETRY_SCHEDULE
 
     def now(self) -> datetime:
         return self.clock()

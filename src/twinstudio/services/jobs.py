@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from twinstudio.domain.asset import AssetState, submitted_state
@@ -38,6 +38,7 @@ from twinstudio.services.ports import (
 )
 from twinstudio.services.provenance import provenance_tools
 from twinstudio.services.quality import QaResult, best_of, body_gate, identity_gate
+from twinstudio.services.webhooks import emit
 
 
 def claim_job(ctx: ServiceContext, *, worker_id: str, campaign_id: str | None = None,
@@ -100,6 +101,8 @@ def release_job(ctx: ServiceContext, job_id: str, worker_id: str, *, error: str 
             uow.audit.append(actor=worker_id, type="JobFailed", at=now, payload={
                 "job_id": job.id, "campaign_id": job.campaign_id, "error": error[:500]})
         uow.jobs.update(changed)
+        if changed.state is JobState.FAILED:
+            tell_if_campaign_ended(uow, job.campaign_id, now=now)
         uow.commit()
     return changed
 
@@ -118,7 +121,23 @@ def cancel_jobs_hook(uow: UnitOfWork, *, twin_id: str, licence_ids: Any,
     if cancelled:
         uow.audit.append(actor="system", type="JobsCancelled", payload={
             "twin_id": twin_id, "job_ids": cancelled, "reason": reason})
+        for campaign_id in sorted({uow.jobs.get(j).campaign_id for j in cancelled}):
+            tell_if_campaign_ended(uow, campaign_id, now=utcnow())
     return WithdrawalResult(cancelled_jobs=cancelled)
+
+
+def tell_if_campaign_ended(uow: UnitOfWork, campaign_id: str, *, now: datetime) -> None:
+    """In a transaction that just ended one of the campaign's jobs: when none is queued
+    or running any more, write ``campaign.completed`` for its brand. The campaign's row is
+    locked first, so of two transactions ending its last two jobs at once the second sees
+    the first's commit, and exactly one of them tells."""
+    campaign = uow.campaigns.get(campaign_id, for_update=True)
+    counts = uow.jobs.counts(campaign_id)
+    if counts.get("queued", 0) or counts.get("running", 0):
+        return
+    emit(uow, "campaign.completed", [campaign.brand_id], {
+        "campaign_id": campaign_id, "brand_id": campaign.brand_id, "name": campaign.name,
+        "jobs": dict(sorted(counts.items()))}, now=now)
 
 
 # ------------------------------------------------------------------------------- run
@@ -147,6 +166,7 @@ def cancel_refused_job(ctx: ServiceContext, job_id: str, worker_id: str,
                 last_error="refused: " + "; ".join(r["code"] for r in reasons)))
             uow.audit.append(actor=worker_id, type="JobRefused", at=ctx.now(), payload={
                 "job_id": job_id, "reasons": reasons})
+            tell_if_campaign_ended(uow, current.campaign_id, now=ctx.now())
             uow.commit()
 
 
@@ -259,6 +279,7 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
         if qa.passed:  # pending approval, or approved by the licence's terms (and paid)
             submit_asset(uow, asset, approval_required=licence.terms.approval_required,
                          actor=worker_id, now=ctx.now())
+        tell_if_campaign_ended(uow, job.campaign_id, now=ctx.now())
         outcome.asset_state = target.value
 
     outcome = JobRunResult(job.id, JobState.SUCCEEDED.value, qa=qa, timings=timings)

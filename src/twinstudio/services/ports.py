@@ -41,6 +41,13 @@ from twinstudio.domain.provenance import (
 )
 from twinstudio.domain.throttle import Attempts
 from twinstudio.domain.twin import Twin
+from twinstudio.domain.webhooks import (
+    DeliveryAttempt,
+    DeliveryState,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 
 
 class TalentRepository(Protocol):
@@ -95,6 +102,56 @@ class LicenceProposalRepository(Protocol):
     def update(self, proposal: LicenceProposal) -> None: ...
     def list(self, *, twin_id: str | None = None, brand_id: str | None = None,
              state: ProposalState | None = None) -> list[LicenceProposal]: ...
+
+
+class WebhookRepository(Protocol):
+    """Webhook endpoints, the outbox of messages, deliveries and attempts (issue 20)."""
+
+    def add_endpoint(self, endpoint: WebhookEndpoint, *, secret_key: bytes,
+                     secret: bytes) -> None: ...
+    def endpoint(self, endpoint_id: str) -> WebhookEndpoint: ...
+    def secret_of(self, endpoint_id: str) -> tuple[bytes, bytes]: ...
+    def set_secret(self, endpoint_id: str, *, secret_key: bytes, secret: bytes) -> None: ...
+    def endpoints(self, *, organisation_id: str | None = None) -> list[WebhookEndpoint]: ...
+    def set_active(self, endpoint_id: str, active: bool) -> None: ...
+    def add_message(self, message: WebhookMessage,
+                    deliveries: list[WebhookDelivery]) -> None: ...
+    def message(self, message_id: str) -> WebhookMessage: ...
+    def claim_due(self, *, now: datetime, worker_id: str, lease_until: datetime,
+                  limit: int) -> list[WebhookDelivery]: ...
+    def delivery(self, delivery_id: str, *, for_update: bool = False
+                 ) -> WebhookDelivery: ...
+    def lease_owner(self, delivery_id: str) -> str | None: ...
+    def record(self, delivery: WebhookDelivery, attempt: DeliveryAttempt | None) -> None: ...
+    def deliveries(self, *, endpoint_id: str | None = None,
+                   organisation_id: str | None = None,
+                   state: DeliveryState | None = None) -> list[WebhookDelivery]: ...
+    def attempts(self, delivery_id: str) -> list[DeliveryAttempt]: ...
+
+
+class IdempotencyRepository(Protocol):
+    def claim(self, scope: str, key: str, fingerprint: str, now: datetime
+              ) -> dict[str, Any] | None: ...
+    def finish(self, scope: str, key: str, *, status: int, headers: dict[str, str],
+               body: bytes) -> None: ...
+    def forget(self, scope: str, key: str) -> None: ...
+    def forget_before(self, moment: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one outbound POST got: the status (None: no answer) and how long it took."""
+
+    status: int | None
+    latency_ms: int
+    error: str | None = None
+
+
+class WebhookSender(Protocol):
+    """Outbound HTTP for webhooks, refusing private targets (``domain.network``)."""
+
+    def target_problem(self, url: str) -> str | None: ...  # why url may not be called
+    def send(self, url: str, headers: dict[str, str], body: bytes) -> SendOutcome: ...
 
 
 class AuditLog(Protocol):
@@ -209,7 +266,7 @@ class TwinBodyRepository(Protocol):
 
 class CampaignRepository(Protocol):
     def add(self, campaign: Campaign) -> None: ...
-    def get(self, campaign_id: str) -> Campaign: ...
+    def get(self, campaign_id: str, *, for_update: bool = False) -> Campaign: ...
     def list(self, *, brand_id: str | None = None) -> list[Campaign]: ...
     def add_refusal(self, campaign_id: str, request: GenerationRequest,
                     reasons: list[dict[str, str]], at: datetime) -> bool: ...
@@ -312,6 +369,8 @@ class UnitOfWork(Protocol):
     notices: NoticeRepository
     models: ModelRepository
     proposals: LicenceProposalRepository
+    webhooks: WebhookRepository
+    idempotency: IdempotencyRepository
 
     users: UserRepository
     api_keys: ApiKeyRepository

@@ -43,6 +43,7 @@ from twinstudio.domain.twin import Twin, TwinState
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, WithdrawalResult
+from twinstudio.services.webhooks import emit, emit_for_licence
 
 
 def _sign(ctx: ServiceContext, *, kind: str, document_hash: str, signer_id: str, role: str,
@@ -112,8 +113,24 @@ def revoke_consent(ctx: ServiceContext, consent_id: str, *, reason: str,
                 result.suspended_licences.append(licence.id)
         result.withdrawals = _withdraw(ctx, uow, consent.twin_id, result.suspended_licences,
                                        f"consent revoked: {reason}")
+        _tell_consent_revoked(uow, consent, result.suspended_licences, reason, now)
         uow.commit()
     return result
+
+
+def _tell_consent_revoked(uow: UnitOfWork, consent: DigitalReplicaConsent,
+                          suspended: list[str], reason: str, now: datetime) -> None:
+    """``consent.revoked`` to the talent's agency (everything) and to each brand whose
+    licence it suspended (only that brand's licences; the talent's reason withheld)."""
+    base = {"consent_id": consent.id, "twin_id": consent.twin_id, "state": "revoked"}
+    emit(uow, "consent.revoked", [uow.talents.get(consent.talent_id).agency_id],
+         {**base, "reason": reason, "suspended_licences": suspended}, now=now)
+    by_brand: dict[str, list[str]] = {}
+    for licence_id in suspended:
+        by_brand.setdefault(uow.licences.get(licence_id).brand_id, []).append(licence_id)
+    for brand_id, licence_ids in by_brand.items():
+        emit(uow, "consent.revoked", [brand_id], {**base, "suspended_licences": licence_ids},
+             now=now)
 
 
 @dataclass
@@ -268,6 +285,7 @@ def grant_licence(ctx: ServiceContext, *, twin_id: str, brand_id: str, terms: Li
         post_in(uow, BillableEvent(type=EventType.LICENCE_SIGNED, licence_id=licence_id,
                                    occurred_at=max(now, _start_of(terms.starts, now))),
                 now=now, actor="system")
+        emit_for_licence(uow, "licence.granted", licence, now=now)
         if within is None:
             uow.commit()
     return licence
@@ -326,8 +344,9 @@ def revoke_licence(ctx: ServiceContext, licence_id: str, *, reason: str,
         licence = uow.licences.get(licence_id, for_update=True)
         if licence.state in (LicenceState.REVOKED, LicenceState.EXPIRED):
             raise Conflict(f"licence {licence_id} is already {licence.state.value}")
-        _set_licence_state(uow, licence, LicenceState.REVOKED, reason, actor, now,
-                           "LicenceRevoked")
+        revoked = _set_licence_state(uow, licence, LicenceState.REVOKED, reason, actor, now,
+                                     "LicenceRevoked")
+        emit_for_licence(uow, "licence.revoked", revoked, now=now, reason=reason)
         result = RevocationResult(licence_id=licence_id)
         result.withdrawals = _withdraw(ctx, uow, licence.twin_id, [licence_id],
                                        f"licence revoked: {reason}")

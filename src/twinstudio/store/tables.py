@@ -431,3 +431,72 @@ models = Table(
     Column("document", Text, nullable=False),  # RegisteredModel: path, licence, files
     Column("added_at", UtcDateTime, nullable=False),
 )
+
+# Webhooks (issue 20): endpoints, the outbox of messages (written in the transaction of
+# the change they report), deliveries with a lease like jobs, and every attempt.
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False,
+           index=True),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),  # JSON list of event types
+    Column("description", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("secret_key", LargeBinary, nullable=False),  # the vault's wrapped data key
+    Column("secret", LargeBinary, nullable=False),      # the secret, encrypted with it
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_messages = Table(
+    "webhook_messages", metadata,
+    Column("id", ID, primary_key=True),
+    Column("organisation_id", ID, ForeignKey("organisations.id"), nullable=False,
+           index=True),
+    Column("type", String(40), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", ID, primary_key=True),
+    Column("message_id", ID, ForeignKey("webhook_messages.id"), nullable=False, index=True),
+    Column("endpoint_id", ID, ForeignKey("webhook_endpoints.id"), nullable=False,
+           index=True),
+    Column("organisation_id", ID, nullable=False, index=True),
+    Column("event_type", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_owner", String(80)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("delivery_id", ID, ForeignKey("webhook_deliveries.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("error", Text),
+)
+
+# Idempotency-Key (issue 20): the first answer to a create, per API key and key.
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("scope", String(64), primary_key=True),  # SHA-256 of the credential
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # method, path and body
+    Column("status", Integer),  # None: the first request is still running
+    Column("headers", Text),  # JSON: content-type, location
+    Column("body", LargeBinary),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)

@@ -19,6 +19,7 @@ from twinstudio.store.repositories import (
     SqlCampaignRepository,
     SqlConsentRepository,
     SqlGarmentRepository,
+    SqlIdempotencyRepository,
     SqlJobRepository,
     SqlLedger,
     SqlLicenceProposalRepository,
@@ -34,6 +35,7 @@ from twinstudio.store.repositories import (
     SqlTwinBodyRepository,
     SqlTwinRepository,
     SqlUserRepository,
+    SqlWebhookRepository,
     SqlWebSessionRepository,
 )
 
@@ -71,6 +73,8 @@ class SqlUnitOfWork:
         self.notices = SqlNoticeRepository(c)
         self.models = SqlModelRepository(c)
         self.proposals = SqlLicenceProposalRepository(c)  # licence proposals (issue 19)
+        self.webhooks = SqlWebhookRepository(c)  # webhooks and their outbox (issue 20)
+        self.idempotency = SqlIdempotencyRepository(c)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)

@@ -22,7 +22,7 @@ STATIC = Path(__file__).parent / "static"
 
 def create_site(ctx: ServiceContext, *, runner: CampaignRunner, quality: Callable[[], Any],
                 max_body_bytes: int = DEFAULT_MAX_BODY, secure_cookies: bool = False,
-                csrf_secret: bytes | None = None, **limits: int) -> FastAPI:
+                csrf_secret: bytes | None = None, **limits: Any) -> FastAPI:
     """The API plus the portal. ``secure_cookies`` marks the cookies Secure (set it
     behind HTTPS); ``csrf_secret`` signs anonymous visitors' CSRF tokens (give every
     process of one site the same; None: a random one, for a single process);

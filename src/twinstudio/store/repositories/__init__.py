@@ -4,8 +4,9 @@ One module per concern: ``parties`` (talents, organisations, twins), ``rights`` 
 biometric releases, licences, audit chain), ``ledger``, ``assets`` (assets, marks, asset
 details and publications, biometric store), ``generation`` (garments, body twins,
 campaigns, jobs), ``models`` (the model registry), ``likeness`` (likeness reviews,
-look-alikes, notices), ``proposals`` (licence proposals) and ``accounts`` (users, API keys,
-web sessions, sign-in attempts); ``_base`` holds the shared base class and row helpers. The
+look-alikes, notices), ``proposals`` (licence proposals) ``accounts`` (users, API keys,
+web sessions, sign-in attempts) and ``webhooks`` (endpoints, outbox, deliveries,
+Idempotency-Key answers); ``_base`` holds the shared base class and row helpers. The
 unit of work
 (``store.uow``) builds them all."""
 
@@ -48,6 +49,7 @@ from twinstudio.store.repositories.rights import (
     SqlConsentRepository,
     SqlLicenceRepository,
 )
+from twinstudio.store.repositories.webhooks import SqlIdempotencyRepository, SqlWebhookRepository
 
 __all__ = [
     "SqlApiKeyRepository",
@@ -59,6 +61,7 @@ __all__ = [
     "SqlCampaignRepository",
     "SqlConsentRepository",
     "SqlGarmentRepository",
+    "SqlIdempotencyRepository",
     "SqlJobRepository",
     "SqlLedger",
     "SqlLicenceProposalRepository",
@@ -75,4 +78,5 @@ __all__ = [
     "SqlTwinRepository",
     "SqlUserRepository",
     "SqlWebSessionRepository",
+    "SqlWebhookRepository",
 ]

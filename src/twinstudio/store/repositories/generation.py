@@ -82,9 +82,11 @@ class SqlCampaignRepository(_Repo):
             brief=canonical_json(campaign.brief.model_dump(mode="json")),
             created_at=campaign.created_at))
 
-    def get(self, campaign_id: str) -> Campaign:
-        return _campaign(self._one(select(t.campaigns).where(t.campaigns.c.id == campaign_id),
-                                   "campaign", campaign_id))
+    def get(self, campaign_id: str, *, for_update: bool = False) -> Campaign:
+        query = select(t.campaigns).where(t.campaigns.c.id == campaign_id)
+        if for_update:  # serialises the transactions that end the campaign's jobs
+            query = query.with_for_update()
+        return _campaign(self._one(query, "campaign", campaign_id))
 
     def list(self, *, brand_id: str | None = None) -> list[Campaign]:
         query = select(t.campaigns).order_by(t.campaigns.c.created_at, t.campaigns.c.id)
