@@ -99,7 +99,8 @@ def _webhook_sender(settings: Settings) -> WebhookSender:
                          timeout=settings.webhook_timeout_seconds)
 
 
-def webhook_delivery(ctx: ServiceContext, *, worker_id: str | None = None) -> BackgroundLoop:
+def webhook_delivery(ctx: ServiceContext, *, worker_id: str | None = None,
+                     lease_seconds: int = 60) -> BackgroundLoop:
     """The webhook delivery loop as a background thread (``twinstudio serve`` starts one
     per server process when ``TWINSTUDIO_WEBHOOK_DELIVERY`` is on; the leases share the
     work out)."""
@@ -111,7 +112,8 @@ def webhook_delivery(ctx: ServiceContext, *, worker_id: str | None = None) -> Ba
 
     name = worker_id or f"webhooks-{socket.gethostname()[:40]}-{os.getpid()}"
     return BackgroundLoop("webhook-delivery", partial(run_delivery_worker, ctx,
-                                                       worker_id=name))
+                                                       worker_id=name,
+                                                       lease_seconds=lease_seconds))
 
 
 def prepare_workspace(workspace: Path) -> tuple[bool, Settings]:
@@ -357,6 +359,8 @@ def build_site(ctx: ServiceContext, *, runner: CampaignRunner | None = None,
     options.setdefault("max_form_bytes", settings.max_form_bytes)
     options.setdefault("perception_gate", perception_gate(settings))
     if "background" not in options:
-        options["background"] = [webhook_delivery(ctx)] if settings.webhook_delivery else []
+        options["background"] = [webhook_delivery(
+            ctx, lease_seconds=settings.webhook_lease_seconds)] if settings.webhook_delivery \
+            else []
     return create_site(ctx, runner=runner or thread_runner(),
                        quality=quality or lazy_quality_tools(), **options)

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     webhook_retry_seconds: str = ""
     webhook_delivery: bool = True
+    # how long a worker holds a delivery it is sending; a worker that dies mid-delivery
+    # leaves it to the next worker once this runs out
+    webhook_lease_seconds: int = Field(default=60, ge=2, le=3600)
 
     @model_validator(mode="after")
     def _safe_for_mode(self) -> Settings:

@@ -26,8 +26,10 @@ SEES = {
     Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset", "proposal"},
     Role.AGENCY: {"talent", "twin", "consent", "release", "licence", "asset", "agency",
                   "proposal"},
-    Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign", "proposal"},
-    Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign", "proposal"},
+    Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign", "proposal",
+                        "webhook", "delivery"},
+    Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign", "proposal",
+                       "webhook", "delivery"},
 }
 PNG = encode(scene(5, 64, 64), "PNG")
 
@@ -102,6 +104,10 @@ def _snapshot(world: World) -> dict[str, Any]:
             "campaigns": [c.id for c in uow.campaigns.list(brand_id=b.brand)],
             "jobs": [(j.id, j.state, j.attempts, j.asset_id)
                      for j in uow.jobs.list(campaign_id=b.campaign)],
+            "webhooks": [(e.id, e.active, uow.webhooks.secret_of(e.id))
+                         for e in uow.webhooks.endpoints(organisation_id=b.brand)],
+            "deliveries": [(d.id, d.state, d.attempts, d.next_attempt_at)
+                           for d in uow.webhooks.deliveries(organisation_id=b.brand)],
         }
 
 
@@ -199,7 +205,7 @@ def test_every_route_refuses_a_request_without_an_api_key(world):
         url = _fill(path, {p: world.a.of(op["x-isolation"].get("object", "talent"))
                            for p in ("talent_id", "twin_id", "consent_id", "release_id",
                                      "licence_id", "asset_id", "brand_id", "garment_id",
-                                     "campaign_id")})
+                                     "campaign_id", "webhook_id", "delivery_id")})
         for headers in ({}, {"X-API-Key": "tsk_000000000000_forged"}):
             response = client.request(method, url, headers=headers)
             assert response.status_code == 401, (method, path, response.text)

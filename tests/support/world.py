@@ -2,7 +2,9 @@
 active twin (with a body twin and a face template, so that campaigns run with the fake
 backend), a biometric release, a consent, a brand with two garments, a licence, marked
 assets, a planned campaign (two jobs queued, two variants refused), a licence proposal of
-the brand waiting for the talent's answer, and users in every role; compliance and admin
+the brand waiting for the talent's answer, a webhook endpoint of the brand (registered
+first, so the changes after it left deliveries in its outbox, none sent), and users in
+every role; compliance and admin
 users are global. The licence is granted on the operator's path; the proposal goes the
 brands' way (``services.proposals``)."""
 
@@ -14,14 +16,18 @@ from pathlib import Path
 from tests.conftest import Clock, consent_doc, terms
 from tests.support.fakes import EMBEDDING, FIT, PROFILE
 from tests.support.images import encode, scene
+from tests.support.webhooks import offline_resolver
 from twinstudio.bootstrap import bootstrap
 from twinstudio.config import Settings
 from twinstudio.domain.accounts import Role
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.consent import BiometricReleaseDocument
 from twinstudio.domain.generation import CampaignBrief
+from twinstudio.domain.network import AllowList
 from twinstudio.domain.parties import OrganisationKind
 from twinstudio.domain.twin import TwinState
+from twinstudio.domain.webhooks import EVENT_TYPES
+from twinstudio.net.outbound import GuardedSender
 from twinstudio.provenance.keys import ensure_development_credentials
 from twinstudio.services.accounts import add_user, create_api_key
 from twinstudio.services.assets import approve_asset
@@ -33,6 +39,7 @@ from twinstudio.services.parties import add_organisation, add_talent, set_twin_s
 from twinstudio.services.proposals import propose_licence
 from twinstudio.services.provenance import mark_asset, set_asset_state
 from twinstudio.services.rights import grant_biometric_release, grant_consent, grant_licence
+from twinstudio.services.webhooks import register_endpoint
 from twinstudio.signing.passwords import Argon2Passwords
 
 PASSWORD = "correct horse battery"
@@ -55,20 +62,23 @@ class Tenant:
     campaign: str = ""
     jobs: list[str] = field(default_factory=list)
     proposal: str = ""   # the brand's licence proposal, waiting for the talent's answer
+    webhook: str = ""    # the brand's webhook endpoint
+    delivery: str = ""   # one of its deliveries (pending)
     keys: dict[Role, str] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
 
     def ids(self) -> set[str]:
         return {self.agency, self.brand, self.talent, self.twin, self.release, self.consent,
                 self.licence, *self.assets, *self.garments, self.campaign, *self.jobs,
-                self.proposal}
+                self.proposal, self.webhook, self.delivery}
 
     def of(self, kind: str) -> str:
         return {"talent": self.talent, "twin": self.twin, "twin_any": self.twin,
                 "consent": self.consent, "consent_any": self.consent,
                 "release": self.release, "licence": self.licence, "asset": self.assets[0],
                 "brand": self.brand, "agency": self.agency, "garment": self.garments[0],
-                "campaign": self.campaign, "proposal": self.proposal}[kind]
+                "campaign": self.campaign, "proposal": self.proposal,
+                "webhook": self.webhook, "delivery": self.delivery}[kind]
 
 
 @dataclass
@@ -96,6 +106,9 @@ def world_context(engine, tmp_path: Path, clock: Clock) -> ServiceContext:  # ty
     ensure_development_credentials(settings.c2pa_dir)
     ctx = bootstrap(settings, engine=engine, clock=clock)
     ctx.passwords = Argon2Passwords(fast=True)  # tests check behaviour, not hash cost
+    # no DNS in tests; the local receivers of webhook tests are allowed
+    ctx.webhook_sender = GuardedSender(AllowList.parse(["127.0.0.1"]),
+                                       resolver=offline_resolver, timeout=2)
     return ctx
 
 
@@ -103,6 +116,9 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
     agency = add_organisation(ctx, kind=OrganisationKind.AGENCY, name=f"Agency {tag}")
     brand = add_organisation(ctx, kind=OrganisationKind.BRAND, name=f"Brand {tag}",
                              country="SE")
+    webhook = register_endpoint(ctx, organisation_id=brand.id, actor="test",
+                                url=f"http://127.0.0.1:9/hooks/{tag}",
+                                events=list(EVENT_TYPES)).endpoint.id
     talent, twin = add_talent(ctx, name=f"Talent {tag}", agency_id=agency.id)
     release = grant_biometric_release(ctx, talent_id=talent.id, document=BiometricReleaseDocument(
         purpose="Face template to check the identity of generated images",
@@ -124,7 +140,9 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
                         actor="test")
     approve_asset(ctx, assets[1], party_id=talent.id, actor="test")  # posts its fee
     tenant = Tenant(tag, agency.id, brand.id, talent.id, twin.id, release.id, consent.id,
-                    licence.id, assets)
+                    licence.id, assets, webhook=webhook)
+    with ctx.uow() as uow:
+        tenant.delivery = uow.webhooks.deliveries(endpoint_id=webhook)[-1].id
     _campaign(ctx, tenant)
     tenant.proposal = propose_licence(
         ctx, twin_id=twin.id, brand_id=brand.id, actor="test",

@@ -99,12 +99,14 @@ def webhook_deliver(
     import socket
     import threading
 
+    from twinstudio.config import Settings
     from twinstudio.services.webhooks import deliver_due, run_delivery_worker
 
     ctx = context(workspace)
+    lease = Settings(workspace=workspace).webhook_lease_seconds
     name = worker or f"cli-{socket.gethostname()[:40]}-{os.getpid()}"
     if once:
-        done = deliver_due(ctx, worker_id=name)
+        done = deliver_due(ctx, worker_id=name, lease_seconds=lease)
         print_result({"delivered": done.delivered, "retrying": done.retrying,
                       "failed": done.failed}, f"{len(done.delivered)} delivered, "
                       f"{len(done.retrying)} to retry, {len(done.failed)} failed",
@@ -114,7 +116,7 @@ def webhook_deliver(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     out.print(f"delivering webhooks as {name} (Ctrl-C stops)")
     try:
-        run_delivery_worker(ctx, stop, worker_id=name)
+        run_delivery_worker(ctx, stop, worker_id=name, lease_seconds=lease)
     except KeyboardInterrupt:
         stop.set()
     out.print("stopped")
