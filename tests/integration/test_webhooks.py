@@ -219,7 +219,7 @@ def test_private_and_malformed_targets_are_refused(world: World, url, code):
 
 def test_loopback_needs_the_allow_list_and_dns_is_checked_again_at_delivery(world: World):
     world.ctx.webhook_sender = GuardedSender(resolver=offline_resolver, timeout=1)
-    with pytest.raises(InvalidInput, match="127.0.0.1 resolves to 127.0.0.1, a loopback"):
+    with pytest.raises(InvalidInput, match=r"127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback"):
         _endpoint(world, world.a.brand, "http://127.0.0.1:8080/hook")
     answers = {"hooks.example.com": [PUBLIC]}
     world.ctx.webhook_sender = GuardedSender(
@@ -269,8 +269,7 @@ def test_api_registers_for_the_own_organisation_and_shows_the_secret_once(world:
     assert rotated["secret"].startswith("whsec_") and rotated["secret"] != endpoint["secret"]
     approve_asset(world.ctx, world.a.assets[0], party_id=world.a.talent, actor="test")
     _drain(world)
-    (got,) = [r for r in receiver.wait_for(2) if r.headers.get("webhook-id")][:1]
-    signed = [r for r in receiver.received]
+    signed = receiver.wait_for(2)
     verified = 0
     for request in signed:
         for secret in (rotated["secret"], agency["secret"]):

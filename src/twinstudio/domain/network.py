@@ -65,9 +65,10 @@ def address_problem(address: IPAddress) -> str | None:
     """Why ``address`` is not on the public internet (None: it is)."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address_problem(address.ipv4_mapped)
-    checks = (("loopback", address.is_loopback), ("link-local", address.is_link_local),
+    checks = (("unspecified", address.is_unspecified), ("loopback", address.is_loopback),
+              ("link-local", address.is_link_local),
               ("private", address.is_private), ("multicast", address.is_multicast),
-              ("unspecified", address.is_unspecified), ("reserved", address.is_reserved),
+              ("reserved", address.is_reserved),
               ("carrier-grade NAT", isinstance(address, ipaddress.IPv4Address)
                and address in _CGNAT))
     for name, hit in checks:
