@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.support.world import World
 
 
 def _command() -> list[str]:
@@ -88,17 +92,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_workspace(workspace: Path, database_url: str | None = None) -> tuple[str, bytes]:
-    """The API tests' two-tenant world in a real workspace, as of 1 June 2026; a brand
-    admin's API key and a marked image (320x400 JPEG) of tenant a."""
+def build_world_workspace(workspace: Path, database_url: str | None = None) -> World:
+    """The API tests' two-tenant world in a real workspace, as of 1 June 2026 (its
+    ``ctx`` reads the same store as a server started on the workspace)."""
     from tests.conftest import Clock
-    from tests.support.images import encode, scene
+    from tests.support.webhooks import offline_resolver
     from tests.support.world import build_world
     from twinstudio.bootstrap import bootstrap
     from twinstudio.config import Settings
-    from twinstudio.domain.accounts import Role
+    from twinstudio.domain.network import AllowList
+    from twinstudio.net.outbound import GuardedSender
     from twinstudio.provenance.keys import ensure_development_credentials
-    from twinstudio.services.provenance import mark_asset
     from twinstudio.signing.passwords import Argon2Passwords
     from twinstudio.workspace import create_workspace
 
@@ -107,7 +111,20 @@ def build_workspace(workspace: Path, database_url: str | None = None) -> tuple[s
     ensure_development_credentials(settings.c2pa_dir)
     ctx = bootstrap(settings, clock=Clock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC)))
     ctx.passwords = Argon2Passwords(fast=True)
-    world = build_world(ctx)
+    ctx.webhook_sender = GuardedSender(AllowList.parse(["127.0.0.1"]),
+                                       resolver=offline_resolver, timeout=2)
+    return build_world(ctx)
+
+
+def build_workspace(workspace: Path, database_url: str | None = None) -> tuple[str, bytes]:
+    """``build_world_workspace``; a brand admin's API key and a marked image (320x400
+    JPEG) of tenant a."""
+    from tests.support.images import encode, scene
+    from twinstudio.domain.accounts import Role
+    from twinstudio.services.provenance import mark_asset
+
+    world = build_world_workspace(workspace, database_url)
+    ctx = world.ctx
     marked = mark_asset(ctx, licence_id=world.a.licence, source="studio",
                         image=encode(scene(5, 320, 400), quality=90))
     return world.key(Role.BRAND_ADMIN), marked.image
