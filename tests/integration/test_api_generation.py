@@ -132,6 +132,11 @@ def test_a_bad_packshot_answers_422_and_adds_nothing(world, api, data, phrase):
     assert "Oxford shirt" not in {g["name"] for g in listed["items"]}
 
 
+def jobs_all(api, world: World, campaign_id: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+    return api.get(f"/api/v1/campaigns/{campaign_id}/jobs",
+                   headers=as_(world, Role.BRAND_EDITOR)).json()["items"]
+
+
 def test_a_campaign_plan_lists_refusals_with_reason_codes_and_runs_to_the_end(world, api,
                                                                             tools):
     plan = api.post("/api/v1/campaigns", json=brief(world),
@@ -158,6 +163,17 @@ def test_a_campaign_plan_lists_refusals_with_reason_codes_and_runs_to_the_end(wo
     job = jobs["items"][0]
     assert job["state"] == "succeeded" and job["attempts"] == 1 and job["asset_id"]
     assert job["last_error"] is None and job["format"] in ("feed", "square")
+    # the brand's webhook outbox: each asset waiting for approval, and the run's end once
+    # (the workers end the last two jobs at about the same time; one of them tells)
+    with world.ctx.uow() as uow:
+        told = [(d.event_type, uow.webhooks.message(d.message_id).data)
+                for d in uow.webhooks.deliveries(endpoint_id=world.a.webhook)]
+    completed = [data for kind, data in told if kind == "campaign.completed"
+                 and data["campaign_id"] == campaign_id]
+    assert completed == [{"campaign_id": campaign_id, "brand_id": world.a.brand,
+                          "name": "AW26 capsule", "jobs": {"succeeded": 2}}]
+    waiting = {data["asset_id"] for kind, data in told if kind == "asset.pending_approval"}
+    assert {j["asset_id"] for j in jobs_all(api, world, campaign_id)} <= waiting
     again = api.post(f"/api/v1/campaigns/{campaign_id}/run",
                      headers=as_(world, Role.BRAND_EDITOR))
     assert again.status_code == 202 and again.json()["queued"] == 0
