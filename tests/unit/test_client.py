@@ -270,6 +270,23 @@ def test_a_retried_create_sends_the_same_idempotency_key_each_time() -> None:
     assert calls.requests[0].headers[IDEMPOTENCY_HEADER] != keys[0]  # one key per call
 
 
+def test_a_create_whose_first_try_still_runs_is_asked_again_with_its_key() -> None:
+    garment = {"id": "gar_1", "brand_id": "brd_1", "name": "Parka", "category": "coat",
+               "product_category": "outerwear", "fit": "regular", "length": "regular",
+               "base_color": "#2f4f6f", "colour_source": "given", "colorways": [],
+               "pattern_sha256": None, "pattern_size_cm": 12.0, "image_sha256": None}
+    calls = Recorder(_error(409, "idempotency_key_in_flight", headers={"Retry-After": "1"}),
+                     httpx.Response(201, json=garment))
+    client, slept = _client(calls)
+    assert client.garments.create("Parka", "coat", fabric_color="#2f4f6f").id == "gar_1"
+    assert slept == [1.0] and len({r.headers[IDEMPOTENCY_HEADER] for r in calls.requests}) == 1
+    plain = Recorder(_error(409, "conflict"))
+    client, slept = _client(plain)
+    with pytest.raises(Conflict):  # any other conflict is an answer
+        client.garments.create("Parka", "coat", fabric_color="#2f4f6f")
+    assert len(plain.requests) == 1 and slept == []
+
+
 def test_the_caller_may_name_the_idempotency_key() -> None:
     calls = Recorder(httpx.Response(201, json={
         "id": "tal_1", "name": "Astrid", "language": "en", "agency_id": None,

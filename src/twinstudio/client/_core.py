@@ -5,8 +5,9 @@ how they send (``_request``: a value, or a coroutine of it) and how they wait.
 
 Retries: an idempotent call (GET, PUT, DELETE, a read-only POST, or a POST that carries
 an ``Idempotency-Key``) is tried again on a connection error, a timeout, 429, 502, 503
-and 504, after ``backoff * 2**n`` seconds (the answer's ``Retry-After`` instead when it
-has one), each wait capped at ``max_delay``. Any other POST is sent once: sending it
+and 504 (a keyed POST also on the 409 saying its first try is still running), after
+``backoff * 2**n`` seconds (the answer's ``Retry-After`` instead when it has one), each
+wait capped at ``max_delay``. Any other POST is sent once: sending it
 again could do it twice. Every POST that creates something carries an
 ``Idempotency-Key`` (a uuid4 made once per call, the same on each of its retries), so
 that a retried create gives the first answer instead of a second object.
@@ -38,6 +39,7 @@ API_PREFIX = "/api/v1"
 API_KEY_HEADER = "X-API-Key"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+IN_FLIGHT = "idempotency_key_in_flight"   # 409 while the key's first request runs
 DEFAULT_TIMEOUT = 30.0
 MAX_PAGE = 500  # the API's largest limit
 
@@ -140,6 +142,17 @@ def file_part(upload: Upload, default_name: str = "image") -> tuple[str, bytes, 
     return name, data, sniffed_mime(data)
 
 
+def in_flight(response: httpx.Response) -> bool:
+    """The API's 409 for a request whose Idempotency-Key is still being answered (the
+    first try runs on): worth asking again after its Retry-After."""
+    if response.status_code != 409:
+        return False
+    try:
+        return response.json()["error"]["type"] == IN_FLIGHT
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
 # ------------------------------------------------------------------ the shared base
 
 
@@ -223,7 +236,8 @@ class BaseClient:
         try) got ``response`` (None: no answer); None: do not try again."""
         if attempt >= self.retries or not call.idempotent:
             return None
-        if response is not None and response.status_code not in RETRY_STATUSES:
+        if response is not None and response.status_code not in RETRY_STATUSES \
+                and not (call.idempotency_key and in_flight(response)):
             return None
         wait = self.backoff * 2 ** attempt
         if response is not None:
