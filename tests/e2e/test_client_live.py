@@ -12,14 +12,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import PG_URL, consent_doc, terms
 from tests.support.images import encode, scene
-from tests.support.served import Served, serve
+from tests.support.served import Served, build_world_workspace, serve
 from tests.support.world import World
 from twinstudio.client import (
     AsyncClient,
@@ -36,11 +36,12 @@ from twinstudio.client import (
 )
 from twinstudio.domain.accounts import Role
 
-pytestmark = [pytest.mark.xdist_group("client_live")]
+pytestmark = [pytest.mark.xdist_group("served")]
 
 PERIOD = "2026-06"
 # one perception place and no queue: concurrent verifies are refused with 503 (Busy)
-NARROW_GATE = {"TWINSTUDIO_PERCEPTION_CONCURRENCY": "1", "TWINSTUDIO_PERCEPTION_QUEUE": "0"}
+NARROW_GATE = {"TWINSTUDIO_PERCEPTION_CONCURRENCY": "1", "TWINSTUDIO_PERCEPTION_QUEUE": "0",
+               "TWINSTUDIO_WEBHOOK_ALLOW": "127.0.0.1"}
 
 
 @dataclass
@@ -59,23 +60,11 @@ class Live:
 
 
 def _build(workspace: Path, database_url: str | None) -> tuple[World, bytes]:
-    """``tests.support.served.build_workspace``, keeping the world (ids and keys)."""
-    from tests.conftest import Clock
-    from tests.support.world import build_world
-    from twinstudio.bootstrap import bootstrap
-    from twinstudio.config import Settings
-    from twinstudio.provenance.keys import ensure_development_credentials
+    """The world in a real workspace, and a marked image of tenant a's licence."""
     from twinstudio.services.provenance import mark_asset
-    from twinstudio.signing.passwords import Argon2Passwords
-    from twinstudio.workspace import create_workspace
 
-    create_workspace(workspace)
-    settings = Settings(workspace=workspace, database_url=database_url)
-    ensure_development_credentials(settings.c2pa_dir)
-    ctx = bootstrap(settings, clock=Clock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC)))
-    ctx.passwords = Argon2Passwords(fast=True)
-    world = build_world(ctx)
-    marked = mark_asset(ctx, licence_id=world.a.licence, source="studio",
+    world = build_world_workspace(workspace, database_url)
+    marked = mark_asset(world.ctx, licence_id=world.a.licence, source="studio",
                         image=encode(scene(5, 320, 400), quality=90))
     return world, marked.image
 
@@ -375,6 +364,31 @@ def test_audit_chain_and_events_page_by_page(live: Live) -> None:
         assert seqs == sorted(seqs, reverse=True)  # newest first, across pages
         granted = list(compliance.audit.iter_events(type="LicenceGranted", page_size=1))
         assert granted and {e.type for e in granted} == {"LicenceGranted"}
+
+
+def test_webhooks_and_their_delivery_log(live: Live) -> None:
+    a = live.world.a
+    with live.client() as brand:
+        types = {t.type for t in brand.webhooks.event_types()}
+        assert {"asset.approved", "licence.granted"} <= types
+        assert a.webhook in {w.id for w in brand.webhooks.list().items}
+        assert brand.webhooks.get(a.webhook).organisation_id == a.brand
+        created = brand.webhooks.create("http://127.0.0.1:9/hooks", ["asset.approved"],
+                                        description="client test")
+        assert created.secret.startswith("whsec_")
+        assert created.id in {w.id for w in brand.webhooks.iter(page_size=1)}
+        rotated = brand.webhooks.rotate_secret(created.id)
+        assert rotated.secret != created.secret
+        assert not brand.webhooks.disable(created.id).active
+        deliveries = brand.webhooks.deliveries(a.webhook)
+        assert a.delivery in {d.id for d in brand.webhooks.iter_deliveries(a.webhook)}
+        assert deliveries.total >= 1
+        detail = brand.webhooks.delivery(a.delivery)
+        assert detail.id == a.delivery
+        try:  # pending answers 409; delivered or failed is sent again
+            assert brand.webhooks.replay(a.delivery).id == a.delivery
+        except Conflict as pending:
+            assert pending.status == 409
 
 
 # ------------------------------------------------------------------ errors

@@ -199,6 +199,7 @@ class BaseClient:
         self.notices = r.Notices(self)
         self.models = r.Models(self)
         self.audit = r.Audit(self)
+        self.webhooks = r.Webhooks(self)
 
     def _request(self, call: Call[T]) -> Any:  # pragma: no cover - both clients define it
         raise NotImplementedError

@@ -21,7 +21,8 @@ from twinstudio.client.resources.studio import (
     Reviews,
     Statements,
 )
+from twinstudio.client.resources.webhooks import Webhooks
 
 __all__ = ["Assets", "Audit", "Campaigns", "Consents", "Garments", "Licences", "Me",
            "Models", "Notices", "Organisations", "Policy", "Proposals", "Releases",
-           "Reviews", "Statements", "Talents", "Twins"]
+           "Reviews", "Statements", "Talents", "Twins", "Webhooks"]
