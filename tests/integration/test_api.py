@@ -271,6 +271,21 @@ def test_compliance_reads_the_audit_chain_and_others_may_not(world, api):
     assert api.get("/api/v1/audit/chain", headers=as_(world, Role.TALENT)).status_code == 403
 
 
+def test_the_audit_chain_checks_a_head_published_earlier(world, api):
+    compliance = as_(world, Role.COMPLIANCE)
+    head = api.get("/api/v1/audit/chain", headers=compliance).json()
+    published = f"{head['head_seq']}:{head['head_hash']}"
+    kept = api.get("/api/v1/audit/chain", params={"expect_head": published}, headers=compliance)
+    assert kept.status_code == 200 and kept.json()["ok"], kept.text
+    forged = f"{head['head_seq']}:{'0' * 64}"
+    lost = api.get("/api/v1/audit/chain", params={"expect_head": forged},
+                   headers=compliance).json()
+    assert not lost["ok"] and forged in lost["problem"]
+    bare_hash = api.get("/api/v1/audit/chain", params={"expect_head": head["head_hash"]},
+                        headers=compliance)
+    assert bare_hash.status_code == 422
+
+
 def test_an_agency_adds_a_talent_to_its_own_agency(world, api):
     response = api.post("/api/v1/talents", json={"name": "New Face", "agency_id": None},
                         headers=as_(world, Role.AGENCY))

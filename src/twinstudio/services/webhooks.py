@@ -279,6 +279,15 @@ def deliver_due(ctx: ServiceContext, *, worker_id: str, limit: int = 20,
         uow.commit()
     result = DeliveryRoundResult()
     for delivery in claimed:
+        # the lease runs from this attempt's start: a round of slow endpoints never
+        # outlives it (a delivery whose lease ran out meanwhile is another worker's now)
+        with ctx.uow() as uow:
+            held = uow.webhooks.extend_lease(
+                delivery.id, worker_id, ctx.now() + timedelta(seconds=lease_seconds))
+            uow.commit()
+        if not held:
+            result.lost_lease.append(delivery.id)
+            continue
         _deliver_one(ctx, sender, delivery, worker_id=worker_id, schedule=schedule,
                      result=result)
     return result

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 @router.get("/chain", openapi_extra=isolation(role="audit.read"))
 def chain(access: AccessDep, expect_head: Annotated[str | None, Query(
-        pattern=r"^[0-9a-f]{64}$", description="a head hash published elsewhere")] = None
+        pattern=r"^[0-9]{1,12}:[0-9a-f]{64}$",
+        description="a head published elsewhere, as SEQ:HASH (head_seq and head_hash of an "
+                    "earlier answer): the chain must still contain it")] = None
           ) -> ChainPublic:
     """Verify every link; names the first bad event."""
     access.require("audit.read")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from twinstudio.client._core import Call, page_size_of
+from twinstudio.client._calls import Call, page_size_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from twinstudio.client._core import BaseClient

@@ -21,7 +21,7 @@ from twinstudio.api.schemas import (
     TwinPublic,
     VerificationPublic,
 )
-from twinstudio.client._core import Call, Upload, file_part, get, model, post
+from twinstudio.client._calls import Call, Upload, file_part, get, model, post
 from twinstudio.client.resources._base import DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, Resource
 from twinstudio.domain.consent import BiometricReleaseDocument, ConsentDocument
 from twinstudio.domain.licence import LicenceState, LicenceTerms

@@ -29,7 +29,7 @@ from twinstudio.api.schemas import (
     RunPublic,
     StatementPublic,
 )
-from twinstudio.client._core import Call, Upload, file_part, get, model, post, raw
+from twinstudio.client._calls import Call, Upload, file_part, get, model, post, raw
 from twinstudio.client.resources._base import DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, Resource
 from twinstudio.domain.asset import AssetState
 from twinstudio.domain.garment import Fit, GarmentCategory, Length

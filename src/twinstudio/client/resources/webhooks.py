@@ -15,7 +15,7 @@ from twinstudio.api.webhook_schemas import (
     WebhookCreatedPublic,
     WebhookPublic,
 )
-from twinstudio.client._core import Call, get, model, post
+from twinstudio.client._calls import Call, get, model, post
 from twinstudio.client.resources._base import DEFAULT_LIMIT, DEFAULT_PAGE_SIZE, Resource
 from twinstudio.domain.webhooks import DeliveryState
 

@@ -127,6 +127,15 @@ class SqlWebhookRepository(_Repo):
             query = query.with_for_update()
         return _delivery(self._one(query, "webhook delivery", delivery_id))
 
+    def extend_lease(self, delivery_id: str, worker_id: str, until: datetime) -> bool:
+        """Hold the delivery until ``until`` if ``worker_id`` still does (False: the lease
+        ran out and another worker took it)."""
+        c = t.webhook_deliveries.c
+        result = self._c.execute(update(t.webhook_deliveries).where(
+            c.id == delivery_id, c.lease_owner == worker_id,
+            c.state == DeliveryState.PENDING.value).values(lease_expires_at=until))
+        return bool(result.rowcount)
+
     def lease_owner(self, delivery_id: str) -> str | None:
         c = t.webhook_deliveries.c
         return self._c.execute(select(c.lease_owner).where(c.id == delivery_id)).scalar()
