@@ -176,6 +176,48 @@ def test_a_delivery_fails_after_its_schedule_and_a_replay_sends_it_again(world: 
     assert len({r.headers["webhook-id"] for r in receiver.wait_for(3)}) == 1
 
 
+def test_a_slow_round_does_not_send_what_its_lost_lease_gave_another(world: World, clock,
+                                                                      receiver):
+    """A worker holds each delivery from that attempt's start: when an endpoint hangs past
+    the lease and another worker takes the round's deliveries meanwhile, the first worker
+    sends none of the rest (only the hung one can arrive twice: at least once)."""
+    _endpoint(world, world.a.brand, receiver.url, ["licence.revoked"])
+    _endpoint(world, world.a.brand, receiver.url + "/second", ["licence.revoked"])
+    revoke_licence(world.ctx, world.a.licence, reason="ended", actor="test")
+    real = world.ctx.webhook_sender
+    by_w1: list[str] = []
+    taken: list[str] = []
+
+    class Hanging:
+        def target_problem(self, url: str) -> str | None:
+            return real.target_problem(url)  # type: ignore[union-attr]
+
+        def send(self, url: str, headers: dict[str, str], body: bytes):  # type: ignore[no-untyped-def]
+            by_w1.append(url)
+            if len(by_w1) == 1:  # the first endpoint hangs past the lease; w2 runs meanwhile
+                clock.advance(seconds=61)
+                world.ctx.webhook_sender = real
+                w2 = deliver_due(world.ctx, worker_id="w2")
+                taken.extend(w2.delivered + w2.retrying + w2.failed)
+                world.ctx.webhook_sender = self
+            return real.send(url, headers, body)  # type: ignore[union-attr]
+
+    world.ctx.webhook_sender = Hanging()  # type: ignore[assignment]
+    try:
+        slow = deliver_due(world.ctx, worker_id="w1", lease_seconds=60)
+    finally:
+        world.ctx.webhook_sender = real
+    assert len(by_w1) == 1 and slow.delivered == [] and len(taken) >= 2
+    assert sorted(slow.lost_lease) == sorted(taken)
+    for delivery_id in taken:  # w2's attempts are the ones on record, one each
+        assert len(delivery_detail(world.ctx, delivery_id).attempts) == 1
+    # our two endpoints each got the message once, from w2 (the hung attempt was the
+    # world's own endpoint's, or one of ours: then that one alone arrives twice)
+    ours = sorted(r.path for r in receiver.received)
+    assert ours in (["/hooks", "/hooks/second"], ["/hooks", "/hooks", "/hooks/second"],
+                    ["/hooks", "/hooks/second", "/hooks/second"])
+
+
 def test_a_worker_that_dies_mid_delivery_leaves_it_to_another(world: World, clock, receiver):
     endpoint = _endpoint(world, world.a.brand, receiver.url, ["licence.revoked"]).endpoint
     revoke_licence(world.ctx, world.a.licence, reason="ended", actor="test")
