@@ -52,23 +52,35 @@ def clock() -> Clock:
     return Clock(datetime(2026, 6, 1, 12, 0, tzinfo=UTC))
 
 
-def _pg_schema_engine() -> Iterator[Engine]:
+def create_pg_schema(prefix: str = "t") -> str:
+    """A fresh schema in the test PostgreSQL (skipped without one; a failure under CI)."""
     if not PG_URL:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the PostgreSQL store tests: set TWINSTUDIO_TEST_POSTGRES_URL")
         pytest.skip("TWINSTUDIO_TEST_POSTGRES_URL not set")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_db_engine(PG_URL, schema=schema)
+    admin.dispose()
+    return schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    admin = create_engine(normalise_url(PG_URL or ""), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _pg_schema_engine() -> Iterator[Engine]:
+    schema = create_pg_schema()
+    engine = create_db_engine(PG_URL or "", schema=schema)
     try:
         yield engine
     finally:
         engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        drop_pg_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,7 +8,6 @@ key making one object, sync and async. One server per database for the whole mod
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, consent_doc, terms
+from tests.conftest import PG_URL, consent_doc, create_pg_schema, drop_pg_schema, terms
 from tests.support.images import encode, scene
 from tests.support.served import Served, build_world_workspace, serve
 from tests.support.world import World
@@ -72,32 +71,9 @@ def _build(workspace: Path, database_url: str | None) -> tuple[World, bytes]:
 def _postgres_url() -> tuple[str, str]:
     """A fresh schema in the test PostgreSQL, and the URL whose search path is it (the
     server process and the world builder share it)."""
-    from sqlalchemy import create_engine, text
-
-    from twinstudio.store.database import normalise_url
-
-    if not PG_URL:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the PostgreSQL tests: set TWINSTUDIO_TEST_POSTGRES_URL")
-        pytest.skip("TWINSTUDIO_TEST_POSTGRES_URL not set")
-    schema = f"c_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    joiner = "&" if "?" in PG_URL else "?"
+    schema = create_pg_schema("c")
+    joiner = "&" if "?" in (PG_URL or "") else "?"
     return schema, f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
-
-
-def _drop_schema(schema: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from twinstudio.store.database import normalise_url
-
-    admin = create_engine(normalise_url(PG_URL or ""), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="module", params=[
@@ -112,7 +88,7 @@ def live(request: pytest.FixtureRequest,
             yield Live(served, world, image, workspace)
     finally:
         if schema:
-            _drop_schema(schema)
+            drop_pg_schema(schema)
 
 
 def _photos(n: int = 3) -> list[tuple[str, bytes]]:
