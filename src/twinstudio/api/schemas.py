@@ -205,6 +205,8 @@ class RevocationPublic(BaseModel):
     suspended_licences: list[str]
     withdrawn_assets: list[str]
     flagged_for_takedown: list[str]
+    destroyed_adapters: list[str] = Field(default_factory=list,
+                                          description="the twin's LoRA versions destroyed")
 
 
 class ReleaseCreate(BaseModel):

@@ -116,6 +116,10 @@ class ConsentDocument(BaseModel):
     language: str = Field(max_length=35)
     signer: Literal["self"] = "self"
     separate_document: bool = True
+    # Training a model of the likeness (a per-twin LoRA from the capture photos) needs
+    # its own explicit "yes": not given unless the talent says so. Consents signed before
+    # this field existed lack it and do not allow training (their hash is unchanged).
+    model_training: bool = Field(default=False, strict=True)
 
     @field_validator("language")
     @classmethod
@@ -145,8 +149,12 @@ class ConsentDocument(BaseModel):
         return self
 
     def document_hash(self, *, talent_id: str, consent_id: str) -> str:
+        # model_training appears in the signed document only when given, so that a
+        # consent signed before the field existed hashes as it did
+        document = self.model_dump(mode="json",
+                                   exclude=None if self.model_training else {"model_training"})
         body = {"kind": "digital_replica_consent", "id": consent_id, "talent_id": talent_id,
-                "document": self.model_dump(mode="json")}
+                "document": document}
         return sha256_hex(canonical_json(body))
 
 
@@ -169,6 +177,8 @@ class DigitalReplicaConsent(BaseModel):
     signed_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
     revocation_reason: str | None = None
+    # the talent withdrew the training part (model_training) and kept the rest in force
+    training_withdrawn_at: datetime | None = None
 
     def is_in_force(self, today: date) -> bool:
         return (

@@ -456,6 +456,21 @@ class GenerationInputs:
     garment_images: dict[str, Any] = field(default_factory=dict)  # garment id -> RGB
     face: Any | None = None
     full_body: Any | None = None
+    # the twin's own LoRA for the request's base model (twin training), decrypted in
+    # memory: it takes the place of a registered ``lora`` model
+    adapter: TwinAdapterInput | None = None
+
+
+@dataclass(frozen=True)
+class TwinAdapterInput:
+    """The newest version of the twin's adapter for the base model, in memory."""
+
+    adapter_id: str
+    version: int
+    base_model: str
+    sha256: str                       # of ``weights``
+    weights: bytes                    # safetensors, diffusers' LoRA layout
+    trigger_token: str                # the word the adapter learnt for the twin
 
 
 @dataclass

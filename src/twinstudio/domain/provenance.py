@@ -33,7 +33,7 @@ RETOUCHED_FR = "Photographie retouchée"
 # What the twinstudio assertion says about the model that made an image (the prompt and
 # the runtime stay with the asset's record, not in the public credential).
 GENERATION_FIELDS = ("backend", "recipe", "seed", "steps", "guidance", "strength",
-                     "candidates", "size", "models", "lora_sha256")
+                     "candidates", "size", "models", "lora_sha256", "adapter")
 
 
 def manifest_for(asset: Asset, licence: Licence, *, generator: str, version: str,

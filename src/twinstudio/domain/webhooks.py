@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from twinstudio.domain.common import canonical_json, new_id, utcnow
 from twinstudio.domain.text import FreeText
 
-# What an endpoint may subscribe to. finding.created and adapter.trained join when the
-# monitoring and twin-training issues land.
+# What an endpoint may subscribe to. finding.created joins when the monitoring issue
+# lands.
 EVENT_TYPES: dict[str, str] = {
     "campaign.completed": "every job of a campaign run has ended",
     "asset.pending_approval": "an asset waits for the talent's approval",
@@ -37,6 +37,7 @@ EVENT_TYPES: dict[str, str] = {
     "licence.revoked": "a licence was revoked",
     "consent.revoked": "a talent's digital replica consent was revoked",
     "statement.ready": "a closed ledger period's statement can be read",
+    "adapter.trained": "a new version of a twin's LoRA was trained (to the talent's agency)",
 }
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"

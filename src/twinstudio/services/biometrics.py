@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from twinstudio.domain.budgets import ANALYSIS_SIDE
 from twinstudio.domain.common import new_id
 from twinstudio.domain.consent import MAX_BIOMETRIC_RETENTION_DAYS, release_in_force
 from twinstudio.domain.errors import ConfigurationError, Conflict, RightsRefused
 from twinstudio.domain.policy import Reason
+from twinstudio.services.adapters import destroy_adapters_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, Vault
 
@@ -110,7 +112,9 @@ def shred_in(uow: UnitOfWork, *, twin_id: str, reason: str, actor: str,
     if destroyed or removed:
         uow.audit.append(actor=actor, type="BiometricsShredded", at=now, payload={
             "twin_id": twin_id, "reason": reason, "templates_removed": removed})
-    return bool(destroyed or removed)
+    # the twin's adapters were made from these photos and are encrypted with this key
+    adapters = destroy_adapters_in(uow, twin_id=twin_id, reason=reason, actor=actor, now=now)
+    return bool(destroyed or removed or adapters)
 
 
 def purge_expired(ctx: ServiceContext, *, actor: str = "system") -> list[str]:
@@ -201,20 +205,27 @@ def likeness_references(ctx: ServiceContext, twin_id: str) -> LikenessReferences
     out = LikenessReferences()
     best_area = 0
     for name, data in sorted(photos.items()):
-        rgb = ctx.provenance.decode(data, max_side=ANALYSIS_SIDE).rgb
-        faces = ctx.faces.embeddings(rgb) if ctx.faces is not None else []
-        if faces:
-            left, top, right, bottom = faces[0][1]
-            area = (right - left) * (bottom - top)
-            if area > best_area:
-                pad = int(FACE_MARGIN * max(right - left, bottom - top))
-                height, width = rgb.shape[:2]
-                out.face = rgb[max(0, top - pad):min(height, bottom + pad),
-                               max(0, left - pad):min(width, right + pad)].copy()
-                out.face_photo, best_area = name, area
+        crop = face_crop(ctx, ctx.provenance.decode(data, max_side=ANALYSIS_SIDE).rgb)
+        if crop is not None and crop[1] > best_area:
+            out.face, best_area = crop
+            out.face_photo = name
     if keypoints:
         name = max(sorted(keypoints), key=lambda n: len(keypoints[n] or {}))
         if name in photos:
             out.full_body = ctx.provenance.decode(photos[name], max_side=ANALYSIS_SIDE).rgb
             out.body_photo = name
     return out
+
+
+def face_crop(ctx: ServiceContext, rgb: Any) -> tuple[Any, int] | None:
+    """The first face of ``rgb`` with ``FACE_MARGIN`` around it, and its box's area (None
+    without a face or face tools)."""
+    faces = ctx.faces.embeddings(rgb) if ctx.faces is not None else []
+    if not faces:
+        return None
+    left, top, right, bottom = faces[0][1]
+    pad = int(FACE_MARGIN * max(right - left, bottom - top))
+    height, width = rgb.shape[:2]
+    crop = rgb[max(0, top - pad):min(height, bottom + pad),
+               max(0, left - pad):min(width, right + pad)].copy()
+    return crop, (right - left) * (bottom - top)

@@ -11,6 +11,7 @@ from twinstudio.domain.generation import GeneratorSpec
 from twinstudio.domain.proposals import DEFAULT_PROPOSAL_DAYS
 from twinstudio.domain.webhooks import RETRY_SCHEDULE
 from twinstudio.services.ports import (
+    AdapterTrainer,
     AuditAnchors,
     Blobs,
     BodyFitting,
@@ -52,6 +53,8 @@ class ServiceContext:
     # outbound webhook requests (issue 20): the guarded sender and the retry schedule
     webhook_sender: WebhookSender | None = None
     webhook_schedule: tuple[int, ...] = RETRY_SCHEDULE
+    # twin training (issue 16): the LoRA trainer (None: this process cannot train)
+    trainer: AdapterTrainer | None = None
 
     def now(self) -> datetime:
         return self.clock()

@@ -24,7 +24,9 @@ from twinstudio.domain.generation import (
     GenerationRequest,
     Job,
     JobState,
+    TwinAdapterInput,
 )
+from twinstudio.domain.training import adapter_refusal
 from twinstudio.services.assets import submit_asset
 from twinstudio.services.blob_writes import BlobWrites, blob_writes
 from twinstudio.services.campaigns import variant_reasons
@@ -196,7 +198,23 @@ def resolve_inputs(ctx: ServiceContext, request: GenerationRequest) -> Generatio
     if request.backend == "diffusion":
         references = likeness_references(ctx, request.twin_id)
         inputs.face, inputs.full_body = references.face, references.full_body
+        inputs.adapter = _twin_adapter(ctx, request)
     return inputs
+
+
+def _twin_adapter(ctx: ServiceContext, request: GenerationRequest) -> TwinAdapterInput | None:
+    """The twin's newest adapter for the request's base model (refused with
+    ``adapter_destroyed`` when its adapters for that model were destroyed)."""
+    from twinstudio.domain.training import trigger_token
+    from twinstudio.services.adapters import adapter_for_generation
+
+    base = request.generator.models.get("base") if request.generator else None
+    use = adapter_for_generation(ctx, request.twin_id, base) if base else None
+    if use is None:
+        return None
+    return TwinAdapterInput(adapter_id=use.adapter.id, version=use.adapter.version,
+                            base_model=use.adapter.base_model, sha256=use.adapter.sha256,
+                            weights=use.weights, trigger_token=trigger_token(request.twin_id))
 
 
 def _store_conditioning(ctx: ServiceContext, written: BlobWrites,
@@ -224,6 +242,11 @@ def run_job(ctx: ServiceContext, job: Job, *, backend: GenerationBackend,
         categories = [uow.garments.get(g).product_category for g in request.garment_ids]
         reasons = variant_reasons(uow, ctx, request, licence, categories,
                                   assets_used=licence.assets_used)
+        base = request.generator.models.get("base") if request.generator else None
+        if request.backend == "diffusion" and base:  # the twin's adapter must still exist
+            refusal = adapter_refusal(uow.training.adapters(twin_id=request.twin_id), base)
+            if refusal is not None:
+                reasons = [*reasons, refusal]
     timings["policy"] = time.perf_counter() - t
     if reasons:
         listed = [{"code": r.code, "message": r.message} for r in reasons]

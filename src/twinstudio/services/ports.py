@@ -40,6 +40,7 @@ from twinstudio.domain.provenance import (
     WatermarkReading,
 )
 from twinstudio.domain.throttle import Attempts
+from twinstudio.domain.training import TrainingJob, TrainingParams, TwinAdapter
 from twinstudio.domain.twin import Twin
 from twinstudio.domain.webhooks import (
     DeliveryAttempt,
@@ -346,6 +347,55 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
+class TrainingRepository(Protocol):
+    """Training jobs (lease, encrypted checkpoint) and twin adapters (encrypted weights)."""
+
+    def add_job(self, job: TrainingJob) -> None: ...
+    def job(self, job_id: str, *, for_update: bool = False) -> TrainingJob: ...
+    def update_job(self, job: TrainingJob) -> None: ...
+    def jobs(self, *, twin_id: str | None = None) -> list[TrainingJob]: ...
+    def claim(self, job_id: str | None, *, now: datetime, worker_id: str,
+              lease_until: datetime) -> TrainingJob | None: ...
+    def hold(self, job_id: str, worker_id: str, *, lease_until: datetime) -> bool: ...
+    def save_checkpoint(self, job_id: str, worker_id: str, *, step: int, loss: float | None,
+                        ciphertext: bytes, lease_until: datetime, now: datetime) -> bool: ...
+    def checkpoint(self, job_id: str) -> bytes | None: ...
+    def clear_checkpoint(self, job_id: str) -> None: ...
+    def drop_checkpoints(self, twin_id: str) -> int: ...
+    def add_adapter(self, adapter: TwinAdapter, ciphertext: bytes) -> None: ...
+    def adapter(self, adapter_id: str, *, for_update: bool = False) -> TwinAdapter: ...
+    def adapters(self, *, twin_id: str | None = None) -> list[TwinAdapter]: ...
+    def weights(self, adapter_id: str) -> bytes | None: ...
+    def next_version(self, twin_id: str, base_model: str) -> int: ...
+    def end_adapter(self, adapter: TwinAdapter) -> None: ...
+
+
+class TrainedWeights(Protocol):
+    weights: bytes      # safetensors, diffusers' LoRA layout
+    sha256: str
+    losses: list[float]
+
+
+class TrainingStep(Protocol):
+    step: int
+    total: int
+    loss: float
+    seconds: float
+
+
+class AdapterTrainer(Protocol):
+    """Trains a twin's LoRA on a base model folder (``generation.diffusion.training``).
+    ``examples`` are (RGB uint8 array, caption); ``on_checkpoint(step, bytes)`` is called
+    every ``params.checkpoint_every`` steps; when ``should_stop()`` says so it checkpoints
+    and raises ``domain.training.TrainingStopped``."""
+
+    def train(self, recipe: str, base_path: str, examples: Sequence[tuple[Any, str]],
+              params: TrainingParams, *, resume: bytes | None,
+              on_checkpoint: Callable[[int, bytes], None],
+              on_step: Callable[[TrainingStep], None] | None,
+              should_stop: Callable[[], bool] | None) -> TrainedWeights: ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: nothing is kept unless ``commit()`` is called before leaving."""
 
@@ -372,6 +422,7 @@ class UnitOfWork(Protocol):
     proposals: LicenceProposalRepository
     webhooks: WebhookRepository
     idempotency: IdempotencyRepository
+    training: TrainingRepository
 
     users: UserRepository
     api_keys: ApiKeyRepository

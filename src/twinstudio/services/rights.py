@@ -40,6 +40,7 @@ from twinstudio.domain.policy import (
 from twinstudio.domain.proposals import LicenceProposal, ProposalState
 from twinstudio.domain.text import check_text
 from twinstudio.domain.twin import Twin, TwinState
+from twinstudio.services.adapters import destroy_adapters_in
 from twinstudio.services.billing import post_in
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import UnitOfWork, WithdrawalResult
@@ -113,6 +114,10 @@ def revoke_consent(ctx: ServiceContext, consent_id: str, *, reason: str,
                 result.suspended_licences.append(licence.id)
         result.withdrawals = _withdraw(ctx, uow, consent.twin_id, result.suspended_licences,
                                        f"consent revoked: {reason}")
+        if consent.document.model_training:  # the right to train ends with the consent
+            result.destroyed_adapters = destroy_adapters_in(
+                uow, twin_id=consent.twin_id, reason=f"consent revoked: {reason}",
+                actor=actor or consent.talent_id, now=now)
         _tell_consent_revoked(uow, consent, result.suspended_licences, reason, now)
         uow.commit()
     return result
@@ -139,6 +144,7 @@ class RevocationResult:
     licence_id: str | None = None
     suspended_licences: list[str] = field(default_factory=list)
     withdrawals: list[WithdrawalResult] = field(default_factory=list)  # one per hook
+    destroyed_adapters: list[str] = field(default_factory=list)  # the twin's LoRAs
 
     def _all(self, name: str) -> list[str]:
         return [i for w in self.withdrawals for i in (getattr(w, name) or [])]
@@ -161,7 +167,8 @@ class RevocationResult:
         withdrawn = [w.as_dict() for w in self.withdrawals]
         if self.consent_id is not None:
             return {"consent_id": self.consent_id, "state": "revoked",
-                    "suspended_licences": self.suspended_licences, "withdrawn": withdrawn}
+                    "suspended_licences": self.suspended_licences, "withdrawn": withdrawn,
+                    "destroyed_adapters": self.destroyed_adapters}
         return {"licence_id": self.licence_id, "state": "revoked", "withdrawn": withdrawn}
 
 

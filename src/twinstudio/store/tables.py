@@ -103,6 +103,7 @@ consents = Table(
     Column("signed_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
     Column("revocation_reason", Text),
+    Column("training_withdrawn_at", UtcDateTime),  # migration 0013
 )
 
 biometric_releases = Table(
@@ -499,4 +500,50 @@ idempotency_keys = Table(
     Column("headers", Text),  # JSON: content-type, location
     Column("body", LargeBinary),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Twin training (issue 16): training jobs with a lease and their last checkpoint, and the
+# versions of each twin's LoRA. Checkpoints and weights are encrypted with the twin's own
+# key (biometric_keys): shredding it leaves them unreadable, and they are deleted too.
+training_jobs = Table(
+    "training_jobs", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("base_model", String(64), nullable=False),
+    Column("recipe", String(40), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("state", String(16), nullable=False, index=True),
+    Column("step", Integer, nullable=False),
+    Column("last_loss", Text),  # repr of a float: exact on every backend
+    Column("attempts", Integer, nullable=False),
+    Column("lease_owner", String(80)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("checkpoint", LargeBinary),
+    Column("adapter_id", ID),
+    Column("error", Text),
+    Column("requested_by", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+twin_adapters = Table(
+    "twin_adapters", metadata,
+    Column("id", ID, primary_key=True),
+    Column("twin_id", ID, ForeignKey("twins.id"), nullable=False, index=True),
+    Column("talent_id", ID, ForeignKey("talents.id"), nullable=False, index=True),
+    Column("consent_id", ID, ForeignKey("consents.id"), nullable=False),
+    Column("job_id", ID, ForeignKey("training_jobs.id"), nullable=False),
+    Column("base_model", String(64), nullable=False),
+    Column("base_manifest_sha256", String(64), nullable=False),
+    Column("recipe", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("params", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("ciphertext", LargeBinary),  # None once deleted or destroyed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("end_reason", Text),
+    UniqueConstraint("twin_id", "base_model", "version", name="uq_twin_adapters_version"),
 )

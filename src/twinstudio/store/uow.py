@@ -32,6 +32,7 @@ from twinstudio.store.repositories import (
     SqlOrganisationRepository,
     SqlSignInAttemptRepository,
     SqlTalentRepository,
+    SqlTrainingRepository,
     SqlTwinBodyRepository,
     SqlTwinRepository,
     SqlUserRepository,
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
         self.proposals = SqlLicenceProposalRepository(c)  # licence proposals (issue 19)
         self.webhooks = SqlWebhookRepository(c)  # webhooks and their outbox (issue 20)
         self.idempotency = SqlIdempotencyRepository(c)
+        self.training = SqlTrainingRepository(c)  # twin training (issue 16)
 
         # accounts (issue 8)
         self.users = SqlUserRepository(c)

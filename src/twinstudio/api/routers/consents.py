@@ -27,7 +27,8 @@ def revocation(result: RevocationResult) -> RevocationPublic:
     return RevocationPublic(consent_id=result.consent_id, licence_id=result.licence_id,
                             suspended_licences=result.suspended_licences,
                             withdrawn_assets=result.withdrawn_assets,
-                            flagged_for_takedown=result.flagged_for_takedown)
+                            flagged_for_takedown=result.flagged_for_takedown,
+                            destroyed_adapters=result.destroyed_adapters)
 
 
 @router.get("", openapi_extra=isolation(list="consent"))

@@ -129,13 +129,16 @@ class DiffusionBackend:
         cond = conditioning_from(studio.image, studio.conditioning, list(request.garment_ids),
                                  width=width, height=height)
         prompt, negative = build_prompt(request, inputs.garments)
+        adapter = inputs.adapter  # the twin's own LoRA: its trigger word names the twin
+        if adapter is not None:
+            prompt = f"a photo of {adapter.trigger_token} person, {prompt}"
         timings["conditioning"] = time.perf_counter() - t
         # 3. the recipe, loaded once per worker process (files verified first)
         t = time.perf_counter()
         recipe = self._recipe(inputs)
         timings["load"] = time.perf_counter() - t
         # 4. N candidates, one seed each
-        lora = inputs.models.get("lora")
+        lora = None if adapter is not None else inputs.models.get("lora")
         garment_images = [inputs.garment_images[g] for g in request.garment_ids
                           if g in inputs.garment_images]
         candidates = []
@@ -148,7 +151,9 @@ class DiffusionBackend:
                 depth=cond.depth, person_mask=cond.person, garment_mask=cond.garment_union,
                 studio=cond.studio if cond.studio is not None else studio.image,
                 strength=spec.strength, face=inputs.face, full_body=inputs.full_body,
-                garment_images=garment_images, lora=Path(lora.path) if lora else None))
+                garment_images=garment_images, lora=Path(lora.path) if lora else None,
+                lora_weights=adapter.weights if adapter else None,
+                lora_sha256=adapter.sha256 if adapter else None))
             candidates.append(Candidate(image=resize(image, fmt.width, fmt.height),
                                         seed=seed))
         timings["diffusion"] = time.perf_counter() - t
@@ -159,7 +164,11 @@ class DiffusionBackend:
             "models": [{"role": role, "name": m.name, "kind": m.kind,
                         "licence": m.licence, "manifest_sha256": m.manifest_sha256}
                        for role, m in sorted(inputs.models.items())],
-            "lora_sha256": lora.manifest_sha256 if lora else None,
+            "lora_sha256": (adapter.sha256 if adapter else
+                            lora.manifest_sha256 if lora else None),
+            "adapter": ({"id": adapter.adapter_id, "version": adapter.version,
+                         "base_model": adapter.base_model, "sha256": adapter.sha256}
+                        if adapter else None),
             "references": {"face": inputs.face is not None,
                            "full_body": inputs.full_body is not None,
                            "garment_images": len(garment_images)},

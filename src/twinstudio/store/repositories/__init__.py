@@ -49,6 +49,7 @@ from twinstudio.store.repositories.rights import (
     SqlConsentRepository,
     SqlLicenceRepository,
 )
+from twinstudio.store.repositories.training import SqlTrainingRepository
 from twinstudio.store.repositories.webhooks import SqlIdempotencyRepository, SqlWebhookRepository
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "SqlOrganisationRepository",
     "SqlSignInAttemptRepository",
     "SqlTalentRepository",
+    "SqlTrainingRepository",
     "SqlTwinBodyRepository",
     "SqlTwinRepository",
     "SqlUserRepository",

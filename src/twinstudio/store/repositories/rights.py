@@ -34,6 +34,7 @@ def _consent_row(c: DigitalReplicaConsent) -> dict[str, Any]:
         "signature": canonical_json(c.signature.model_dump(mode="json")),
         "signed_at": c.signed_at, "revoked_at": c.revoked_at,
         "revocation_reason": c.revocation_reason,
+        "training_withdrawn_at": c.training_withdrawn_at,
     }
 
 
@@ -53,6 +54,7 @@ def _consent_unchecked(row: Any) -> DigitalReplicaConsent:
         signature=Signature.model_validate_json(row["signature"]),
         signed_at=row["signed_at"], revoked_at=row["revoked_at"],
         revocation_reason=row["revocation_reason"],
+        training_withdrawn_at=row["training_withdrawn_at"],
     )
 
 
