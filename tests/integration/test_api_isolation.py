@@ -23,9 +23,10 @@ from twinstudio.domain.accounts import Role, may
 ROLES = (*TENANT_ROLES, *GLOBAL_ROLES)
 # Which kinds of tenant A's objects each tenant role sees (compliance and admin: all).
 SEES = {
-    Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset", "proposal"},
+    Role.TALENT: {"talent", "twin", "consent", "release", "licence", "asset", "proposal",
+                  "training", "adapter"},
     Role.AGENCY: {"talent", "twin", "consent", "release", "licence", "asset", "agency",
-                  "proposal"},
+                  "proposal", "training", "adapter"},
     Role.BRAND_EDITOR: {"licence", "asset", "brand", "garment", "campaign", "proposal",
                         "webhook", "delivery"},
     Role.BRAND_ADMIN: {"licence", "asset", "brand", "garment", "campaign", "proposal",
@@ -108,6 +109,11 @@ def _snapshot(world: World) -> dict[str, Any]:
                          for e in uow.webhooks.endpoints(organisation_id=b.brand)],
             "deliveries": [(d.id, d.state, d.attempts, d.next_attempt_at)
                            for d in uow.webhooks.deliveries(organisation_id=b.brand)],
+            "trainings": [(j.id, j.state) for j in uow.training.jobs(twin_id=b.twin)],
+            "adapters": [(a.id, a.state, uow.training.weights(a.id))
+                         for a in uow.training.adapters(twin_id=b.twin)],
+            "training_withdrawn": [c.training_withdrawn_at
+                                   for c in uow.consents.list_for_twin(b.twin)],
         }
 
 

@@ -64,13 +64,15 @@ class Tenant:
     proposal: str = ""   # the brand's licence proposal, waiting for the talent's answer
     webhook: str = ""    # the brand's webhook endpoint
     delivery: str = ""   # one of its deliveries (pending)
+    training: str = ""   # a finished training of the twin's LoRA
+    adapter: str = ""    # the adapter version it made (weights: a few test bytes)
     keys: dict[Role, str] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
 
     def ids(self) -> set[str]:
         return {self.agency, self.brand, self.talent, self.twin, self.release, self.consent,
                 self.licence, *self.assets, *self.garments, self.campaign, *self.jobs,
-                self.proposal, self.webhook, self.delivery}
+                self.proposal, self.webhook, self.delivery, self.training, self.adapter}
 
     def of(self, kind: str) -> str:
         return {"talent": self.talent, "twin": self.twin, "twin_any": self.twin,
@@ -78,7 +80,8 @@ class Tenant:
                 "release": self.release, "licence": self.licence, "asset": self.assets[0],
                 "brand": self.brand, "agency": self.agency, "garment": self.garments[0],
                 "campaign": self.campaign, "proposal": self.proposal,
-                "webhook": self.webhook, "delivery": self.delivery}[kind]
+                "webhook": self.webhook, "delivery": self.delivery,
+                "training": self.training, "adapter": self.adapter}[kind]
 
 
 @dataclass
@@ -144,6 +147,7 @@ def _tenant(ctx: ServiceContext, tag: str, seed: int) -> Tenant:
     with ctx.uow() as uow:
         tenant.delivery = uow.webhooks.deliveries(endpoint_id=webhook)[-1].id
     _campaign(ctx, tenant)
+    _adapter(ctx, tenant)
     tenant.proposal = propose_licence(
         ctx, twin_id=twin.id, brand_id=brand.id, actor="test",
         terms=terms(starts="2026-07-01", ends="2026-12-31", exclusive_categories=[],
@@ -171,6 +175,35 @@ def face_template(ctx: ServiceContext, twin_id: str) -> None:
                        data=json.dumps({"mean": EMBEDDING.tolist(), "photos": {}}).encode(),
                        actor="test")
         uow.commit()
+
+
+def _adapter(ctx: ServiceContext, tenant: Tenant) -> None:
+    """A training that ran and the adapter version it made, stored as the service stores
+    one (weights encrypted with the twin's key); the weights are test bytes, not a LoRA."""
+    import hashlib
+
+    from twinstudio.domain.training import TrainingJob, TrainingParams, TrainingState, TwinAdapter
+    from twinstudio.services.adapters import aad
+
+    weights = f"adapter weights of tenant {tenant.tag}".encode()
+    now = ctx.now()
+    job = TrainingJob(twin_id=tenant.twin, base_model="world-base", recipe="sdxl",
+                      params=TrainingParams(steps=2, resolution=64), state=TrainingState.SUCCEEDED,
+                      step=2, requested_by="test", created_at=now, updated_at=now)
+    adapter = TwinAdapter(twin_id=tenant.twin, talent_id=tenant.talent, consent_id=tenant.consent,
+                          job_id=job.id, base_model="world-base", base_manifest_sha256="0" * 64,
+                          recipe="sdxl", version=1, params=job.params,
+                          sha256=hashlib.sha256(weights).hexdigest(), size=len(weights),
+                          created_at=now)
+    assert ctx.vault is not None
+    with ctx.uow() as uow:
+        wrapped = uow.biometrics.key(tenant.twin)
+        assert wrapped is not None, "the world's twin has a face template, hence a key"
+        uow.training.add_job(job.model_copy(update={"adapter_id": adapter.id}))
+        uow.training.add_adapter(adapter, ctx.vault.encrypt(
+            wrapped, weights, aad(tenant.twin, "adapter", adapter.id)))
+        uow.commit()
+    tenant.training, tenant.adapter = job.id, adapter.id
 
 
 def _campaign(ctx: ServiceContext, tenant: Tenant) -> None:

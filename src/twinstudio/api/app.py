@@ -29,6 +29,7 @@ from twinstudio.api.routers import (
     reviews,
     statements,
     talents,
+    training,
     twins,
     verify,
     webhooks,
@@ -49,7 +50,7 @@ class BackgroundLoop(Protocol):
 ROUTERS = [me.router, notices.router, talents.router, twins.router, reviews.router,
            consents.router, releases.router, licences.router, policy.router, garments.router,
            campaigns.router, assets.router, statements.router, verify.router, audit.router,
-           models.router, proposals.router, webhooks.router]
+           models.router, proposals.router, webhooks.router, training.router]
 _ERRORS = {status: {"model": ErrorResponse, "description": text} for status, text in (
     (401, "No valid API key"),
     (403, "The role may not do this, or the rights rules refuse (every reason listed)"),

@@ -184,12 +184,16 @@ class ConsentPublic(BaseModel):
     signed_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+    training_withdrawn_at: datetime | None = Field(
+        default=None, description="when the talent withdrew the consent to train a model "
+                                  "of the likeness (document.model_training)")
 
     @classmethod
     def of(cls, c: DigitalReplicaConsent) -> ConsentPublic:
         return cls(id=c.id, talent_id=c.talent_id, twin_id=c.twin_id, state=c.state,
                    document=c.document, document_hash=c.document_hash, signed_at=c.signed_at,
-                   revoked_at=c.revoked_at, revocation_reason=c.revocation_reason)
+                   revoked_at=c.revoked_at, revocation_reason=c.revocation_reason,
+                   training_withdrawn_at=c.training_withdrawn_at)
 
 
 class RevokeRequest(BaseModel):

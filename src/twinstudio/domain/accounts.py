@@ -189,6 +189,10 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # an organisation's webhook endpoints (issue 20): registered, rotated, disabled and
     # their deliveries replayed by its admins (a brand's admin, an agency)
     "webhook.manage": frozenset({_A, _BA, _AD}),
+    # twin training (issue 16): the talent's side has a LoRA of the likeness trained,
+    # exports and deletes its versions; brands only learn that one exists
+    "twin.train": frozenset({_T, _A, _AD}),
+    "adapter.manage": frozenset({_T, _A, _AD}),
 }
 
 

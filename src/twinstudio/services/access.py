@@ -24,6 +24,7 @@ from twinstudio.domain.parties import Organisation, OrganisationKind, Talent
 from twinstudio.domain.policy import Reason
 from twinstudio.domain.proposals import LicenceProposal
 from twinstudio.domain.redaction import redact
+from twinstudio.domain.training import TrainingJob, TwinAdapter
 from twinstudio.domain.twin import Twin
 from twinstudio.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from twinstudio.services.context import ServiceContext
@@ -197,6 +198,21 @@ class Access:
                 or self.principal.organisation_id == delivery.organisation_id):
             raise _hidden("webhook delivery", delivery_id)
         return delivery
+
+    def adapter(self, adapter_id: str) -> TwinAdapter:
+        """A version of a twin's LoRA: seen by the twin's side only."""
+        with self.ctx.uow() as uow:
+            adapter = uow.training.adapter(adapter_id)
+        if not self.scope.sees_twin(adapter.twin_id):
+            raise _hidden("adapter", adapter_id)
+        return adapter
+
+    def training(self, job_id: str) -> TrainingJob:
+        with self.ctx.uow() as uow:
+            job = uow.training.job(job_id)
+        if not self.scope.sees_twin(job.twin_id):
+            raise _hidden("training job", job_id)
+        return job
 
     # ------------------------------------------------------------ lists
 
