@@ -14,6 +14,7 @@ from twinstudio.cli import (  # noqa: F401  (each registers its commands on the 
     integrity,
     assets,
     twins,
+    training,
     proposals,
     campaigns,
     models,
