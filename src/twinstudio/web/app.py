@@ -14,7 +14,14 @@ from twinstudio.api import create_api
 from twinstudio.api.limits import DEFAULT_MAX_BODY
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.ports import CampaignRunner
-from twinstudio.web import campaign_pages, pages, proposal_pages, review_pages, webhook_pages
+from twinstudio.web import (
+    campaign_pages,
+    pages,
+    proposal_pages,
+    review_pages,
+    training_pages,
+    webhook_pages,
+)
 from twinstudio.web.session import html_error
 
 STATIC = Path(__file__).parent / "static"
@@ -39,5 +46,6 @@ def create_site(ctx: ServiceContext, *, runner: CampaignRunner, quality: Callabl
     app.include_router(review_pages.router, include_in_schema=False)
     app.include_router(proposal_pages.router, include_in_schema=False)
     app.include_router(webhook_pages.router, include_in_schema=False)
+    app.include_router(training_pages.router, include_in_schema=False)
     app.include_router(pages.router, include_in_schema=False)
     return app

@@ -19,6 +19,7 @@ from twinstudio.domain.errors import InvalidInput, NotFound, TooManyAttempts, Un
 from twinstudio.domain.ledger import period_of
 from twinstudio.domain.money import Money
 from twinstudio.domain.passwords import MAX_PASSWORD
+from twinstudio.services.adapters import list_adapters
 from twinstudio.web.campaign_pages import qa_summary
 from twinstudio.web.review_pages import notices_for
 from twinstudio.web.session import (
@@ -139,7 +140,7 @@ def my_twin(request: Request) -> Response:
                   templates=[{"kind": k, "retain_until": r} for _, k, _, r in templates],
                   releases=releases, consents=consents, licences=licences,
                   pending=[a for a in assets if a.state is AssetState.PENDING_APPROVAL],
-                  assets=assets)
+                  assets=assets, adapters=list_adapters(found.ctx, twin.id))
 
 
 @router.get("/talents")
