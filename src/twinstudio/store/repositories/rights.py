@@ -70,7 +70,8 @@ class SqlConsentRepository(_Repo):
         row = _consent_row(consent)
         self._c.execute(update(t.consents).where(t.consents.c.id == consent.id).values(
             state=row["state"], revoked_at=row["revoked_at"],
-            revocation_reason=row["revocation_reason"]))
+            revocation_reason=row["revocation_reason"],
+            training_withdrawn_at=row["training_withdrawn_at"]))
 
     def list_for_twin(self, twin_id: str) -> list[DigitalReplicaConsent]:
         query = (select(t.consents).where(t.consents.c.twin_id == twin_id)
