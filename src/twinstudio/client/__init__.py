@@ -16,7 +16,8 @@ One attribute per resource (``me``, ``organisations``, ``talents``, ``twins``,
 ``audit``, ``webhooks``) and ``verify(image)``. Answers are the API's own pydantic schemas
 (``twinstudio.api.schemas`` and its siblings). ``list`` gives one ``Page``; ``iter``
 every item, page after page. Errors are one class per error type of the API's envelope
-(``errors.py``); idempotent calls are retried with backoff (``_core.py``; a call is described in ``_calls.py``).
+(``errors.py``); idempotent calls are retried with backoff (``_core.py``; a call is
+described in ``_calls.py``).
 """
 
 from twinstudio.api.schemas import Page
