@@ -12,6 +12,9 @@ disk, then run per image (the ``Recipe`` protocol of ``types``).
   garment pass through ``Flux2KleinInpaintPipeline`` (in diffusers 0.42.1), which takes one
   reference image: there the references are tiled into one sheet.
 
+The twin's LoRA (``loras``) is given per image as a file or folder, or as safetensors
+bytes in memory (``RecipeInputs.lora_weights``, what ``training.train_lora`` returns).
+
 Nothing is downloaded: ``HF_HUB_OFFLINE`` is set before diffusers is imported and every
 load is ``local_files_only``. torch and diffusers are imported when a recipe is built,
 never when this module is. Seeds drive a CPU ``torch.Generator``, so that an image is
@@ -20,16 +23,20 @@ the same for a seed on any device of one kind (CUDA kernels may still differ fro
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from twinstudio.domain.models import RECIPE_ROLES
+from twinstudio.generation.diffusion.loras import (  # noqa: F401  (re-exported)
+    MAX_LORAS,
+    WEIGHT_SUFFIXES,
+)
+from twinstudio.generation.diffusion.loras import Loras as _Loras
+from twinstudio.generation.diffusion.loras import weights_file as _weights_file
 from twinstudio.generation.diffusion.types import ModelFolder, Recipe, RecipeInputs
 
 if TYPE_CHECKING:
@@ -39,8 +46,6 @@ if TYPE_CHECKING:
 MULTIPLE = 16              # width and height: SDXL (VAE 8 x UNet 2) and FLUX.2 (8 x 2x2)
 MIN_REFERENCE_SIDE = 64    # FLUX.2 refuses reference images with a side under 64 px
 MAX_REFERENCE_ASPECT = 8   # ... or longer than 8:1
-MAX_LORAS = 8              # distinct LoRA files kept loaded in one recipe (least recent out)
-WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
 def runtime(device_setting: str = "auto") -> tuple[str, torch.dtype]:
@@ -179,66 +184,7 @@ def _check_inputs(inputs: RecipeInputs) -> None:
             raise ValueError(f"{name} must be ({h}, {w}), got {a.shape}")
 
 
-def _weights_file(folder: Path, preferred: tuple[str, ...]) -> str:
-    """The weight file of an adapter folder: the first of ``preferred`` present, else the
-    only top-level ``.safetensors``/``.bin`` file."""
-    for name in preferred:
-        if (folder / name).is_file():
-            return name
-    found = sorted(p.name for p in folder.iterdir()
-                   if p.is_file() and p.suffix in WEIGHT_SUFFIXES)
-    if len(found) != 1:
-        raise ValueError(f"{folder}: expected one of {', '.join(preferred)} or a single "
-                         f".safetensors/.bin file, found {found or 'none'}")
-    return found[0]
-
-
 # ----------------------------------------------------------------- shared machinery
-
-
-class _Loras:
-    """LoRA weights loaded into a pipeline once per distinct file (reloaded when the file
-    changes), by adapter name, and the one active for each image (the twin's LoRA at its
-    scale, or none); at most ``max_loaded`` kept, the least recently used let go."""
-
-    def __init__(self, pipe: Any, max_loaded: int = MAX_LORAS,
-                 on_change: Any = None) -> None:
-        self.pipe = pipe
-        self.max_loaded = max_loaded
-        self.on_change = on_change   # loading re-hooks CPU offload on ``pipe``
-        self.loaded: OrderedDict[str, tuple[tuple[int, int], str]] = OrderedDict()
-
-    def activate(self, path: Path | None, scale: float) -> str | None:
-        if path is None:
-            if self.loaded:
-                self.pipe.disable_lora()
-            return None
-        path = Path(path).resolve()
-        if not path.exists():
-            raise FileNotFoundError(f"LoRA weights not found: {path}")
-        folder, weight = ((path.parent, path.name) if path.is_file() else
-                          (path, _weights_file(path, ("pytorch_lora_weights.safetensors",
-                                                      "pytorch_lora_weights.bin"))))
-        key = str(folder / weight)
-        stat = (folder / weight).stat()
-        stamp = (stat.st_size, stat.st_mtime_ns)
-        if key in self.loaded and self.loaded[key][0] != stamp:   # the file was rewritten
-            self.pipe.delete_adapters(self.loaded.pop(key)[1])
-        if key not in self.loaded:
-            name = "lora_" + hashlib.sha256(f"{key}|{stamp}".encode()).hexdigest()[:16]
-            self.pipe.load_lora_weights(str(folder), weight_name=weight, adapter_name=name,
-                                        local_files_only=True)
-            self.loaded[key] = (stamp, name)
-            while len(self.loaded) > self.max_loaded:
-                _, (_, old) = self.loaded.popitem(last=False)
-                self.pipe.delete_adapters(old)
-            if self.on_change is not None:
-                self.on_change()
-        self.loaded.move_to_end(key)
-        name = self.loaded[key][1]
-        self.pipe.enable_lora()
-        self.pipe.set_adapters([name], adapter_weights=[float(scale)])
-        return name
 
 
 class _Placement:
@@ -385,8 +331,7 @@ class SdxlRecipe:
     # ----------------------------------------------------------------- generate
     def generate(self, inputs: RecipeInputs) -> np.ndarray:
         _check_inputs(inputs)
-        lora_path = inputs.lora if inputs.lora is not None else self._default_lora
-        adapter = self._loras.activate(lora_path, inputs.lora_scale)
+        adapter = self._loras.activate_for(inputs, self._default_lora)
         control, scales = self._control(inputs)
         common = dict(prompt=inputs.prompt, negative_prompt=inputs.negative_prompt or None,
                       width=inputs.width, height=inputs.height,
@@ -421,8 +366,7 @@ class SdxlRecipe:
         mask = dilate_mask(inputs.garment_mask, self.garment_dilate_px)
         pipe = self.inpaint_pipe
         if self._inpaint_loras is not None:
-            lora = inputs.lora if inputs.lora is not None else self._default_lora
-            self._inpaint_loras.activate(lora, inputs.lora_scale)
+            self._inpaint_loras.activate_for(inputs, self._default_lora)
         self._placement.before_run(pipe)
         with self._torch.inference_mode():
             out = pipe(**common, image=_pil(image), mask_image=_mask_pil(mask),
@@ -512,10 +456,9 @@ class Flux2KleinRecipe:
         return self._torch.Generator(device="cpu").manual_seed(int(seed))
 
     def _activate_lora(self, inputs: RecipeInputs) -> str | None:
-        lora = inputs.lora if inputs.lora is not None else self._default_lora
-        name = self._loras.activate(lora, inputs.lora_scale)
+        name = self._loras.activate_for(inputs, self._default_lora)
         if self._inpaint_loras is not None:
-            self._inpaint_loras.activate(lora, inputs.lora_scale)
+            self._inpaint_loras.activate_for(inputs, self._default_lora)
         return name
 
     def generate(self, inputs: RecipeInputs) -> np.ndarray:

@@ -46,7 +46,9 @@ class RecipeInputs:
     face: np.ndarray | None = None      # (h, w, 3) uint8 face crop from the enrolment photos
     full_body: np.ndarray | None = None  # (h, w, 3) uint8 a full-body capture photo
     garment_images: list[np.ndarray] = field(default_factory=list)  # product images
-    lora: Path | None = None            # the twin's LoRA weights (twin-training issue)
+    lora: Path | None = None            # the twin's LoRA weights: a file or a folder ...
+    lora_weights: bytes | None = None   # ... or safetensors bytes in memory (never on disk)
+    lora_sha256: str | None = None      # sha256 of ``lora_weights`` (checked; the cache key)
     lora_scale: float = 1.0
 
 
