@@ -18,6 +18,7 @@ from twinstudio.domain.errors import ConfigurationError
 from twinstudio.services.context import ServiceContext
 from twinstudio.services.jobs import cancel_jobs_hook
 from twinstudio.services.ports import (
+    AdapterTrainer,
     BodyFitting,
     CampaignRunner,
     CaptureChecks,
@@ -88,8 +89,18 @@ def bootstrap(
         proposal_days=settings.proposal_days,
         webhook_sender=_webhook_sender(settings),
         webhook_schedule=settings.webhook_schedule(),
+        trainer=_trainer(settings),
     )
     return ctx
+
+
+def _trainer(settings: Settings) -> AdapterTrainer | None:
+    """The twin LoRA trainer when the diffusion extra is installed (loads on use)."""
+    if not _installed("diffusers", "torch", "peft"):
+        return None
+    from twinstudio.generation.diffusion.training import LoraTrainer
+
+    return LoraTrainer(settings.diffusion_device)
 
 
 def _webhook_sender(settings: Settings) -> WebhookSender:

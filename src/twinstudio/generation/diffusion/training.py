@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from twinstudio.generation.diffusion.training_common import LoraModel
 
-__all__ = ["StepReport", "TrainedAdapter", "TrainingConfig", "TrainingExample",
+__all__ = ["LoraTrainer", "StepReport", "TrainedAdapter", "TrainingConfig", "TrainingExample",
            "TrainingStopped", "evaluate_loss", "load_lora_state", "train_lora"]
 
 CHECKPOINT_FORMAT = "twinstudio-lora-checkpoint/1"
@@ -310,3 +310,30 @@ def _load_lora(params: dict[str, Any], state: dict[str, Any], prefix: str) -> No
                 raise ValueError(f"LoRA layer {name}: shape {tuple(value.shape)}, the "
                                  f"model's is {tuple(params[name].shape)} (another rank?)")
             params[name].copy_(value)
+
+
+class LoraTrainer:
+    """``services.ports.AdapterTrainer`` over ``train_lora``: a training's parameters and
+    examples as the services give them, on the configured device (``auto``: CUDA when
+    there is one). torch and diffusers load on the first training."""
+
+    def __init__(self, device: str = "auto") -> None:
+        self.device = device
+
+    def train(self, recipe: str, base_path: str, examples: Sequence[tuple[Any, str]],
+              params: Any, *, resume: bytes | None,
+              on_checkpoint: Callable[[int, bytes], None],
+              on_step: Callable[[Any], None] | None,
+              should_stop: Callable[[], bool] | None) -> TrainedAdapter:
+        from twinstudio.generation.diffusion.recipes import runtime
+
+        device, _ = runtime(self.device)
+        config = TrainingConfig(steps=params.steps, rank=params.rank,
+                                learning_rate=params.learning_rate,
+                                resolution=params.resolution,
+                                checkpoint_every=params.checkpoint_every, seed=params.seed)
+        return train_lora(recipe, Path(base_path),
+                          [TrainingExample(image=image, caption=text)
+                           for image, text in examples], config, device=device,
+                          resume=resume, on_checkpoint=on_checkpoint, on_step=on_step,
+                          should_stop=should_stop)

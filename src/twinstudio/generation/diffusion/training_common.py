@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from twinstudio.domain.training import TrainingStopped as DomainTrainingStopped
+
 if TYPE_CHECKING:
     import torch
 
@@ -94,13 +96,13 @@ class TrainedAdapter:
     losses: list[float]      # one per step run in this call
 
 
-class TrainingStopped(Exception):
+class TrainingStopped(DomainTrainingStopped):
     """``should_stop()`` said stop after ``step``; ``checkpoint`` (also given to
-    ``on_checkpoint``) resumes from there."""
+    ``on_checkpoint``) resumes from there. The services catch it as
+    ``domain.training.TrainingStopped``."""
 
     def __init__(self, step: int, checkpoint: bytes | None = None) -> None:
-        super().__init__(f"training stopped after step {step}")
-        self.step = step
+        super().__init__(step)
         self.checkpoint = checkpoint
 
 
