@@ -42,6 +42,7 @@ from twinstudio.services.training import (
     training_examples,
 )
 from twinstudio.services.verification import verify_image
+from twinstudio.services.webhooks import register_endpoint
 
 __all__ = ["gctx", "one_thread", "world"]  # fixtures (one_thread: autouse)
 
@@ -89,9 +90,15 @@ def test_an_adapter_is_trained_kept_encrypted_used_and_named_by_verify(gctx, tra
     examples = training_examples(gctx, w["twin"].id)
     captions = sorted(text for _, text in examples)
     assert len(examples) == 4 and captions[0].endswith("face close-up")  # dlib found both
+    hook = register_endpoint(gctx, organisation_id=w["agency"].id, actor="agency",
+                             url="https://93.184.216.34/hooks", events=["adapter.trained"])
     job, result = _train(gctx, w["twin"].id, w["base"])
     assert result is not None and result.state == "succeeded", result
     assert len(result.losses) == PARAMS.steps
+    with gctx.uow() as uow:  # the talent's agency is told, in the same transaction
+        [told] = [uow.webhooks.message(d.message_id)
+                  for d in uow.webhooks.deliveries(endpoint_id=hook.endpoint.id)]
+    assert told.type == "adapter.trained" and told.data["adapter_id"] == result.adapter_id
     [adapter] = list_adapters(gctx, w["twin"].id)
     assert adapter.id == result.adapter_id and adapter.version == 1
     assert adapter.consent_id == w["consent"].id and adapter.base_model == w["base"]
