@@ -10,6 +10,7 @@ that needed it is refused with the reason."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,27 @@ def test_a_killed_and_a_stopped_training_resume_to_the_same_weights(gctx, traine
     adapters = list_adapters(gctx, w["twin"].id)
     assert [a.version for a in adapters] == [1, 2, 3]
     assert {a.sha256 for a in adapters} == {reference}  # bit for bit the same weights
+
+
+def test_a_worker_that_lost_its_lease_stores_nothing(gctx, trained_world, clock):
+    """While w1 trains, its lease runs out and w2 takes the job: w1's next checkpoint is
+    refused, it stops, and no adapter of w1's is stored."""
+    w = trained_world
+    job = request_training(gctx, w["twin"].id, base_model=w["base"], params=PARAMS,
+                           actor="talent")
+    taken: list[object] = []
+
+    def lease_runs_out(report) -> None:  # type: ignore[no-untyped-def]
+        if report.step == 3:
+            clock.advance(seconds=301)
+            with gctx.uow() as uow:
+                taken.append(uow.training.claim(job.id, now=clock(), worker_id="w2",
+                                                lease_until=clock() + timedelta(seconds=300)))
+                uow.commit()
+
+    lost = run_training(gctx, job.id, worker_id="w1", on_step=lease_runs_out)
+    assert lost is not None and lost.state == "lost" and taken[0] is not None
+    assert list_adapters(gctx, w["twin"].id) == []
+    current = get_job(gctx, job.id)
+    assert current.state is TrainingState.RUNNING and current.lease_owner == "w2"
+    assert current.step == 2  # w1's step-4 checkpoint was not kept

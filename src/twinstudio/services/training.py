@@ -13,6 +13,7 @@ release, the twin); ``export_adapter`` and ``delete_adapter`` are the talent's.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -205,8 +206,18 @@ def run_training(ctx: ServiceContext, job_id: str | None = None, *, worker_id: s
         if not held:
             raise _LeaseLost(job.id)
 
+    held_at = [time.monotonic()]
+
     def stepped(report: TrainingStep) -> None:
         last_loss.append(report.loss)
+        if time.monotonic() - held_at[0] > lease_seconds / 3:  # slow steps: hold on
+            with ctx.uow() as uow:
+                held = uow.training.hold(job.id, worker_id, lease_until=ctx.now()
+                                         + timedelta(seconds=lease_seconds))
+                uow.commit()
+            if not held:
+                raise _LeaseLost(job.id)
+            held_at[0] = time.monotonic()
         if on_step is not None:
             on_step(report)
 
