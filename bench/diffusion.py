@@ -99,18 +99,24 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
 
 
-def run_recipe(job: dict[str, Any]) -> dict[str, Any]:
-    """In a fresh process: build (or reuse) the folders, load the recipe, time images."""
+def quiet_torch(threads: int | None) -> Any:
+    """torch on ``threads`` threads (None: its default), diffusers and transformers
+    without their logs and progress bars (the bench prints its own figures)."""
     import torch
-
-    if job["threads"]:
-        torch.set_num_threads(job["threads"])
     from diffusers.utils import logging as diffusers_logging
     from transformers.utils import logging as transformers_logging
 
+    if threads:
+        torch.set_num_threads(threads)
     for logging in (diffusers_logging, transformers_logging):
         logging.set_verbosity_error()
         logging.disable_progress_bar()
+    return torch
+
+
+def run_recipe(job: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process: build (or reuse) the folders, load the recipe, time images."""
+    torch = quiet_torch(job["threads"])
     from twinstudio.generation.diffusion import testing
     from twinstudio.generation.diffusion.recipes import load_recipe, runtime
     from twinstudio.generation.diffusion.types import ModelFolder

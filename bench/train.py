@@ -39,15 +39,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bench.diffusion import peak_rss_mb, quiet_torch
+
 SHAPES = ((5, 4), (4, 5), (1, 1), (3, 4))   # h:w of the bench's photos
-
-
-def peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
 
 
 def examples(size: int) -> list[Any]:
@@ -67,16 +64,7 @@ def examples(size: int) -> list[Any]:
 
 def run_recipe(job: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process: build (or reuse) the folders, train, time the steps."""
-    import torch
-
-    if job["threads"]:
-        torch.set_num_threads(job["threads"])
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    for logging in (diffusers_logging, transformers_logging):
-        logging.set_verbosity_error()
-        logging.disable_progress_bar()
+    torch = quiet_torch(job["threads"])
     from twinstudio.generation.diffusion import testing
     from twinstudio.generation.diffusion.training import TrainingConfig, train_lora
 
