@@ -28,6 +28,22 @@ from twinstudio.store.database import create_db_engine, normalise_url
 
 PG_URL = os.environ.get("TWINSTUDIO_TEST_POSTGRES_URL")
 
+# What the test harness itself reads (where the test database and the caches are, whether
+# to rewrite goldens, where to write images to look at); every other TWINSTUDIO_* variable
+# of the developer's shell is cleared for each test (_no_twinstudio_environment).
+HARNESS_VARIABLES = frozenset({"TWINSTUDIO_TEST_POSTGRES_URL", "TWINSTUDIO_CACHE_DIR",
+                               "TWINSTUDIO_UPDATE_GOLDEN", "TWINSTUDIO_LOOK_DIR"})
+
+
+@pytest.fixture(autouse=True)
+def _no_twinstudio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's TWINSTUDIO_* settings must not change what a test sees (a test that
+    needs one sets it with monkeypatch, after this ran)."""
+    for name in list(os.environ):
+        if name.startswith("TWINSTUDIO_") and name not in HARNESS_VARIABLES:
+            monkeypatch.delenv(name)
+
+
 # Property tests assert behaviour, never speed: a loaded machine must not fail them.
 settings.register_profile("twinstudio", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

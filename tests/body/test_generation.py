@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +62,7 @@ def studio(tmp_path_factory):
     plain = add_organisation(ctx, kind=OrganisationKind.BRAND, name="Nordvik")
     shaper = add_organisation(ctx, kind=OrganisationKind.BRAND, name="Sculpt")
     window = {"starts": TODAY.replace(day=1).isoformat(),
-              "ends": TODAY.replace(year=TODAY.year + 1).isoformat(),
+              "ends": (TODAY + timedelta(days=365)).isoformat(),  # any day, 29 Feb too
               "exclusive_categories": [], "territories": ["SE", "FR"]}
     licences = {
         "plain": grant_licence(ctx, twin_id=enrolled.twin_id, brand_id=plain.id,

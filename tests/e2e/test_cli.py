@@ -145,14 +145,6 @@ def activate_twin(workspace: Path, twin_id: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _no_twinstudio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's TWINSTUDIO_* variables must not point the tests at their data."""
-    for name in list(os.environ):
-        if name.startswith("TWINSTUDIO_"):
-            monkeypatch.delenv(name)
-
-
 # ---------------------------------------------------------------------------- the world
 
 

@@ -6,7 +6,6 @@ invisible characters in one line, exit 2, changing nothing."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,13 +22,6 @@ from tests.e2e.test_cli import (
 from tests.support.text import BAD_IN_NAMES
 
 DEVICE = Path("/dev/zero")
-
-
-@pytest.fixture(autouse=True)
-def _no_twinstudio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("TWINSTUDIO_"):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

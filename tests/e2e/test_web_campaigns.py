@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM, _login, _shot, csp_violations
+from tests.e2e.test_web import _login, _shot, csp_violations, needs_chromium
 from tests.e2e.test_web import browser as browser
 from tests.support.fakes import FakeBackend, FakeQuality
 from tests.support.images import delta_e, encode, packshot, scene
@@ -20,8 +20,7 @@ from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_site, thread_runner
 from twinstudio.domain.accounts import Role
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(make system-deps)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import terms
-from tests.e2e.test_web import CHROMIUM, _login, _shot
+from tests.e2e.test_web import _login, _shot, needs_chromium
 from tests.e2e.test_web import browser as browser
 from tests.support.web import serve
 from tests.support.world import World, build_world, world_context
@@ -23,8 +23,7 @@ from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
 from twinstudio.services.proposals import propose_licence
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(make system-deps)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM, _login, _shot
+from tests.e2e.test_web import _login, _shot, needs_chromium
 from tests.e2e.test_web import browser as browser
 from tests.support.likeness import FIRST_EMAIL, Lookalikes, lookalikes, open_review
 from tests.support.web import loaded_width, serve
@@ -21,8 +21,7 @@ from tests.support.world import World, build_world, world_context
 from twinstudio.bootstrap import build_site
 from twinstudio.domain.accounts import Role
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(make system-deps)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM, _login, _shot, csp_violations
+from tests.e2e.test_web import _login, _shot, csp_violations, needs_chromium
 from tests.e2e.test_web import browser as browser
 from tests.support.web import serve
 from tests.support.world import World, build_world, world_context
@@ -21,8 +21,7 @@ from twinstudio.domain.accounts import Role
 from twinstudio.domain.training import AdapterState
 from twinstudio.services.adapters import get_adapter, verify_export
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(make system-deps)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_web import CHROMIUM, _login, _shot, csp_violations
+from tests.e2e.test_web import _login, _shot, csp_violations, needs_chromium
 from tests.e2e.test_web import browser as browser
 from tests.support.web import serve
 from tests.support.webhooks import Receiver
@@ -22,8 +22,7 @@ from twinstudio.domain.accounts import Role
 from twinstudio.domain.webhooks import verify
 from twinstudio.services.assets import approve_asset
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium "
-                                "(make system-deps)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture

@@ -89,8 +89,11 @@ def test_a_refused_licence_lists_every_reason_code(world, api):
     assert response.status_code == 403, response.text
     error = response.json()["error"]
     assert error["type"] == "rights_refused"
-    codes = {r["code"] for r in error["reasons"]}
-    assert "intended_uses_too_vague" in codes and len(codes) >= 2
+    # two problems, each named: fees in USD under a consent paid in EUR, and uses that
+    # say nothing ("stuff")
+    assert sorted(r["code"] for r in error["reasons"]) == ["fee_currency_mismatch",
+                                                           "intended_uses_too_vague"]
+    assert len(error["reasons"]) == 2 and all(r["message"] for r in error["reasons"])
     editor = api.post("/api/v1/licences", json=body, headers=as_(world, Role.BRAND_EDITOR))
     assert editor.status_code == 403 and editor.json()["error"]["type"] == "permission_denied"
 

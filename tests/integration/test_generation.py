@@ -332,6 +332,39 @@ def test_a_worker_killed_mid_job_leaves_no_duplicate_or_missing_asset(gctx, worl
     assert claim_job(gctx, worker_id="late") is None
 
 
+def test_a_worker_that_lost_its_lease_while_rendering_stores_no_second_asset(gctx, world):
+    """w1 renders past its lease; w2 takes the job and completes it; when w1 comes back
+    to store, its asset is refused (the lease check at storage), so the job has exactly
+    one asset and one mark."""
+    from twinstudio.services.jobs import run_job
+
+    create_campaign(gctx, brand_id=world["brand"].id, actor="brand",
+                    brief=brief(world, formats=["feed"], looks=[[world["tee"].id]]))
+    job = claim_job(gctx, worker_id="w1", lease_seconds=1.0)
+    assert job is not None
+
+    class SlowThenOvertaken(FakeBackend):
+        def generate(self, inputs):  # type: ignore[no-untyped-def]
+            result = super().generate(inputs)
+            gctx.clock.now = gctx.clock.now + timedelta(seconds=5)  # type: ignore[attr-defined]
+            taken = claim_job(gctx, worker_id="w2")
+            assert taken is not None and taken.id == job.id
+            done = run_job(gctx, taken, backend=FakeBackend(), quality=FakeQuality(),
+                           worker_id="w2")
+            assert done.state == "succeeded"
+            return result
+
+    with pytest.raises(Conflict, match="no longer held by w1"):
+        run_job(gctx, job, backend=SlowThenOvertaken(), quality=FakeQuality(),
+                worker_id="w1")
+    with gctx.uow() as uow:
+        final = uow.jobs.get(job.id)
+        assets = uow.assets.list()
+        marks = uow.marks.count()
+    assert final.state is JobState.SUCCEEDED and [a.id for a in assets] == [final.asset_id]
+    assert marks == 1  # w1's mark was rolled back with its asset
+
+
 def test_every_unknown_name_of_a_brief_is_named_and_nothing_is_planned(gctx, world):
     with pytest.raises(InvalidInput) as refused:
         create_campaign(gctx, brand_id=world["brand"].id, actor="brand", brief=brief(

@@ -29,14 +29,30 @@ class FakeBackend:
         self.delay = delay
 
     def check(self, inputs: GenerationInputs) -> None:
-        pass
+        """What the studio backend refuses (tests/contracts/generation.py holds both)."""
+        from twinstudio.body3d.poses import load_pose
+        from twinstudio.domain.errors import InvalidInput
+
+        try:
+            load_pose(inputs.request.pose)
+        except ValueError as error:
+            raise InvalidInput(str(error)) from None
+        if len(inputs.garments) != len(inputs.request.garment_ids):
+            raise InvalidInput("every garment of the request must be given")
+        for key in ("phenotypes", "local_changes"):
+            if key not in inputs.body_fit:
+                raise InvalidInput(f"the body twin has no {key}; fit it first")
 
     def generate(self, inputs: GenerationInputs) -> GenerationResult:
+        from twinstudio.domain.generation import FORMATS
+
+        self.check(inputs)
         if self.delay:
             time.sleep(self.delay)
         self.made.append(inputs.request.key)
-        image = scene(inputs.request.seed % 1000, 384, 480)
-        return GenerationResult(image=image, reference=image, conditioning={},
+        fmt = FORMATS[inputs.request.format]
+        image = scene(inputs.request.seed % 1000, fmt.width, fmt.height)
+        return GenerationResult(image=image, reference=image.copy(), conditioning={},
                                 source="studio", timings={"render": self.delay})
 
 
@@ -48,6 +64,8 @@ class FakeQuality:
         self.body_change = body_change
 
     def face_embedding(self, rgb: Any) -> tuple[Any, dict[str, Any]]:
+        if float(np.asarray(rgb).std()) < 1.0:  # a blank frame: no face, as dlib says
+            return None, {"faces": 0}
         return self.embedding, {"faces": 1}
 
     def compare_bodies(self, reference: Any, image: Any, *, same_scene: bool = True
@@ -157,6 +175,8 @@ class ScriptedQuality(FakeQuality):
         self.calls = 0
 
     def face_embedding(self, rgb: Any) -> tuple[Any, dict[str, Any]]:
+        if float(np.asarray(rgb).std()) < 1.0:
+            return None, {"faces": 0}
         d = self.distances[self.calls % len(self.distances)]
         self.calls += 1
         direction = np.zeros(128)

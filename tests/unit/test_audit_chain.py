@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from twinstudio.domain.audit import GENESIS, AuditEvent, verify_chain
+from twinstudio.domain.errors import InvalidInput
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -96,5 +97,5 @@ def test_any_single_tampering_is_detected_at_or_before_the_next_event(n, data):
 
 
 def test_naive_times_are_refused():
-    with pytest.raises(Exception, match="naive"):
+    with pytest.raises(InvalidInput, match="naive datetime given"):
         AuditEvent.next_after(None, at=datetime(2026, 1, 1), actor="a", type="t", payload={})

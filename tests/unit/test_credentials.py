@@ -39,15 +39,32 @@ def test_valid_and_trusted_are_reported_separately(tmp_path: Path) -> None:
 
 def test_production_refuses_the_development_ca(tmp_path: Path) -> None:
     ensure_development_credentials(tmp_path)
-    with pytest.raises(ConfigurationError, match="production"):
+    with pytest.raises(ConfigurationError, match="the development CA is refused"):
         load_credentials(tmp_path, production=True)
-    with pytest.raises(ConfigurationError, match="both"):
+    with pytest.raises(ConfigurationError, match="set both"):
         load_credentials(tmp_path, chain=tmp_path / "signer-chain.pem")
+    # the same development files named explicitly are still the development CA
+    with pytest.raises(ConfigurationError, match="refuses the development CA"):
+        load_credentials(tmp_path, chain=tmp_path / "signer-chain.pem",
+                         key=tmp_path / "signer-key.pem",
+                         trust_anchors=tmp_path / "ca.pem", production=True)
     configured = load_credentials(tmp_path, chain=tmp_path / "signer-chain.pem",
                                   key=tmp_path / "signer-key.pem",
-                                  trust_anchors=tmp_path / "ca.pem", production=True)
-    assert not configured.development
+                                  trust_anchors=tmp_path / "ca.pem")
+    assert not configured.development  # configured files: accepted outside production
     assert (tmp_path / "signer-key.pem").stat().st_mode & 0o077 == 0
+
+
+def test_production_accepts_a_chain_of_another_ca(tmp_path: Path) -> None:
+    from twinstudio.provenance.keys import create_development_chain
+
+    ca, chain, key = create_development_chain("Nordvik", ca_common_name="Nordvik Root CA")
+    for name, data in (("ca.pem", ca), ("chain.pem", chain), ("key.pem", key)):
+        (tmp_path / name).write_bytes(data)
+    loaded = load_credentials(tmp_path, chain=tmp_path / "chain.pem", key=tmp_path / "key.pem",
+                              trust_anchors=tmp_path / "ca.pem", production=True)
+    assert loaded.chain_pem == chain and not loaded.development
+
 
 
 def test_development_certificate_has_the_c2pa_profile(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from tests.conftest import terms
 from tests.unit.factories import make_world
+from twinstudio.domain.errors import InvalidInput
 from twinstudio.domain.ledger import (
     BillableEvent,
     EventType,
@@ -134,6 +135,6 @@ def test_guarantee_and_periods():
     assert parse_period("2026-02") == (date(2026, 2, 1), date(2026, 2, 28))
     assert parse_period("2024-12") == (date(2024, 12, 1), date(2024, 12, 31))
     for bad in ("2026-13", "26-01", "2026/01", ""):
-        with pytest.raises(Exception, match="month"):
+        with pytest.raises(InvalidInput, match="is not a month such as 2026-11"):
             parse_period(bad)
     assert Decimal("12.5") == fees(agency_commission_percent="12.5").agency_commission_percent

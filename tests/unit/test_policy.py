@@ -196,6 +196,68 @@ def test_allowed_only_when_every_term_holds(t, u, today, used):
         assert u.channel in t.channels and used < t.max_assets
 
 
+@st.composite
+def consent_sides(draw):
+    """A consent narrower or wider than any licence: its own channels, territories,
+    categories, identity alterations, prohibited content and dates."""
+    start = draw(st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 6, 30)))
+    return {
+        "starts": start.isoformat(),
+        "ends": (start + timedelta(days=draw(st.integers(0, 900)))).isoformat(),
+        "scope": {
+            "channels": draw(st.lists(channels, min_size=1, max_size=6, unique=True)),
+            "territories": draw(st.one_of(st.just(["*"]), st.lists(
+                territories, min_size=1, max_size=6, unique=True))),
+            "product_categories": draw(st.one_of(st.just(["*"]), st.lists(
+                categories, min_size=1, max_size=6, unique=True))),
+            "alterations": draw(st.lists(st.sampled_from(sorted(IDENTITY_ALTERATIONS)),
+                                         unique=True)),
+            "prohibited_content": draw(st.lists(st.sampled_from(sorted(CONTENT_TAGS)),
+                                                unique=True, max_size=3)),
+        },
+    }
+
+
+def _covers(allowed: list[str], value: str) -> bool:
+    return allowed == ["*"] or value in allowed
+
+
+@settings(max_examples=400, deadline=None)
+@given(licence_terms(), consent_sides(), uses(), days)
+def test_the_consent_decides_its_side_too(t, c, u, today):
+    """The oracle decides both sides: the licence's terms and the talent's consent, each
+    condition on its own, and the use is allowed exactly when every one holds."""
+    licence, consent, twin = make_world(t, consent_overrides=c)
+    decision = evaluate(u, licence=licence, consent=consent, twin=twin, today=today,
+                        assets_used=0)
+    codes = set(decision.codes())
+    scope = c["scope"]
+    c_starts, c_ends = date.fromisoformat(c["starts"]), date.fromisoformat(c["ends"])
+    # the consent's side
+    in_scope = (u.channel in scope["channels"] and _covers(scope["territories"], u.territory)
+                and _covers(scope["product_categories"], u.product_category))
+    assert (ReasonCode.CONSENT_SCOPE_EXCEEDED in codes) == (not in_scope)
+    ended = today > c_ends or u.date > c_ends
+    assert (ReasonCode.CONSENT_EXPIRED in codes) == ended
+    not_started = min(u.date, today) < c_starts
+    assert (ReasonCode.CONSENT_NOT_STARTED in codes) == not_started
+    # alterations: the licence must permit each; an identity one the consent must name
+    altered = any(a not in t.permitted_alterations
+                  or (a in IDENTITY_ALTERATIONS and a not in scope["alterations"])
+                  for a in u.alterations)
+    assert (ReasonCode.ALTERATION_NOT_PERMITTED in codes) == altered
+    prohibited = set(t.prohibited_content) | set(scope["prohibited_content"])
+    flagged = bool((set(u.content_tags) | {u.product_category}) & prohibited)
+    assert (ReasonCode.CONTENT_PROHIBITED in codes) == flagged
+    # the licence's side, unchanged by the consent
+    in_period = t.starts <= u.date <= t.ends and today <= t.ends
+    licence_ok = (in_period and u.channel in t.channels
+                  and _covers(t.territories, u.territory)
+                  and _covers(t.product_categories, u.product_category))
+    assert decision.allowed == (licence_ok and in_scope and not ended and not not_started
+                                and not altered and not flagged)
+
+
 @settings(max_examples=200, deadline=None)
 @given(licence_terms(), uses(), days, st.sampled_from(["consent", "licence", "twin"]))
 def test_nothing_is_allowed_after_revocation(t, u, today, what):

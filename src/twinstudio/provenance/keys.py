@@ -48,12 +48,14 @@ def _name(common_name: str, organisation: str) -> x509.Name:
 
 
 def create_development_chain(organisation: str = "twinstudio workspace",
-                             now: dt.datetime | None = None
+                             now: dt.datetime | None = None, *,
+                             ca_common_name: str = DEV_CA_NAME
                              ) -> tuple[bytes, bytes, bytes]:
-    """(ca_pem, chain_pem, key_pem) for a development workspace."""
+    """(ca_pem, chain_pem, key_pem) for a development workspace (``ca_common_name``: a
+    CA of another name, for tests of what production accepts)."""
     now = now or dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name(DEV_CA_NAME, organisation)
+    ca_name = _name(ca_common_name, organisation)
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
           .not_valid_before(now - dt.timedelta(minutes=5))
@@ -117,4 +119,29 @@ def load_credentials(folder: Path, *, chain: Path | None = None, key: Path | Non
             raise ConfigurationError(f"C2PA credential file {path} does not exist "
                                      "(run 'twinstudio init' for development credentials)")
     anchors = trust_anchors.read_bytes() if trust_anchors else b""
-    return SigningCredentials(chain.read_bytes(), key.read_bytes(), anchors, development)
+    chain_pem = chain.read_bytes()
+    if production and _issued_by_development_ca(chain_pem, anchors):
+        raise ConfigurationError(
+            f"production mode refuses the development CA: {chain} (or the trust anchors) "
+            f"comes from '{DEV_CA_NAME}'; configure a chain issued by a real CA")
+    return SigningCredentials(chain_pem, key.read_bytes(), anchors, development)
+
+
+def _issued_by_development_ca(chain_pem: bytes, anchors_pem: bytes) -> bool:
+    """Whether any certificate of the chain or the anchors is, or was issued by, a
+    twinstudio development CA (given as explicit files, they are still not for
+    production)."""
+    certificates = []
+    for pem in (chain_pem, anchors_pem):
+        if pem.strip():
+            try:
+                certificates += x509.load_pem_x509_certificates(pem)
+            except ValueError as error:
+                raise ConfigurationError(f"a C2PA certificate file is not PEM: {error}") \
+                    from None
+    for cert in certificates:
+        for name in (cert.subject, cert.issuer):
+            common = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+            if any(a.value == DEV_CA_NAME for a in common):
+                return True
+    return False
