@@ -356,3 +356,52 @@ def test_issue_terms_json_is_accepted_exactly():
             assert {k: dumped["fees"][k] for k in value} == value
         else:
             assert dumped[key] == value
+
+
+# --------------------------------------------------------------------- storage checks
+
+
+@pytest.mark.parametrize(("state", "code"), [
+    (LicenceState.REVOKED, ReasonCode.LICENCE_REVOKED),
+    (LicenceState.SUSPENDED, ReasonCode.LICENCE_SUSPENDED),
+    (LicenceState.EXPIRED, ReasonCode.OUTSIDE_LICENCE_PERIOD)])
+def test_an_asset_is_not_stored_under_a_licence_that_is_not_active(state, code):
+    from twinstudio.domain.policy import check_storage
+
+    licence, _, twin = make_world(terms(starts="2026-01-01", ends="2026-12-31"))
+    assert check_storage(licence=licence, twin=twin, today=TODAY, alterations=[]) == []
+    ended = licence.model_copy(update={"state": state})
+    reasons = check_storage(licence=ended, twin=twin, today=TODAY, alterations=[])
+    assert [r.code for r in reasons] == [code]
+    assert reasons[0].message == f"licence is {state.value}"
+
+
+def test_storage_refuses_each_condition_and_names_it():
+    from twinstudio.domain.policy import check_storage
+
+    licence, _, twin = make_world(terms(starts="2026-01-01", ends="2026-12-31", max_assets=3,
+                                        permitted_alterations=["hair_color"]))
+    late = date(2027, 1, 1)
+    assert [r.code for r in check_storage(licence=licence, twin=twin, today=late,
+                                          alterations=[])] == [
+        ReasonCode.OUTSIDE_LICENCE_PERIOD]
+    early = date(2025, 12, 31)
+    assert [r.code for r in check_storage(licence=licence, twin=twin, today=early,
+                                          alterations=[])] == [
+        ReasonCode.OUTSIDE_LICENCE_PERIOD]
+    suspended = twin.model_copy(update={"state": TwinState.SUSPENDED})
+    reasons = check_storage(licence=licence, twin=suspended, today=TODAY, alterations=[])
+    assert [(r.code, r.message) for r in reasons] == [
+        (ReasonCode.TWIN_NOT_ACTIVE, "twin is suspended")]
+    reasons = check_storage(licence=licence, twin=twin, today=TODAY,
+                            alterations=["hair_color", "body_shape"])
+    assert [(r.code, r.message) for r in reasons] == [
+        (ReasonCode.ALTERATION_NOT_PERMITTED, "alteration 'body_shape' is not permitted")]
+    full = licence.model_copy(update={"assets_used": 3})
+    assert [r.code for r in check_storage(licence=full, twin=twin, today=TODAY,
+                                          alterations=[])] == [ReasonCode.ASSET_QUOTA_EXHAUSTED]
+    # evidence of a failed QA, or an edit of an asset that already counts: no quota
+    assert check_storage(licence=full, twin=twin, today=TODAY, alterations=[],
+                         counts_against_quota=False) == []
+    almost = licence.model_copy(update={"assets_used": 2})
+    assert check_storage(licence=almost, twin=twin, today=TODAY, alterations=[]) == []
