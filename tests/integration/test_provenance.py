@@ -155,6 +155,28 @@ def test_marking_is_refused_outside_the_licence_and_counts_the_quota(pctx, licen
     assert verify_audit(pctx).ok
 
 
+def test_marking_is_refused_under_a_revoked_licence_or_for_a_twin_not_active(pctx, licence,
+                                                                              clock):
+    set_twin_state(pctx, licence.twin_id, TwinState.SUSPENDED, reason="paused", actor="test")
+    with pytest.raises(RightsRefused) as inactive:
+        mark_asset(pctx, licence_id=licence.id, image=encode(scene(5)), source="studio")
+    assert [(r.code, r.message) for r in inactive.value.reasons] == [
+        ("twin_not_active", "twin is suspended")]
+    set_twin_state(pctx, licence.twin_id, TwinState.ACTIVE, reason="back", actor="test")
+    clock.now = clock.now.replace(year=2027, month=1, day=5)  # after the licence's end
+    with pytest.raises(RightsRefused) as ended:
+        mark_asset(pctx, licence_id=licence.id, image=encode(scene(6)), source="studio")
+    assert [r.code for r in ended.value.reasons] == ["outside_licence_period"]
+    clock.now = clock.now.replace(year=2026, month=6, day=1)
+    revoke_licence(pctx, licence.id, reason="season over", actor="brand")
+    with pytest.raises(RightsRefused) as revoked:
+        mark_asset(pctx, licence_id=licence.id, image=encode(scene(7)), source="studio")
+    assert [(r.code, r.message) for r in revoked.value.reasons] == [
+        ("licence_revoked", "licence is revoked")]
+    with pctx.uow() as uow:
+        assert uow.assets.list(licence_id=licence.id) == []  # nothing half-stored
+
+
 def test_bad_images_are_refused_at_the_edge(pctx, licence):
     bomb = io.BytesIO()
     Image.new("L", (12000, 9000)).save(bomb, "PNG")  # 108 MP, a few hundred KB

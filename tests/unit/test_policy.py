@@ -349,6 +349,47 @@ def test_grant_needs_a_consent_that_covers_scope_duration_and_fee():
         ReasonCode.CONSENT_SCOPE_EXCEEDED]
 
 
+def _grant(t=None, *, twin_state=TwinState.ACTIVE, **consent_overrides):  # type: ignore[no-untyped-def]
+    _licence, consent, twin = make_world(twin_state=twin_state,
+                                         consent_overrides=consent_overrides or None)
+    return [(r.code, r.message) for r in check_grant(
+        t or terms(), brand_id="brd_1", twin=twin, consent=consent, other_licences=[],
+        today=TODAY)]
+
+
+@pytest.mark.parametrize("state", [TwinState.SUSPENDED, TwinState.RETIRED, TwinState.SHREDDED])
+def test_grant_refused_for_a_twin_that_cannot_be_licensed(state):
+    assert _grant(twin_state=state) == [
+        (ReasonCode.TWIN_NOT_ACTIVE, f"twin twn_1 is {state.value}; it cannot be licensed")]
+    for fine in (TwinState.ENROLLING, TwinState.IN_REVIEW, TwinState.ACTIVE):
+        assert _grant(twin_state=fine) == []
+
+
+def test_grant_refused_for_identity_alterations_the_talent_did_not_consent_to():
+    asked = terms(permitted_alterations=["hair_color", "body_shape", "age"])
+    assert _grant(asked, scope={"alterations": ["age"]}) == [(
+        ReasonCode.ALTERATION_NOT_PERMITTED,
+        "identity alterations ['body_shape'] are permitted by the licence but not consented "
+        "to by the talent")]
+    assert _grant(asked, scope={"alterations": ["age", "body_shape"]}) == []
+    assert _grant(terms(permitted_alterations=["hair_color"])) == []  # styling: no mention
+
+
+def test_grant_refused_for_fees_in_another_currency_or_under_a_flat_rate():
+    usd = terms(fees={"currency": "USD", "per_asset": 999999})
+    assert [c for c, _ in _grant(usd)] == [ReasonCode.FEE_CURRENCY_MISMATCH]
+    flat = {"currency": "EUR", "amount": 50000, "basis": "flat"}
+    under = terms(fees={"currency": "EUR", "per_asset": 2500, "flat_fee": 49999})
+    assert _grant(under, rate_of_pay=flat) == [(
+        ReasonCode.FEE_BELOW_CONSENTED_RATE,
+        "flat_fee 49999 is below the consented flat rate 50000")]
+    at_rate = terms(fees={"currency": "EUR", "per_asset": 2500, "flat_fee": 50000})
+    assert _grant(at_rate, rate_of_pay=flat) == []
+    per_asset = terms(fees={"currency": "EUR", "per_asset": 1999})
+    assert [c for c, _ in _grant(per_asset)] == [ReasonCode.FEE_BELOW_CONSENTED_RATE]
+    assert _grant(terms(fees={"currency": "EUR", "per_asset": 2000})) == []
+
+
 def test_issue_terms_json_is_accepted_exactly():
     dumped = terms().model_dump(mode="json")
     for key, value in ISSUE_TERMS.items():
@@ -356,3 +397,52 @@ def test_issue_terms_json_is_accepted_exactly():
             assert {k: dumped["fees"][k] for k in value} == value
         else:
             assert dumped[key] == value
+
+
+# --------------------------------------------------------------------- storage checks
+
+
+@pytest.mark.parametrize(("state", "code"), [
+    (LicenceState.REVOKED, ReasonCode.LICENCE_REVOKED),
+    (LicenceState.SUSPENDED, ReasonCode.LICENCE_SUSPENDED),
+    (LicenceState.EXPIRED, ReasonCode.OUTSIDE_LICENCE_PERIOD)])
+def test_an_asset_is_not_stored_under_a_licence_that_is_not_active(state, code):
+    from twinstudio.domain.policy import check_storage
+
+    licence, _, twin = make_world(terms(starts="2026-01-01", ends="2026-12-31"))
+    assert check_storage(licence=licence, twin=twin, today=TODAY, alterations=[]) == []
+    ended = licence.model_copy(update={"state": state})
+    reasons = check_storage(licence=ended, twin=twin, today=TODAY, alterations=[])
+    assert [r.code for r in reasons] == [code]
+    assert reasons[0].message == f"licence is {state.value}"
+
+
+def test_storage_refuses_each_condition_and_names_it():
+    from twinstudio.domain.policy import check_storage
+
+    licence, _, twin = make_world(terms(starts="2026-01-01", ends="2026-12-31", max_assets=3,
+                                        permitted_alterations=["hair_color"]))
+    late = date(2027, 1, 1)
+    assert [r.code for r in check_storage(licence=licence, twin=twin, today=late,
+                                          alterations=[])] == [
+        ReasonCode.OUTSIDE_LICENCE_PERIOD]
+    early = date(2025, 12, 31)
+    assert [r.code for r in check_storage(licence=licence, twin=twin, today=early,
+                                          alterations=[])] == [
+        ReasonCode.OUTSIDE_LICENCE_PERIOD]
+    suspended = twin.model_copy(update={"state": TwinState.SUSPENDED})
+    reasons = check_storage(licence=licence, twin=suspended, today=TODAY, alterations=[])
+    assert [(r.code, r.message) for r in reasons] == [
+        (ReasonCode.TWIN_NOT_ACTIVE, "twin is suspended")]
+    reasons = check_storage(licence=licence, twin=twin, today=TODAY,
+                            alterations=["hair_color", "body_shape"])
+    assert [(r.code, r.message) for r in reasons] == [
+        (ReasonCode.ALTERATION_NOT_PERMITTED, "alteration 'body_shape' is not permitted")]
+    full = licence.model_copy(update={"assets_used": 3})
+    assert [r.code for r in check_storage(licence=full, twin=twin, today=TODAY,
+                                          alterations=[])] == [ReasonCode.ASSET_QUOTA_EXHAUSTED]
+    # evidence of a failed QA, or an edit of an asset that already counts: no quota
+    assert check_storage(licence=full, twin=twin, today=TODAY, alterations=[],
+                         counts_against_quota=False) == []
+    almost = licence.model_copy(update={"assets_used": 2})
+    assert check_storage(licence=almost, twin=twin, today=TODAY, alterations=[]) == []
