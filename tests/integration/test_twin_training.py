@@ -22,7 +22,7 @@ from tests.integration.test_diffusion_tiny import (
     register,
 )
 from tests.integration.test_generation import _run, brief, gctx, world
-from tests.support.faces import PEOPLE, missing_photos, real_faces_dir
+from tests.support.faces import PEOPLE
 from tests.support.fakes import ScriptedQuality
 from twinstudio.domain.errors import Conflict
 from twinstudio.domain.training import (
@@ -65,16 +65,14 @@ class Killed(BaseException):
 
 
 @pytest.fixture
-def trained_world(gctx, world, tiny_sdxl):  # type: ignore[no-untyped-def]
-    if missing_photos():
-        pytest.skip("the real face photos are fetched by 'make faces'")
+def trained_world(gctx, world, tiny_sdxl, real_faces):  # type: ignore[no-untyped-def]
     gctx.trainer = LoraTrainer("cpu")
     consent = grant_consent(gctx, talent_id=world["talent"].id,
                             document=consent_doc(gctx.today(), model_training=True))
     with gctx.uow() as uow:  # the capture photos enrolment keeps (encrypted)
         for name in PEOPLE["person_a"]:
             store_template(gctx, uow, twin_id=world["twin"].id, kind=PHOTO, actor="test",
-                           data=photo_plaintext(name, (real_faces_dir() / name).read_bytes()))
+                           data=photo_plaintext(name, (real_faces / name).read_bytes()))
         uow.commit()
     names = register(gctx, "sdxl", tiny_sdxl)
     return {**world, "consent": consent, "base": names["base"], "models": names}

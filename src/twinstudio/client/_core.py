@@ -15,6 +15,7 @@ that a retried create gives the first answer instead of a second object.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -46,7 +47,7 @@ T = TypeVar("T")
 __all__ = ["DEFAULT_TIMEOUT", "IDEMPOTENCY_HEADER", "BaseClient", "Call"]
 
 
-class BaseClient:
+class BaseClient(ABC):
     """Settings, resources and the retry policy; ``Client``/``AsyncClient`` send."""
 
     def __init__(self, base_url: str | httpx.URL, api_key: str, *,
@@ -83,11 +84,14 @@ class BaseClient:
         self.audit = r.Audit(self)
         self.webhooks = r.Webhooks(self)
 
-    def _request(self, call: Call[T]) -> Any:  # pragma: no cover - both clients define it
-        raise NotImplementedError
+    @abstractmethod
+    def _request(self, call: Call[T]) -> Any:
+        """Send ``call`` (with its retries) and read the answer: the value in ``Client``,
+        a coroutine of it in ``AsyncClient``."""
 
-    def _iterate(self, call: Call[Any], page_size: int) -> Any:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def _iterate(self, call: Call[Any], page_size: int) -> Any:
+        """Every item of a paged list, page after page (an iterator or an async one)."""
 
     def verify(self, image: Upload) -> Any:
         """Verify any image (a path, bytes or (name, bytes)): is it one of ours, whose

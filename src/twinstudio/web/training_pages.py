@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from twinstudio.api.routers.training import export_response
 from twinstudio.domain.training import TrainingParams, base_recipe, training_consent
 from twinstudio.services import adapters as adapter_service
 from twinstudio.services import training as training_service
@@ -57,14 +58,7 @@ def request_training(request: Request, twin_id: str, csrf_token: Csrf = None,
 
 @router.get("/adapters/{adapter_id}/export")
 def export(request: Request, adapter_id: str) -> Response:
-    found = signed_in(request)
-    access = found.access
-    access.adapter(adapter_id)
-    access.require("adapter.manage")
-    exported = adapter_service.export_adapter(found.ctx, adapter_id,
-                                              actor=access.principal.actor)
-    return Response(exported.data, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{exported.filename}"'})
+    return export_response(signed_in(request).access, adapter_id)
 
 
 @router.post("/adapters/{adapter_id}/delete")

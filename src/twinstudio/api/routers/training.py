@@ -85,6 +85,11 @@ def read_adapter(adapter_id: str, access: AccessDep) -> AdapterPublic:
 def export_adapter(adapter_id: str, access: AccessDep) -> Response:
     """The weights decrypted, with a manifest saying whose they are and under which
     consent, signed with the talent's key (audited)."""
+    return export_response(access, adapter_id)
+
+
+def export_response(access: AccessDep, adapter_id: str) -> Response:
+    """The signed export as a ZIP download (the API's route and the portal's link)."""
     access.adapter(adapter_id)
     access.require("adapter.manage")
     exported = adapter_service.export_adapter(access.ctx, adapter_id,
