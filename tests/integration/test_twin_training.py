@@ -209,3 +209,16 @@ def test_a_worker_that_lost_its_lease_stores_nothing(gctx, trained_world, clock)
     current = get_job(gctx, job.id)
     assert current.state is TrainingState.RUNNING and current.lease_owner == "w2"
     assert current.step == 2  # w1's step-4 checkpoint was not kept
+
+
+def test_a_job_whose_base_model_was_removed_is_refused_not_retried(gctx, trained_world):
+    from twinstudio.services.models import remove_model
+
+    w = trained_world
+    job = request_training(gctx, w["twin"].id, base_model=w["base"], params=PARAMS,
+                           actor="talent")
+    remove_model(gctx, w["base"], actor="operator")
+    refused = run_training(gctx, job.id, worker_id="w1")
+    assert refused is not None and refused.state == "cancelled"
+    assert [r["code"] for r in refused.reasons] == ["base_model_unsuitable"]
+    assert get_job(gctx, job.id).state is TrainingState.CANCELLED

@@ -175,7 +175,13 @@ def run_training(ctx: ServiceContext, job_id: str | None = None, *, worker_id: s
         return None
     with ctx.uow() as uow:  # the rights again: they may have changed since the request
         reasons = rights_refusals(uow, job.twin_id, ctx.today())
-        model, _ = _base_model(uow, job.base_model)
+        try:  # removed or no longer cleared since the request: refused, not retried
+            model, _ = _base_model(uow, job.base_model)
+        except RightsRefused as refused:
+            reasons += refused.reasons
+        except InvalidInput as missing:
+            reasons.append(Reason(code=TrainingCode.BASE_MODEL_UNSUITABLE,
+                                  message=missing.message))
         wrapped = uow.biometrics.key(job.twin_id)
         stored = uow.training.checkpoint(job.id)
     if reasons or wrapped is None:
